@@ -1,0 +1,31 @@
+/**
+ * The outbound chat port. Decisions write notices to the outbox in their own transaction; a dispatcher
+ * delivers each notice after commit to every configured platform adapter, which renders it (approval card,
+ * thread reply, private message, audit channel post). Notices carry ids only: the adapter renders from the
+ * request's current state, so a late or repeated delivery shows the truth, never a stale copy.
+ */
+import type { RequestView } from './request-view.ts';
+
+export type GrantEvent = 'active' | 'failed' | 'revoked' | 'extended' | 'expiring_soon' | 'revoke_overdue';
+
+export type AlertCode = 'break_glass' | 'revoke_overdue' | 'grant_failed' | 'orphan' | 'drift';
+
+export type Notice =
+  /** A new request (or extension request): post the approval card, tell the requester it was filed. */
+  | { type: 'request.filed'; requestId: number }
+  /** Someone approved or denied: update the card; on a final decision tell the requester. */
+  | { type: 'request.reviewed'; requestId: number; reviewer: string; decision: 'approve' | 'deny'; final: boolean; note?: string | null }
+  /** Cancelled by the requester or lapsed: update the card, tell the requester. */
+  | { type: 'request.closed'; requestId: number; status: 'cancelled' | 'expired' }
+  /** A grant changed: update the card, reply in its thread, tell the holder. */
+  | { type: 'grant.changed'; requestId: number; grantId: string; event: GrantEvent; detail?: string | null }
+  /** Something an auditor must see now, posted to the audit channel. */
+  | { type: 'audit.alert'; code: AlertCode; text: string; requestId?: number | null }
+  /** The periodic digest, posted to the audit channel. */
+  | { type: 'digest'; period: string; title: string; markdown: string };
+
+export interface ChatPort {
+  readonly platform: string;
+  /** Deliver one notice. Throw to have it retried later; must tolerate being called again for the same notice. */
+  deliver(notice: Notice, view: RequestView | null): Promise<void>;
+}

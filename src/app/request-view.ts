@@ -1,0 +1,122 @@
+/** Everything an adapter needs to render a request, read from the database in one place. */
+import { eq } from 'drizzle-orm';
+import { grants, requests, reviews } from '../../db/schema.ts';
+import type { Db } from '../../db/client.ts';
+import type { Person } from '../domain/identity.ts';
+import type { Policy } from '../domain/policy.ts';
+import type { RequestStatus } from '../domain/request-rules.ts';
+import type { GrantStatus } from '../domain/grant-rules.ts';
+
+export interface ReviewView {
+  who: Person;
+  decision: 'approve' | 'deny';
+  note: string | null;
+  at: number;
+}
+
+export interface GrantView {
+  id: string;
+  status: GrantStatus;
+  startsAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  revokeReason: string | null;
+  revokedBy: string | null;
+  lastError: string | null;
+  /** A revoke that is past due and still retrying. */
+  overdue: boolean;
+  hasCredentials: boolean;
+}
+
+export interface RequestView {
+  id: number;
+  /** Short id shown to people: "AR-42". */
+  ref: string;
+  kind: 'access' | 'extend';
+  extendsGrantId: string | null;
+  role: string;
+  roleDescription: string | null;
+  resource: string;
+  requester: Person;
+  durationMs: number;
+  reason: string;
+  ticket: string | null;
+  breakGlass: boolean;
+  autoApproved: boolean;
+  status: RequestStatus;
+  createdAt: number;
+  lapsesAt: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  decisionNote: string | null;
+  approvalsRequired: number;
+  reviews: ReviewView[];
+  /** The role's approvers as policy members (emails, slack:U…, teams:…), for "who can approve". */
+  approverMembers: string[];
+  /** The grant this request created, or for an extension the grant it extends. */
+  grant: GrantView | null;
+  timezone: string;
+}
+
+export const requestRef = (id: number): string => `AR-${id}`;
+
+/** "AR-42", "ar-42" or "42" → 42; anything else → null. */
+export function parseRequestRef(text: string): number | null {
+  const match = /^(?:ar-)?(\d{1,12})$/i.exec(text.trim());
+  return match ? Number(match[1]) : null;
+}
+
+export function loadRequestView(db: Db, policy: Policy, requestId: number, now: number): RequestView | null {
+  const row = db.orm.select().from(requests).where(eq(requests.id, requestId)).get();
+  if (!row) return null;
+  const reviewRows = db.orm.select().from(reviews).where(eq(reviews.requestId, requestId)).all();
+  const grantRow =
+    row.kind === 'extend' && row.extendsGrantId
+      ? db.orm.select().from(grants).where(eq(grants.id, row.extendsGrantId)).get()
+      : db.orm.select().from(grants).where(eq(grants.requestId, requestId)).get();
+  const role = policy.roles[row.role];
+  return {
+    id: row.id,
+    ref: requestRef(row.id),
+    kind: row.kind,
+    extendsGrantId: row.extendsGrantId,
+    role: row.role,
+    roleDescription: role?.description ?? null,
+    resource: row.resource,
+    requester: { email: row.requesterEmail, slackId: row.requesterSlackId, teamsId: row.requesterTeamsId, name: row.requesterName },
+    durationMs: row.durationMs,
+    reason: row.reason,
+    ticket: row.ticket,
+    breakGlass: row.breakGlass,
+    autoApproved: row.autoApproved,
+    status: row.status,
+    createdAt: row.createdAt,
+    lapsesAt: row.lapsesAt,
+    decidedAt: row.decidedAt,
+    decidedBy: row.decidedBy,
+    decisionNote: row.decisionNote,
+    approvalsRequired: row.approvalsRequired,
+    reviews: reviewRows.map((r) => ({
+      who: { email: r.reviewerEmail, slackId: r.reviewerSlackId, teamsId: r.reviewerTeamsId, name: r.reviewerName },
+      decision: r.decision,
+      note: r.note,
+      at: r.createdAt,
+    })),
+    approverMembers: role ? [...role.approvers] : [],
+    grant: grantRow
+      ? {
+          id: grantRow.id,
+          status: grantRow.status,
+          startsAt: grantRow.startsAt,
+          expiresAt: grantRow.expiresAt,
+          revokedAt: grantRow.revokedAt,
+          revokeReason: grantRow.revokeReason,
+          revokedBy: grantRow.revokedBy,
+          lastError: grantRow.lastError,
+          overdue: grantRow.status === 'revoking' && now > grantRow.expiresAt + 60_000,
+          hasCredentials: grantRow.credentials !== null,
+        }
+      : null,
+    timezone: policy.timezone,
+  };
+}

@@ -1,0 +1,57 @@
+/** The grant state machine and the pure guards for early revoke and extension. */
+import { AccessError } from './errors.ts';
+import { formatDuration } from './duration.ts';
+import { isMember, samePerson, type Person } from './identity.ts';
+import type { RoleDef } from './policy.ts';
+
+export type GrantStatus = 'granting' | 'active' | 'revoking' | 'revoked' | 'failed';
+
+const NEXT: Record<GrantStatus, readonly GrantStatus[]> = {
+  granting: ['active', 'failed', 'revoking'],
+  active: ['revoking'],
+  revoking: ['revoked'],
+  revoked: [],
+  failed: [],
+};
+
+export function canTransition(from: GrantStatus, to: GrantStatus): boolean {
+  return NEXT[from].includes(to);
+}
+
+export function isTerminalGrant(status: GrantStatus): boolean {
+  return NEXT[status].length === 0;
+}
+
+export interface GrantSubject {
+  status: GrantStatus;
+  holder: Person;
+  startsAt: number;
+  expiresAt: number;
+}
+
+/** The holder or an eligible approver of the role may end a grant early. */
+export function checkRevoke(role: RoleDef | undefined, grant: GrantSubject, actor: Person | 'admin'): void {
+  if (actor !== 'admin' && !samePerson(grant.holder, actor) && !(role && isMember(role.approvers, actor))) {
+    throw new AccessError('not_allowed', 'Only the holder of this access or an approver of its role can revoke it.');
+  }
+  if (grant.status !== 'active' && grant.status !== 'granting') {
+    throw new AccessError('not_active', `This access is already ${grant.status}.`);
+  }
+}
+
+/** Extension needs a new approval and must keep the whole grant within the role's maximum. */
+export function checkExtend(role: RoleDef, grant: GrantSubject, actor: Person, extraMs: number, now: number): number {
+  if (!samePerson(grant.holder, actor)) throw new AccessError('not_allowed', 'Only the holder of this access can ask to extend it.');
+  if (grant.status !== 'active' || grant.expiresAt <= now) throw new AccessError('not_active', 'This access is not active any more; file a new request.');
+  const newExpiry = grant.expiresAt + extraMs;
+  if (newExpiry - grant.startsAt > role.maxDurationMs) {
+    const left = role.maxDurationMs - (grant.expiresAt - grant.startsAt);
+    throw new AccessError(
+      'extend_too_long',
+      left > 0
+        ? `That would exceed "${role.name}"'s maximum of ${formatDuration(role.maxDurationMs)}: you can extend by at most ${formatDuration(left)}.`
+        : `This access already lasts "${role.name}"'s maximum of ${formatDuration(role.maxDurationMs)}; file a new request when it ends.`,
+    );
+  }
+  return newExpiry;
+}

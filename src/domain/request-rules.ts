@@ -1,0 +1,157 @@
+/**
+ * Pure rules for filing and deciding requests. Each guard checks permission before state, so somebody who
+ * may not act learns nothing about a request's progress.
+ */
+import { AccessError } from './errors.ts';
+import { formatDuration, DURATION_EXAMPLES } from './duration.ts';
+import { displayName, isMember, samePerson, type Person } from './identity.ts';
+import type { Policy, RoleDef } from './policy.ts';
+
+export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired';
+export const TERMINAL_REQUEST_STATUSES: readonly RequestStatus[] = ['approved', 'denied', 'cancelled', 'expired'];
+
+export type FilingOutcome = 'pending' | 'auto_approved' | 'break_glass';
+
+export interface NewRequestInput {
+  roleName: string;
+  requester: Person;
+  /** Absent: the role's default duration. */
+  durationMs?: number;
+  reason: string;
+  ticket?: string | null;
+  breakGlass?: boolean;
+}
+
+export interface CheckedRequest {
+  role: RoleDef;
+  durationMs: number;
+  reason: string;
+  ticket: string | null;
+  breakGlass: boolean;
+  outcome: FilingOutcome;
+  approvalsRequired: number;
+}
+
+/** The roles this person may request, by name, in policy order. */
+export function requestableRoles(policy: Policy, person: Person): RoleDef[] {
+  return Object.values(policy.roles).filter((role) => isMember(role.requesters, person));
+}
+
+export function checkNewRequest(policy: Policy, input: NewRequestInput): CheckedRequest {
+  const role = policy.roles[input.roleName];
+  if (!role) {
+    const mine = requestableRoles(policy, input.requester).map((r) => r.name);
+    throw new AccessError(
+      'unknown_role',
+      `There is no role called "${input.roleName}". ` +
+        (mine.length ? `Roles you may request: ${mine.join(', ')}.` : 'You may not request any role yet.'),
+    );
+  }
+  if (!isMember(role.requesters, input.requester)) {
+    throw new AccessError('not_requester', `You are not allowed to request "${role.name}". Ask an admin to add you to its requesters.`);
+  }
+  const durationMs = input.durationMs ?? role.defaultDurationMs;
+  if (durationMs > role.maxDurationMs) {
+    throw new AccessError(
+      'duration_too_long',
+      `${formatDuration(durationMs)} is longer than "${role.name}" allows (at most ${formatDuration(role.maxDurationMs)}).`,
+    );
+  }
+  if (durationMs < policy.minDurationMs) {
+    throw new AccessError('duration_too_short', `${formatDuration(durationMs)} is too short: the minimum is ${formatDuration(policy.minDurationMs)} (${DURATION_EXAMPLES}).`);
+  }
+  const reason = input.reason.trim();
+  if (reason === '') throw new AccessError('reason_required', 'Please say why you need access (a short reason is required).');
+  const ticket = input.ticket?.trim() || null;
+  if (role.requireTicket !== null) {
+    if (!ticket) throw new AccessError('ticket_required', `"${role.name}" needs a ticket: add --ticket ID.`);
+    if (role.requireTicket !== '' && !new RegExp(role.requireTicket).test(ticket)) {
+      throw new AccessError('ticket_invalid', `Ticket "${ticket}" does not look right for "${role.name}" (expected ${role.requireTicket}).`);
+    }
+  }
+  const breakGlass = input.breakGlass === true;
+  if (breakGlass && !role.breakGlass) {
+    throw new AccessError('break_glass_not_allowed', `"${role.name}" does not allow break-glass; file a normal request instead.`);
+  }
+  const outcome: FilingOutcome = breakGlass
+    ? 'break_glass'
+    : role.autoApprove && durationMs <= role.autoApprove.maxDurationMs
+      ? 'auto_approved'
+      : 'pending';
+  return { role, durationMs, reason, ticket, breakGlass, outcome, approvalsRequired: role.approvalsRequired };
+}
+
+export interface ReviewSubject {
+  status: RequestStatus;
+  requester: Person;
+  approvalsRequired: number;
+  decidedBy?: string | null;
+}
+
+export interface PriorReview {
+  reviewerKey: string;
+  reviewer: Person;
+  decision: 'approve' | 'deny';
+}
+
+export type ReviewOutcome =
+  | { kind: 'recorded'; approvals: number; remaining: number }
+  | { kind: 'approved'; approvals: number }
+  | { kind: 'denied' };
+
+/** Decide what one review does. Throws an AccessError with a message for the reviewer when it does nothing. */
+export function evaluateReview(
+  role: RoleDef,
+  request: ReviewSubject,
+  prior: readonly PriorReview[],
+  reviewer: Person,
+  decision: 'approve' | 'deny',
+): ReviewOutcome {
+  if (!isMember(role.approvers, reviewer)) {
+    throw new AccessError('not_approver', `You are not an approver for "${role.name}".`);
+  }
+  if (samePerson(request.requester, reviewer)) {
+    throw new AccessError(
+      'self_approval',
+      decision === 'approve' ? 'You cannot approve your own request.' : 'This is your own request: cancel it with /access cancel instead.',
+    );
+  }
+  if (request.status !== 'pending') {
+    const by = request.decidedBy ? ` by ${request.decidedBy}` : '';
+    throw new AccessError('already_decided', `This request was already ${request.status}${by}.`);
+  }
+  if (prior.some((p) => samePerson(p.reviewer, reviewer))) {
+    throw new AccessError('already_reviewed', 'You have already reviewed this request.');
+  }
+  if (decision === 'deny') return { kind: 'denied' };
+  const approvals = countDistinctApprovals(role, request.requester, prior) + 1;
+  if (approvals >= request.approvalsRequired) return { kind: 'approved', approvals };
+  return { kind: 'recorded', approvals, remaining: request.approvalsRequired - approvals };
+}
+
+/** Approvals that count: distinct people, eligible under the current policy, never the requester. */
+export function countDistinctApprovals(role: RoleDef, requester: Person, prior: readonly PriorReview[]): number {
+  const seen = new Set<string>();
+  for (const review of prior) {
+    if (review.decision !== 'approve') continue;
+    if (!isMember(role.approvers, review.reviewer) || samePerson(review.reviewer, requester)) continue;
+    seen.add(review.reviewerKey);
+  }
+  return seen.size;
+}
+
+/** Only the requester cancels, and only while the request is pending. */
+export function checkCancel(request: ReviewSubject, actor: Person): void {
+  if (!samePerson(request.requester, actor)) throw new AccessError('not_allowed', 'Only the person who filed a request can cancel it.');
+  if (request.status !== 'pending') throw new AccessError('not_pending', `This request is already ${request.status}; nothing to cancel.`);
+}
+
+export function isLapsed(request: { status: RequestStatus; lapsesAt: number }, now: number): boolean {
+  return request.status === 'pending' && now >= request.lapsesAt;
+}
+
+export function describeApprovers(role: RoleDef): string {
+  return [...role.approvers].join(', ');
+}
+
+export { displayName };
