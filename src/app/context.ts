@@ -1,0 +1,61 @@
+/** What every use case needs, built once by the composition root (src/main.ts) or a test. */
+import type { Db } from '../../db/client.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Policy } from '../domain/policy.ts';
+import type { Provider } from '../providers/types.ts';
+import type { Logger } from '../logging.ts';
+
+/** Work to start once a transaction has committed (the worker and scheduler implement it). */
+export interface AfterCommit {
+  grantChanged(grantId: string): void;
+  noticesQueued(): void;
+}
+
+export const noAfterCommit: AfterCommit = { grantChanged: () => {}, noticesQueued: () => {} };
+
+export interface AppContext {
+  db: Db;
+  policy: Policy;
+  clock: Clock;
+  log: Logger;
+  /** Provider per resource name. */
+  providers: ReadonlyMap<string, Provider>;
+  /** Chat platforms that get notices (one outbox row per platform). */
+  platforms: readonly string[];
+  /** Key that seals credentials at rest; null when none is configured. */
+  secretKey: Buffer | null;
+  /** Identifies this process in leases. */
+  instanceId: string;
+  afterCommit: AfterCommit;
+  /** Retry policy, overridable in tests. */
+  retry: RetryPolicy;
+  random: () => number;
+}
+
+export interface RetryPolicy {
+  grantMaxAttempts: number;
+  grantBaseMs: number;
+  revokeBaseMs: number;
+  revokeCapMs: number;
+  /** Alert the audit channel after this many failed revoke attempts, then at most every `alertEveryMs`. */
+  revokeAlertAfter: number;
+  alertEveryMs: number;
+  leaseMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  grantMaxAttempts: 5,
+  grantBaseMs: 2_000,
+  revokeBaseMs: 2_000,
+  revokeCapMs: 5 * 60_000,
+  revokeAlertAfter: 3,
+  alertEveryMs: 60 * 60_000,
+  leaseMs: 60_000,
+};
+
+/** Runs `fn` in a write transaction that takes the lock at BEGIN, so read-then-write is race-free. */
+export function writeTx<T>(ctx: Pick<AppContext, 'db'>, fn: (tx: Parameters<Parameters<Db['orm']['transaction']>[0]>[0]) => T): T {
+  return ctx.db.orm.transaction(fn, { behavior: 'immediate' });
+}
+
+export type Tx = Parameters<Parameters<Db['orm']['transaction']>[0]>[0];

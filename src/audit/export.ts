@@ -1,0 +1,38 @@
+/** Audit export for auditors: JSON Lines or CSV, optionally from a date on. */
+import type { Db } from '../../db/client.ts';
+import { iterateAuditRows } from './rows.ts';
+
+export const EXPORT_COLUMNS = ['seq', 'at', 'actor', 'action', 'request', 'grant_id', 'from_status', 'to_status', 'details', 'prev_hash', 'hash'] as const;
+
+export function* exportAudit(db: Db, format: 'jsonl' | 'csv', since?: number): Generator<string> {
+  const rows = iterateAuditRows(db, since === undefined ? {} : { since });
+  if (format === 'csv') yield EXPORT_COLUMNS.join(',');
+  for (const row of rows) {
+    const record = {
+      seq: row.seq,
+      at: new Date(row.at).toISOString(),
+      actor: row.actor,
+      action: row.action,
+      request: row.requestId === null ? null : `AR-${row.requestId}`,
+      grant_id: row.grantId,
+      from_status: row.fromStatus,
+      to_status: row.toStatus,
+      details: JSON.parse(row.details) as unknown,
+      prev_hash: row.prevHash,
+      hash: row.hash,
+    };
+    if (format === 'jsonl') {
+      yield JSON.stringify(record);
+    } else {
+      yield EXPORT_COLUMNS.map((column) => csvCell(column === 'details' ? row.details : record[column])).join(',');
+    }
+  }
+}
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  // Quote per RFC 4180; prefix formula starters so spreadsheet tools never execute audit content.
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

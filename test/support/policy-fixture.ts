@@ -1,0 +1,48 @@
+/** A resolved policy built in code, so core tests do not depend on the YAML loader. */
+import type { Policy, RoleDef } from '../../src/domain/policy.ts';
+
+const H = 3_600_000;
+const M = 60_000;
+
+export function role(name: string, overrides: Partial<RoleDef> = {}): RoleDef {
+  return {
+    name,
+    resource: 'orders-db',
+    grant: { roles: ['pg_read_all_data'] },
+    requesters: new Set(['alice@example.com', 'bob@example.com', 'carol@example.com', 'dave@example.com']),
+    approvers: new Set(['bob@example.com', 'carol@example.com', 'dave@example.com']),
+    approvalsRequired: 1,
+    defaultDurationMs: H,
+    maxDurationMs: 4 * H,
+    requestTtlMs: H,
+    requireTicket: null,
+    breakGlass: false,
+    ...overrides,
+  };
+}
+
+export function testPolicy(roles: RoleDef[] = defaultRoles()): Policy {
+  return {
+    version: 1,
+    timezone: 'Europe/Berlin',
+    minDurationMs: M,
+    channels: { approvals: { slack: 'C0APPROVALS' }, audit: { slack: 'C0AUDIT' } },
+    groups: new Map(),
+    resources: { 'orders-db': { name: 'orders-db', provider: 'recording', settings: {} } },
+    roles: Object.fromEntries(roles.map((r) => [r.name, r])),
+  };
+}
+
+export function defaultRoles(): RoleDef[] {
+  return [
+    role('readonly', { autoApprove: { maxDurationMs: 15 * M } }),
+    role('writer', { approvalsRequired: 2, requireTicket: '^INC-[0-9]+$' }),
+    role('breakglass', { breakGlass: true, approvalsRequired: 1 }),
+  ];
+}
+
+export const alice = { email: 'alice@example.com', slackId: 'UALICE', name: 'alice' };
+export const bob = { email: 'bob@example.com', slackId: 'UBOB', name: 'bob' };
+export const carol = { email: 'carol@example.com', slackId: 'UCAROL', name: 'carol' };
+export const dave = { email: 'dave@example.com', slackId: 'UDAVE', name: 'dave' };
+export const mallory = { email: 'mallory@example.com', slackId: 'UMAL', name: 'mallory' };
