@@ -1,0 +1,173 @@
+/**
+ * Exec provider: runs an operator's command (argv, never a shell) once per event with the grant in
+ * ACCESSBOT_* environment variables. Exit 0 = done, and stdout may be `{"credentials": {...}}`.
+ * Exit 75 (EX_TEMPFAIL) and time-outs are retryable; any other failure is not.
+ */
+import { spawn } from 'node:child_process';
+import { z } from 'zod';
+import { credentialsSchema, durationMs, durationSetting } from './settings.ts';
+import { ProviderError, type GrantOutcome, type GrantTarget, type Provider, type ProviderDeps, type ProviderFactory } from './types.ts';
+
+export const execResourceSchema = z
+  .object({
+    command: z.array(z.string().min(1)).min(1, { message: 'give the program and its arguments, e.g. ["./grant.sh"]' }),
+    timeout: durationSetting('30s', 3_600_000),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  })
+  .strict();
+export type ExecSettings = z.infer<typeof execResourceSchema>;
+
+/** Exec grant parameters are the script's business: any JSON object, passed as ACCESSBOT_PARAMS. */
+export const execGrantSchema = z.record(z.string(), z.unknown());
+
+export const EX_TEMPFAIL = 75;
+const STDERR_LIMIT = 2048;
+const STDOUT_LIMIT = 1024 * 1024;
+const KILL_GRACE_MS = 2000;
+
+type ExecEvent = 'grant' | 'revoke' | 'extend';
+
+export function execEnvironment(
+  event: ExecEvent,
+  target: GrantTarget,
+  settings: ExecSettings,
+  deps: ProviderDeps,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (deps.env.PATH) env.PATH = deps.env.PATH;
+  Object.assign(env, settings.env);
+  Object.assign(env, {
+    ACCESSBOT_EVENT: event,
+    ACCESSBOT_GRANT_ID: target.grantId,
+    ACCESSBOT_REQUEST_ID: target.requestId,
+    ACCESSBOT_REQUESTER_EMAIL: target.requester.email ?? '',
+    ACCESSBOT_REQUESTER_SLACK_ID: target.requester.slackId ?? '',
+    ACCESSBOT_REQUESTER_TEAMS_ID: target.requester.teamsId ?? '',
+    ACCESSBOT_ROLE: target.role,
+    ACCESSBOT_RESOURCE: target.resource,
+    ACCESSBOT_STARTS_AT: target.startsAt.toISOString(),
+    ACCESSBOT_EXPIRES_AT: target.expiresAt.toISOString(),
+    ACCESSBOT_APPROVED_BY: target.approvedBy.join(','),
+    ACCESSBOT_REASON: target.reason,
+    ACCESSBOT_TICKET: target.ticket ?? '',
+    ACCESSBOT_PARAMS: JSON.stringify(target.params),
+  });
+  return env;
+}
+
+interface RunResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+function run(command: string[], env: Record<string, string>, timeoutMs: number): Promise<RunResult> {
+  const [program, ...args] = command as [string, ...string[]];
+  return new Promise((resolve, reject) => {
+    // Own process group, so a time-out also stops whatever the command started (and holds our pipes open).
+    const child = spawn(program, args, { env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const killGroup = (signal: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        child.kill(signal);
+      }
+    };
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    }, timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stdout.length < STDOUT_LIMIT) stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stderr.length < STDERR_LIMIT * 4) stderr += chunk;
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      reject(error);
+    });
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      resolve({ exitCode, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
+function readCredentials(resource: string, stdout: string): Record<string, string> | undefined {
+  const text = stdout.trim();
+  if (!text.startsWith('{')) return undefined; // plain output is a log, not an answer
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null || !('credentials' in body)) return undefined;
+  const parsed = credentialsSchema.safeParse((body as { credentials: unknown }).credentials);
+  if (!parsed.success) {
+    throw new ProviderError(`command for ${resource} printed "credentials" that are not an object of strings`, false);
+  }
+  return parsed.data;
+}
+
+export function createExecProvider(resource: string, settings: ExecSettings, deps: ProviderDeps): Provider {
+  const timeoutMs = durationMs(settings.timeout);
+  async function invoke(event: ExecEvent, target: GrantTarget): Promise<GrantOutcome> {
+    const program = settings.command[0];
+    let result: RunResult;
+    try {
+      result = await run(settings.command, execEnvironment(event, target, settings, deps), timeoutMs);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      throw new ProviderError(`command for ${resource} could not start (${String(code ?? 'error')})`, false, {
+        program,
+      });
+    }
+    if (result.timedOut) {
+      throw new ProviderError(`command for ${resource} timed out after ${timeoutMs / 1000}s during ${event}`, true, {
+        program,
+        stderr: result.stderr.slice(0, STDERR_LIMIT),
+      });
+    }
+    if (result.exitCode !== 0) {
+      const retryable = result.exitCode === EX_TEMPFAIL;
+      const how = result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with ${result.exitCode}`;
+      throw new ProviderError(`command for ${resource} ${how} during ${event}`, retryable, {
+        program,
+        exit_code: result.exitCode,
+        signal: result.signal,
+        stderr: result.stderr.slice(0, STDERR_LIMIT),
+      });
+    }
+    const credentials = readCredentials(resource, result.stdout);
+    return credentials ? { credentials, detail: { program } } : { detail: { program } };
+  }
+
+  return {
+    kind: 'exec',
+    resource,
+    grant: (target) => invoke('grant', target),
+    extend: (target) => invoke('extend', target),
+    revoke: async (target) => {
+      const outcome = await invoke('revoke', target);
+      return outcome.detail ? { detail: outcome.detail } : {};
+    },
+  };
+}
+
+export const execProvider: ProviderFactory<ExecSettings, Record<string, unknown>> = {
+  kind: 'exec',
+  resourceSchema: execResourceSchema,
+  grantSchema: execGrantSchema,
+  create: createExecProvider,
+};

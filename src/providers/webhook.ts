@@ -1,0 +1,200 @@
+/**
+ * Webhook provider — the DESIGN §3 contract: a signed JSON POST per event, retried with capped exponential
+ * backoff and full jitter on 429, 5xx, time-outs and network errors; any other 4xx is a refusal.
+ *
+ * Extend sends event "grant" again with the new `expires_at` and `Idempotency-Key: <grant_id>:grant:<expires unix>`.
+ * The contract has only two events, and a receiver treats "grant" as "make sure this access exists until
+ * expires_at", so a re-sent grant with a later expiry *is* the extension. It needs its own key because receivers
+ * de-duplicate on Idempotency-Key: with the plain `<grant_id>:grant` key they would drop the extension as a
+ * replay of the original grant. Putting the expiry in the key keeps retries of one extension idempotent.
+ */
+import { z } from 'zod';
+import { credentialsSchema, durationMs, durationSetting } from './settings.ts';
+import { signAccessbotPayload } from './webhook-signature.ts';
+import { ProviderError, type GrantOutcome, type GrantTarget, type Provider, type ProviderDeps, type ProviderFactory } from './types.ts';
+
+export { signAccessbotPayload, verifyAccessbotSignature } from './webhook-signature.ts';
+
+export const webhookResourceSchema = z
+  .object({
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//i.test(u), { message: 'must be an http:// or https:// URL' }),
+    secret: z.string().min(16, { message: 'must be at least 16 characters (create one with `openssl rand -hex 32`)' }),
+    timeout: durationSetting('10s', 120_000),
+    max_attempts: z.number().int().min(1).max(20).default(5),
+  })
+  .strict();
+export type WebhookSettings = z.infer<typeof webhookResourceSchema>;
+
+/** Webhook grant parameters are the receiver's business: any JSON object, forwarded as `params`. */
+export const webhookGrantSchema = z.record(z.string(), z.unknown());
+
+export const BACKOFF_BASE_MS = 500;
+export const BACKOFF_CAP_MS = 30_000;
+const EXCERPT_CHARS = 500;
+
+export interface WebhookRuntime {
+  sleep: (ms: number) => Promise<void>;
+  /** In [0, 1); drives the jitter. */
+  random: () => number;
+  /** Epoch milliseconds. */
+  now: () => number;
+  fetch: typeof fetch;
+}
+
+const defaultRuntime: WebhookRuntime = {
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+  now: Date.now,
+  fetch: (input, init) => fetch(input, init),
+};
+
+type WebhookEvent = 'grant' | 'revoke';
+
+export function webhookPayload(event: WebhookEvent, target: GrantTarget): Record<string, unknown> {
+  const requester: Record<string, unknown> = { email: target.requester.email };
+  if (target.requester.slackId) requester.slack_id = target.requester.slackId;
+  if (target.requester.teamsId) requester.teams_id = target.requester.teamsId;
+  const body: Record<string, unknown> = {
+    event,
+    grant_id: target.grantId,
+    request_id: target.requestId,
+    requester,
+    role: target.role,
+    resource: target.resource,
+    params: target.params,
+    starts_at: target.startsAt.toISOString(),
+    expires_at: target.expiresAt.toISOString(),
+    approved_by: target.approvedBy,
+    reason: target.reason,
+  };
+  if (target.ticket !== null) body.ticket = target.ticket;
+  return body;
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date → milliseconds from now, or null when absent or unreadable. */
+export function parseRetryAfter(header: string | null, nowMs: number): number | null {
+  if (!header) return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+
+/** Full jitter: uniform in [0, min(cap, base·2^(attempt-1))); a server's Retry-After wins, capped. */
+export function retryDelayMs(attempt: number, retryAfterMs: number | null, random: () => number): number {
+  if (retryAfterMs !== null) return Math.min(BACKOFF_CAP_MS, retryAfterMs);
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+function describeFetchFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `timed out after ${timeoutMs / 1000}s`;
+  }
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const code = cause && typeof cause.code === 'string' ? cause.code : null;
+  return code ? `network error (${code})` : 'network error';
+}
+
+function readCredentials(resource: string, text: string): Record<string, string> | undefined {
+  if (text.trim() === '') return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined; // a 2xx without JSON is a plain "done"
+  }
+  if (typeof body !== 'object' || body === null || !('credentials' in body)) return undefined;
+  const parsed = credentialsSchema.safeParse((body as { credentials: unknown }).credentials);
+  if (!parsed.success) {
+    throw new ProviderError(`webhook ${resource} answered with "credentials" that are not an object of strings`, false);
+  }
+  return parsed.data;
+}
+
+export function createWebhookProvider(
+  resource: string,
+  settings: WebhookSettings,
+  _deps: ProviderDeps,
+  runtime: Partial<WebhookRuntime> = {},
+): Provider {
+  const rt: WebhookRuntime = { ...defaultRuntime, ...runtime };
+  const timeoutMs = durationMs(settings.timeout);
+
+  async function deliver(event: WebhookEvent, target: GrantTarget, idempotencyKey: string): Promise<GrantOutcome> {
+    const rawBody = JSON.stringify(webhookPayload(event, target));
+    let lastProblem = '';
+    let lastStatus: number | null = null;
+    for (let attempt = 1; attempt <= settings.max_attempts; attempt++) {
+      let retryAfterMs: number | null = null;
+      const timestamp = Math.floor(rt.now() / 1000);
+      try {
+        const response = await rt.fetch(settings.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'accessbot-webhook/1',
+            'x-accessbot-timestamp': String(timestamp),
+            'x-accessbot-signature': signAccessbotPayload(settings.secret, timestamp, rawBody),
+            'idempotency-key': idempotencyKey,
+          },
+          body: rawBody,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await response.text();
+        if (response.status >= 200 && response.status < 300) {
+          const credentials = readCredentials(resource, text);
+          const detail = { http_status: response.status, attempts: attempt };
+          return credentials ? { credentials, detail } : { detail };
+        }
+        lastStatus = response.status;
+        if (!isRetryableStatus(response.status)) {
+          throw new ProviderError(`webhook ${resource} refused the ${event} (HTTP ${response.status})`, false, {
+            http_status: response.status,
+            attempts: attempt,
+            response_excerpt: text.slice(0, EXCERPT_CHARS),
+          });
+        }
+        lastProblem = `HTTP ${response.status}`;
+        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), rt.now());
+      } catch (error) {
+        if (error instanceof ProviderError) throw error;
+        lastStatus = null;
+        lastProblem = describeFetchFailure(error, timeoutMs);
+      }
+      if (attempt < settings.max_attempts) await rt.sleep(retryDelayMs(attempt, retryAfterMs, rt.random));
+    }
+    throw new ProviderError(
+      `webhook ${resource}: ${event} not accepted after ${settings.max_attempts} attempts (last: ${lastProblem})`,
+      true,
+      { attempts: settings.max_attempts, http_status: lastStatus, last_problem: lastProblem },
+    );
+  }
+
+  return {
+    kind: 'webhook',
+    resource,
+    grant: (target) => deliver('grant', target, `${target.grantId}:grant`),
+    extend: (target) =>
+      deliver('grant', target, `${target.grantId}:grant:${Math.floor(target.expiresAt.getTime() / 1000)}`),
+    revoke: async (target) => {
+      const outcome = await deliver('revoke', target, `${target.grantId}:revoke`);
+      return outcome.detail ? { detail: outcome.detail } : {};
+    },
+  };
+}
+
+export const webhookProvider: ProviderFactory<WebhookSettings, Record<string, unknown>> = {
+  kind: 'webhook',
+  resourceSchema: webhookResourceSchema,
+  grantSchema: webhookGrantSchema,
+  create: (resource, settings, deps) => createWebhookProvider(resource, settings, deps),
+};
