@@ -1,0 +1,54 @@
+/**
+ * `env:NAME` values in resource settings: replaced by the environment variable, which must be set (and not
+ * empty). `env:NAME:-default` falls back to the text after `:-` and says so in a warning, so a bundled example
+ * can run out of the box while a real deployment still notices a forgotten secret.
+ */
+import { formatPath, type Finding, type PathSegment } from './problems.ts';
+
+const ENV_REF = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
+
+export interface EnvReadResult {
+  value: unknown;
+  errors: Finding[];
+  warnings: Finding[];
+  /** Where a value came from the environment: formatted path → variable name. */
+  sources: Map<string, string>;
+}
+
+export function readEnvRefs(
+  value: unknown,
+  at: readonly PathSegment[],
+  env: Readonly<Record<string, string | undefined>>,
+): EnvReadResult {
+  const errors: Finding[] = [];
+  const warnings: Finding[] = [];
+  const sources = new Map<string, string>();
+  const walk = (node: unknown, path: PathSegment[]): unknown => {
+    if (typeof node === 'string') return readOne(node, path);
+    if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]));
+    if (node !== null && typeof node === 'object') {
+      return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, walk(item, [...path, key])]));
+    }
+    return node;
+  };
+  const readOne = (text: string, path: PathSegment[]): string => {
+    if (!text.startsWith('env:')) return text;
+    const match = ENV_REF.exec(text);
+    if (!match) {
+      errors.push({ at: path, message: `${JSON.stringify(text)} is not a valid environment reference (write env:NAME or env:NAME:-default)` });
+      return text;
+    }
+    const name = match[1]!;
+    const fallback = match[2];
+    sources.set(formatPath(path), name);
+    const found = env[name];
+    if (found !== undefined && found !== '') return found;
+    if (fallback !== undefined) {
+      warnings.push({ at: path, message: `environment variable ${name} is not set; using the default written in the policy` });
+      return fallback;
+    }
+    errors.push({ at: path, message: `environment variable ${name} is not set` });
+    return text;
+  };
+  return { value: walk(value, [...at]), errors, warnings, sources };
+}

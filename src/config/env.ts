@@ -1,0 +1,154 @@
+/**
+ * The process environment, parsed once at start (DESIGN.md §4). Every problem is reported together, each
+ * saying what to set, so an operator fixes the environment in one go.
+ */
+import { z } from 'zod';
+
+export { resolvePolicyPath, bundledPolicyPath } from './policy-path.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const TEAMS_APP_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
+
+export interface SlackConfig {
+  botToken: string;
+  /** 'socket' when SLACK_APP_TOKEN is set (no public URL needed), else 'http' (needs the signing secret). */
+  mode: 'http' | 'socket';
+  signingSecret?: string;
+  appToken?: string;
+  /** Web API base URL ending in "/", e.g. http://127.0.0.1:4000/api/ for the fake; absent: Slack's. */
+  apiUrl?: string;
+}
+
+export interface TeamsConfig {
+  appId: string;
+  appPassword?: string;
+  tenantId?: string;
+  appType: (typeof TEAMS_APP_TYPES)[number];
+}
+
+export interface Config {
+  /** ACCESSBOT_POLICY as given; resolvePolicyPath picks the file. */
+  policyPath?: string;
+  dbPath: string;
+  port: number;
+  slack?: SlackConfig;
+  teams?: TeamsConfig;
+  /** TEAMS_EMULATOR=1: Teams without authentication, local use and tests only. */
+  teamsEmulator: boolean;
+  /** 32 bytes from ACCESSBOT_SECRET_KEY; needed only when a provider returns credentials. */
+  secretKey?: Buffer;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`accessbot cannot start; fix the environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Blank values (common in .env files) count as unset. */
+const optional = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional());
+
+const VARIABLES = [
+  'ACCESSBOT_POLICY',
+  'ACCESSBOT_DB',
+  'PORT',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'SLACK_API_URL',
+  'MICROSOFT_APP_ID',
+  'MICROSOFT_APP_PASSWORD',
+  'MICROSOFT_APP_TENANT_ID',
+  'MICROSOFT_APP_TYPE',
+  'TEAMS_EMULATOR',
+  'ACCESSBOT_SECRET_KEY',
+  'LOG_LEVEL',
+] as const;
+
+const envSchema = z.object(Object.fromEntries(VARIABLES.map((name) => [name, optional])) as Record<(typeof VARIABLES)[number], typeof optional>);
+
+/** Format rules: each returns the problem, or null when the value (or its absence) is fine. */
+const FORMAT_RULES: Partial<Record<(typeof VARIABLES)[number], (value: string) => string | null>> = {
+  PORT: (v) => (/^\d{1,5}$/.test(v) && Number(v) <= 65535 ? null : `PORT must be a port number from 0 to 65535, not ${JSON.stringify(v)}`),
+  SLACK_BOT_TOKEN: (v) => (v.startsWith('xoxb-') ? null : 'SLACK_BOT_TOKEN must be a bot token starting with "xoxb-" (Slack app → OAuth & Permissions)'),
+  SLACK_APP_TOKEN: (v) =>
+    v.startsWith('xapp-')
+      ? null
+      : 'SLACK_APP_TOKEN must be an app-level token starting with "xapp-" (Slack app → Basic Information → App-Level Tokens, scope connections:write)',
+  SLACK_API_URL: (v) => (/^https?:\/\/\S+$/.test(v) ? null : 'SLACK_API_URL must be an http(s) URL such as https://slack.com/api/'),
+  MICROSOFT_APP_TYPE: (v) => ((TEAMS_APP_TYPES as readonly string[]).includes(v) ? null : `MICROSOFT_APP_TYPE must be one of ${TEAMS_APP_TYPES.join(', ')}`),
+  TEAMS_EMULATOR: (v) => (v === '1' || v === '0' ? null : 'TEAMS_EMULATOR must be 1 (Teams without authentication, local use only) or unset'),
+  ACCESSBOT_SECRET_KEY: (v) =>
+    /^[0-9a-fA-F]{64}$/.test(v) ? null : 'ACCESSBOT_SECRET_KEY must be 64 hex characters (32 bytes); generate one with `openssl rand -hex 32`',
+  LOG_LEVEL: (v) => ((LOG_LEVELS as readonly string[]).includes(v) ? null : `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`),
+};
+
+export function loadEnv(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const e = envSchema.parse(env);
+  const problems: string[] = [];
+  for (const [name, rule] of Object.entries(FORMAT_RULES)) {
+    const value = e[name as (typeof VARIABLES)[number]];
+    const problem = value === undefined ? null : rule(value);
+    if (problem) problems.push(problem);
+  }
+
+  let slack: SlackConfig | undefined;
+  if (e.SLACK_BOT_TOKEN) {
+    if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+      problems.push(
+        'SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set, for HTTP mode (Slack app → Basic Information → Signing Secret); ' +
+          'or set SLACK_APP_TOKEN instead to use Socket Mode',
+      );
+    }
+    slack = {
+      botToken: e.SLACK_BOT_TOKEN,
+      mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
+      ...(e.SLACK_SIGNING_SECRET && { signingSecret: e.SLACK_SIGNING_SECRET }),
+      ...(e.SLACK_APP_TOKEN && { appToken: e.SLACK_APP_TOKEN }),
+      ...(e.SLACK_API_URL && { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` }),
+    };
+  } else {
+    for (const name of ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const) {
+      if (e[name]) problems.push(`${name} is set but SLACK_BOT_TOKEN is not: set SLACK_BOT_TOKEN (starts with "xoxb-") or unset ${name}`);
+    }
+  }
+
+  let teams: TeamsConfig | undefined;
+  const appType = (e.MICROSOFT_APP_TYPE ?? 'MultiTenant') as TeamsConfig['appType'];
+  if (e.MICROSOFT_APP_ID) {
+    if (!e.MICROSOFT_APP_PASSWORD && appType !== 'UserAssignedMSI') {
+      problems.push('MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set (the client secret of the bot\'s Entra ID app registration)');
+    }
+    if (appType === 'SingleTenant' && !e.MICROSOFT_APP_TENANT_ID) {
+      problems.push('MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE is SingleTenant');
+    }
+    if (e.TEAMS_EMULATOR === '1') {
+      problems.push('TEAMS_EMULATOR=1 turns Teams authentication off; unset it when MICROSOFT_APP_ID is set');
+    }
+    teams = {
+      appId: e.MICROSOFT_APP_ID,
+      appType,
+      ...(e.MICROSOFT_APP_PASSWORD && { appPassword: e.MICROSOFT_APP_PASSWORD }),
+      ...(e.MICROSOFT_APP_TENANT_ID && { tenantId: e.MICROSOFT_APP_TENANT_ID }),
+    };
+  } else {
+    for (const name of ['MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID'] as const) {
+      if (e[name]) problems.push(`${name} is set but MICROSOFT_APP_ID is not: set MICROSOFT_APP_ID or unset ${name}`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    ...(e.ACCESSBOT_POLICY && { policyPath: e.ACCESSBOT_POLICY }),
+    dbPath: e.ACCESSBOT_DB ?? './data/accessbot.db',
+    port: e.PORT === undefined ? 3000 : Number(e.PORT),
+    ...(slack && { slack }),
+    ...(teams && { teams }),
+    teamsEmulator: e.TEAMS_EMULATOR === '1',
+    ...(e.ACCESSBOT_SECRET_KEY && { secretKey: Buffer.from(e.ACCESSBOT_SECRET_KEY, 'hex') }),
+    logLevel: (e.LOG_LEVEL ?? 'info') as LogLevel,
+  };
+}
