@@ -1,0 +1,104 @@
+/** The accessbot command line (DESIGN.md §6). Exit codes: 0 ok, 1 a check failed, 2 bad usage. */
+import { pathToFileURL } from 'node:url';
+import { openDatabase } from '../db/client.ts';
+import { runAuditCommand } from './cli/audit.ts';
+import { runGrantsCommand } from './cli/grants.ts';
+import { EXIT, UsageError, processIo, type CliIo } from './cli/io.ts';
+import { runPolicyCommand } from './cli/policy.ts';
+import { ConfigError, loadEnv } from './config/env.ts';
+import { isAccessError } from './domain/errors.ts';
+import { StartupError } from './config/startup-policy.ts';
+import { builtinProviders } from './providers/registry.ts';
+
+const USAGE = `usage: accessbot <command> [options]
+
+  serve                          run the bot (applies pending migrations first)
+  migrate                        apply pending database migrations and exit
+  policy check [FILE]            validate a policy file
+  policy schema                  print the policy JSON Schema
+  policy explain --user EMAIL --role ROLE [--duration D]
+                                 dry run: would it be allowed, auto-approved, who must approve
+  audit verify                   check the audit log's hash chain
+  audit export --format jsonl|csv [--since DATE]
+  grants list                    live grants
+  grants revoke AR-42 --reason TEXT
+
+Run "accessbot <command> --help" for details. Environment: see README ("Configuration").`;
+
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      case 'serve':
+        return await serve(rest, io);
+      case 'migrate': {
+        if (rest.includes('--help')) return (io.out('usage: accessbot migrate\n\nApplies pending migrations to $ACCESSBOT_DB (default ./data/accessbot.db).'), EXIT.ok);
+        const config = loadEnv(io.env);
+        openDatabase(config.dbPath).close();
+        io.out(`✓ database ${config.dbPath} is up to date`);
+        return EXIT.ok;
+      }
+      case 'policy':
+        return await runPolicyCommand(rest, { ...io, providers: builtinProviders });
+      case 'audit':
+        return await runAuditCommand(rest, io);
+      case 'grants':
+        return await runGrantsCommand(rest, io);
+      default:
+        io.err(`unknown command "${command}"\n\n${USAGE}`);
+        return EXIT.usage;
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err(error.message);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError || error instanceof StartupError) {
+      io.err(error.message);
+      return EXIT.failed;
+    }
+    if (isAccessError(error)) {
+      io.err(error.userMessage);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+}
+
+async function serve(args: string[], io: CliIo): Promise<number> {
+  if (args.includes('--help')) {
+    io.out('usage: accessbot serve\n\nRuns the bot: Slack at POST /slack/events (or Socket Mode), GET /healthz, GET /metrics on $PORT (default 3000).');
+    return EXIT.ok;
+  }
+  const config = loadEnv(io.env);
+  // Loaded on demand so one-shot commands never pull in the chat SDKs.
+  const { startAccessbot } = await import('./main.ts');
+  const app = await startAccessbot(config, { env: io.env });
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      app.ctx.log.info({ signal }, 'signal received');
+      void app.stop().then(resolve);
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+  return EXIT.ok;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href || process.argv[1]?.endsWith('bin/accessbot.js')) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`accessbot: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

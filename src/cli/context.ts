@@ -1,0 +1,51 @@
+/** Builds a core context for one-shot CLI commands against the configured database and policy. */
+import { openDatabase } from '../../db/client.ts';
+import { DEFAULT_RETRY, type AppContext } from '../app/context.ts';
+import { Worker } from '../app/worker.ts';
+import { loadEnv, type Config } from '../config/env.ts';
+import { systemClock } from '../domain/clock.ts';
+import { silentLogger, createLogger } from '../logging.ts';
+import { loadPolicyOrThrow } from '../config/startup-policy.ts';
+import { createProviders } from '../providers/registry.ts';
+import type { CliIo } from './io.ts';
+
+/** Which chat platforms get notices: the ones configured, so a CLI revoke still updates the Slack card. */
+export function configuredPlatforms(config: Config): string[] {
+  // Teams joins when its adapter lands; until then no notices are queued for it.
+  return config.slack ? ['slack'] : [];
+}
+
+export function cliContext(io: CliIo, options: { withProviders: boolean }): { ctx: AppContext; config: Config; idle(): Promise<void>; close(): Promise<void> } {
+  const config = loadEnv(io.env);
+  const { policy } = loadPolicyOrThrow(config, io.env);
+  const log = config.logLevel === 'debug' || config.logLevel === 'trace' ? createLogger(config.logLevel, process.stderr) : silentLogger();
+  const db = openDatabase(config.dbPath);
+  const providers = options.withProviders
+    ? createProviders(Object.fromEntries(Object.values(policy.resources).map((r) => [r.name, { provider: r.provider, settings: r.settings }])), { log, env: io.env })
+    : new Map();
+  const worker = new Worker();
+  const ctx: AppContext = {
+    db,
+    policy,
+    clock: systemClock,
+    log,
+    providers,
+    platforms: configuredPlatforms(config),
+    secretKey: config.secretKey ?? null,
+    instanceId: `cli:${process.pid}`,
+    afterCommit: worker,
+    retry: DEFAULT_RETRY,
+    random: Math.random,
+  };
+  worker.attach(ctx);
+  return {
+    ctx,
+    config,
+    idle: () => worker.idle(),
+    close: async () => {
+      await worker.stop();
+      for (const provider of providers.values()) await provider.close?.().catch(() => {});
+      db.close();
+    },
+  };
+}

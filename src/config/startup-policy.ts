@@ -1,0 +1,16 @@
+/** The policy as `serve` and the CLI load it: strict, with every problem in one message. */
+import type { Policy } from '../domain/policy.ts';
+import { builtinProviders } from '../providers/registry.ts';
+import { resolvePolicyPath, type Config } from './env.ts';
+import { formatProblems, loadPolicyFile } from './load-policy.ts';
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export function loadPolicyOrThrow(config: Config, env: Readonly<Record<string, string | undefined>>): { policy: Policy; path: string; warnings: string[] } {
+  const path = resolvePolicyPath(config);
+  const loaded = loadPolicyFile(path, { env, providers: builtinProviders });
+  if (!loaded.ok) throw new StartupError(formatProblems(loaded.errors, path));
+  return { policy: loaded.policy, path, warnings: loaded.warnings };
+}

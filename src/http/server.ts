@@ -1,0 +1,25 @@
+/** The one HTTP server: Slack and Teams mount their routes on it; health and metrics live here. */
+import express, { type Express } from 'express';
+import { isReachable } from '../../db/client.ts';
+import type { AppContext } from '../app/context.ts';
+import { overdueRevokes, type Metrics } from './metrics.ts';
+
+export function createHttpApp(ctx: AppContext, metrics: Metrics, schedulerRunning: () => boolean): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    res.on('finish', () => metrics.httpRequests.inc({ route: req.path.split('/').slice(0, 3).join('/') || '/', status: String(res.statusCode) }));
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    const db = isReachable(ctx.db);
+    const scheduler = schedulerRunning();
+    const overdue = db ? overdueRevokes(ctx) : 0;
+    const status = !db || !scheduler ? 'down' : overdue > 0 ? 'degraded' : 'ok';
+    res.status(status === 'down' ? 503 : 200).json({ status, db: db ? 'ok' : 'unreachable', scheduler: scheduler ? 'running' : 'stopped', revokes_overdue: overdue });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return app;
+}

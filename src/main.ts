@@ -1,0 +1,121 @@
+/**
+ * Composition root: configuration, database, providers, core, chat adapters, scheduler and the HTTP server.
+ * `accessbot serve` calls startAccessbot(); tests call it too, with their own config and clock.
+ */
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { openDatabase } from '../db/client.ts';
+import { DEFAULT_RETRY, type AppContext, type RetryPolicy } from './app/context.ts';
+import { Worker } from './app/worker.ts';
+import type { ChatAdapter } from './chat-adapter.ts';
+import type { Config } from './config/env.ts';
+import { loadPolicyOrThrow } from './config/startup-policy.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
+import type { Policy } from './domain/policy.ts';
+import { createHttpApp } from './http/server.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createLogger, type Logger } from './logging.ts';
+import { createProviders } from './providers/registry.ts';
+import type { Provider } from './providers/types.ts';
+import { recoverOnStart, startScheduler, type Scheduler } from './scheduler/index.ts';
+import { createSlackAdapter } from '../adapters/slack/index.ts';
+
+export { StartupError, loadPolicyOrThrow } from './config/startup-policy.ts';
+
+export interface StartOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Replace the providers built from the policy (tests). */
+  providers?: ReadonlyMap<string, Provider>;
+  policy?: Policy;
+  retry?: Partial<RetryPolicy>;
+  /** Scheduler sweep (node-cron expression); default every 5 s. */
+  sweepEvery?: string;
+  instanceId?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RunningAccessbot {
+  ctx: AppContext;
+  worker: Worker;
+  scheduler: Scheduler;
+  metrics: Metrics;
+  server: Server;
+  /** The port the server listens on (useful with PORT=0). */
+  port: number;
+  adapters: ChatAdapter[];
+  stop(): Promise<void>;
+}
+
+export async function startAccessbot(config: Config, options: StartOptions = {}): Promise<RunningAccessbot> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? createLogger(config.logLevel);
+  let policy = options.policy;
+  if (!policy) {
+    const loaded = loadPolicyOrThrow(config, env);
+    policy = loaded.policy;
+    log.info({ policy: loaded.path, roles: Object.keys(policy.roles).length }, 'policy loaded');
+    for (const warning of loaded.warnings) log.warn({ policy: loaded.path }, warning);
+  }
+  const db = openDatabase(config.dbPath);
+  const providers =
+    options.providers ??
+    createProviders(
+      Object.fromEntries(Object.values(policy.resources).map((r) => [r.name, { provider: r.provider, settings: r.settings }])),
+      { log, env },
+    );
+  const worker = new Worker();
+  const ctx: AppContext = {
+    db,
+    policy,
+    clock: options.clock ?? systemClock,
+    log,
+    providers,
+    platforms: [],
+    secretKey: config.secretKey ?? null,
+    instanceId: options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    afterCommit: worker,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    random: Math.random,
+  };
+  worker.attach(ctx);
+  let scheduler: Scheduler | null = null;
+  const metrics = createMetrics(ctx);
+  const http = createHttpApp(ctx, metrics, () => scheduler?.healthy() ?? false);
+
+  const adapters: ChatAdapter[] = [];
+  if (config.slack) adapters.push(createSlackAdapter({ ctx, http, config: config.slack, metrics }));
+  if (!config.slack && !config.teams) log.warn('no chat platform is configured (set SLACK_BOT_TOKEN …); only the CLI, /healthz and /metrics work');
+  if (config.teams || config.teamsEmulator) log.warn('the Teams adapter is not part of this build yet; /api/messages is not served');
+  const ports = adapters.map((a) => a.port);
+  ctx.platforms = ports.map((p) => p.platform);
+  worker.setPorts(ports);
+
+  await recoverOnStart(ctx);
+  scheduler = startScheduler(ctx, { worker, ports: () => ports, ...(options.sweepEvery ? { sweepEvery: options.sweepEvery } : {}) });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = http.listen(config.port, '0.0.0.0', () => resolve(listening));
+    listening.once('error', reject);
+  });
+  for (const adapter of adapters) await adapter.start();
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info({ port, platforms: ctx.platforms, instance: ctx.instanceId }, 'accessbot is serving');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down: no new work, finishing what is in flight');
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      for (const adapter of adapters) await adapter.stop().catch(() => {});
+      await scheduler?.stop();
+      await worker.stop();
+      for (const provider of providers.values()) await provider.close?.().catch(() => {});
+      db.close();
+      log.info('stopped');
+    })());
+  return { ctx, worker, scheduler, metrics, server, port, adapters, stop };
+}

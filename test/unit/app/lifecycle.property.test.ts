@@ -1,0 +1,142 @@
+/**
+ * Random interleavings of request / approve / deny / cancel / expire / revoke / extend by random people,
+ * through the real use cases and database. Invariants are checked after every step and at the end.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { grants, requests, reviews } from '../../../db/schema.ts';
+import { requestAccess } from '../../../src/app/request-access.ts';
+import { review } from '../../../src/app/review.ts';
+import { cancelRequest } from '../../../src/app/cancel.ts';
+import { revokeAccess } from '../../../src/app/revoke.ts';
+import { requestExtension } from '../../../src/app/extend.ts';
+import { expireLapsedRequests, startDueRevokes } from '../../../src/app/expire.ts';
+import { dueGrantIds, settleGrant } from '../../../src/app/grant-executor.ts';
+import { isAccessError } from '../../../src/domain/errors.ts';
+import { isMember, samePerson } from '../../../src/domain/identity.ts';
+import { alice, bob, carol, dave, mallory } from '../../support/policy-fixture.ts';
+import { createHarness, type Harness } from '../../support/core-harness.ts';
+
+const M = 60_000;
+const PEOPLE = [alice, bob, carol, dave, mallory];
+const ROLES = ['readonly', 'writer', 'breakglass'] as const;
+
+type Op =
+  | { kind: 'file'; who: number; role: number; minutes: number; breakGlass: boolean }
+  | { kind: 'review'; who: number; target: number; approve: boolean }
+  | { kind: 'cancel'; who: number; target: number }
+  | { kind: 'revoke'; who: number; target: number }
+  | { kind: 'extend'; who: number; target: number; minutes: number }
+  | { kind: 'wait'; minutes: number };
+
+const person = fc.integer({ min: 0, max: PEOPLE.length - 1 });
+const target = fc.integer({ min: 0, max: 7 });
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('file' as const), who: person, role: fc.integer({ min: 0, max: 2 }), minutes: fc.integer({ min: 1, max: 300 }), breakGlass: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('review' as const), who: person, target, approve: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), who: person, target }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('revoke' as const), who: person, target }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('extend' as const), who: person, target, minutes: fc.integer({ min: 1, max: 120 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), minutes: fc.integer({ min: 1, max: 90 }) }) },
+);
+
+async function sweep(h: Harness): Promise<void> {
+  expireLapsedRequests(h.ctx);
+  startDueRevokes(h.ctx);
+  await h.worker.idle();
+  for (const id of dueGrantIds(h.ctx)) await settleGrant(h.ctx, id);
+  await h.worker.idle();
+}
+
+async function apply(h: Harness, step: Op): Promise<void> {
+  const ids = h.db.orm.select({ id: requests.id }).from(requests).all().map((r) => r.id);
+  const pick = (n: number) => ids[n % Math.max(1, ids.length)] ?? 1;
+  try {
+    switch (step.kind) {
+      case 'file':
+        requestAccess(h.ctx, { roleName: ROLES[step.role]!, requester: PEOPLE[step.who]!, durationMs: step.minutes * M, reason: 'prop', ticket: 'INC-1', breakGlass: step.breakGlass, origin: 'test' });
+        break;
+      case 'review':
+        review(h.ctx, { requestId: pick(step.target), reviewer: PEOPLE[step.who]!, decision: step.approve ? 'approve' : 'deny' });
+        break;
+      case 'cancel':
+        cancelRequest(h.ctx, { requestId: pick(step.target), actor: PEOPLE[step.who]! });
+        break;
+      case 'revoke':
+        revokeAccess(h.ctx, { requestId: pick(step.target), actor: PEOPLE[step.who]! });
+        break;
+      case 'extend':
+        requestExtension(h.ctx, { requestId: pick(step.target), actor: PEOPLE[step.who]!, durationMs: step.minutes * M, origin: 'test' });
+        break;
+      case 'wait':
+        h.clock.advance(step.minutes * M);
+        break;
+    }
+  } catch (error) {
+    if (!isAccessError(error)) throw error;
+  }
+  await h.worker.idle();
+  await sweep(h);
+}
+
+function checkInvariants(h: Harness, history: Map<number, string>): void {
+  const now = h.clock.now();
+  const reqs = h.db.orm.select().from(requests).all();
+  const allReviews = h.db.orm.select().from(reviews).all();
+  const allGrants = h.db.orm.select().from(grants).all();
+  for (const r of reqs) {
+    const requester = { email: r.requesterEmail, slackId: r.requesterSlackId };
+    const role = h.ctx.policy.roles[r.role]!;
+    const mine = allReviews.filter((v) => v.requestId === r.id);
+    // Nobody's review of their own request is ever recorded.
+    for (const v of mine) expect(samePerson({ email: v.reviewerEmail, slackId: v.reviewerSlackId }, requester)).toBe(false);
+    // Once terminal, a request never changes state again.
+    const before = history.get(r.id);
+    if (before && before !== 'pending') expect(r.status).toBe(before);
+    history.set(r.id, r.status);
+    if (r.status === 'approved' && !r.autoApproved && !r.breakGlass) {
+      const approvers = new Set(mine.filter((v) => v.decision === 'approve' && isMember(role.approvers, { email: v.reviewerEmail, slackId: v.reviewerSlackId })).map((v) => v.reviewerKey));
+      expect(approvers.size).toBeGreaterThanOrEqual(r.approvalsRequired);
+    }
+    if (r.status === 'denied') expect(mine.some((v) => v.decision === 'deny')).toBe(true);
+  }
+  for (const g of allGrants) {
+    const r = reqs.find((x) => x.id === g.requestId)!;
+    // A grant exists only for an approved access request; at most one per request (unique index).
+    expect(r.status).toBe('approved');
+    expect(r.kind).toBe('access');
+    // No grant outlives its expiry once time passes it (the sweep ran).
+    if (g.expiresAt <= now) expect(['revoked', 'failed']).toContain(g.status);
+    // Active at the target exactly when active in the database.
+    expect(h.provider.held.has(g.id)).toBe(g.status === 'active');
+    // Extensions never push a grant past the role's maximum.
+    expect(g.expiresAt - g.startsAt).toBeLessThanOrEqual(h.ctx.policy.roles[g.role]!.maxDurationMs);
+  }
+}
+
+describe('request/grant lifecycle under random interleavings', () => {
+  it('keeps every invariant', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
+        const h = createHarness({ dbPath: ':memory:' });
+        const history = new Map<number, string>();
+        try {
+          for (const step of ops) {
+            await apply(h, step);
+            checkInvariants(h, history);
+          }
+          // Let all time pass: everything ends in exactly one terminal state, nothing is held.
+          h.clock.advance(24 * 60 * M);
+          await sweep(h);
+          checkInvariants(h, history);
+          for (const r of h.db.orm.select().from(requests).all()) expect(['approved', 'denied', 'cancelled', 'expired']).toContain(r.status);
+          for (const g of h.db.orm.select().from(grants).all()) expect(['revoked', 'failed']).toContain(g.status);
+          expect(h.provider.held.size).toBe(0);
+        } finally {
+          await h.close();
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  }, 300_000);
+});
