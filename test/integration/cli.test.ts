@@ -1,0 +1,153 @@
+/** The command line as an operator uses it: real processes for exit codes, in-process runs for the rest. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { openDatabase } from '../../db/client.ts';
+import { DEFAULT_RETRY, type AppContext } from '../../src/app/context.ts';
+import { Worker } from '../../src/app/worker.ts';
+import { requestAccess } from '../../src/app/request-access.ts';
+import { review } from '../../src/app/review.ts';
+import { runCli } from '../../src/cli.ts';
+import { loadPolicyFile } from '../../src/config/load-policy.ts';
+import { systemClock } from '../../src/domain/clock.ts';
+import { silentLogger } from '../../src/logging.ts';
+import { builtinProviders, createProviders } from '../../src/providers/registry.ts';
+import { tempDbPath } from '../support/core-harness.ts';
+
+const run = promisify(execFile);
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function capture(env: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), env }, out, err };
+}
+
+describe('exit codes and messages (real process)', () => {
+  it('policy check on a broken policy prints path-precise errors and exits 1', async () => {
+    const file = join(dirname(tempDbPath()), 'broken.yaml');
+    writeFileSync(file, 'version: 1\nresources: {}\nroles:\n  deploy:\n    resource: nowhere\n    requesters: [alice@example.com]\n    approvers: [bob@example.com]\n    max_duration: 9x\n');
+    const result = await cli(['policy', 'check', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr + result.stdout).toMatch(/roles\.deploy\.max_duration: "9x" is not a duration \(try 30m/);
+  });
+
+  it('bad usage exits 2 and says what would work', async () => {
+    const result = await cli(['grants', 'revoke']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/name one request, e\.g\. AR-42/);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+  });
+
+  it('policy explain answers for the bundled example', async () => {
+    const result = await cli(['policy', 'explain', '--user', 'alice@example.com', '--role', 'readonly', '--duration', '10m']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/auto-approved/i);
+  });
+
+  it('migrate creates the database', async () => {
+    const db = tempDbPath();
+    const result = await cli(['migrate'], { ACCESSBOT_DB: db });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/is up to date/);
+  });
+});
+
+describe('grants and audit commands against a real webhook target', () => {
+  let server: Server;
+  const events: { event: string; grant_id: string }[] = [];
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        events.push(JSON.parse(body) as { event: string; grant_id: string });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const dbPath = tempDbPath();
+    const policyPath = join(dirname(dbPath), 'policy.yaml');
+    writeFileSync(
+      policyPath,
+      `version: 1
+resources:
+  hook: { provider: webhook, url: "http://127.0.0.1:${port}/access", secret: env:HOOK_SECRET }
+roles:
+  deploy:
+    resource: hook
+    requesters: [alice@example.com]
+    approvers: [bob@example.com]
+    max_duration: 2h
+`,
+    );
+    env = { ACCESSBOT_DB: dbPath, ACCESSBOT_POLICY: policyPath, HOOK_SECRET: 'a-very-long-test-secret-123' };
+    // File and approve a request through the core, as the bot would.
+    const loaded = loadPolicyFile(policyPath, { env, providers: builtinProviders });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+    const db = openDatabase(dbPath);
+    const worker = new Worker();
+    const ctx: AppContext = {
+      db,
+      policy: loaded.policy,
+      clock: systemClock,
+      log: silentLogger(),
+      providers: createProviders({ hook: { provider: 'webhook', settings: loaded.policy.resources.hook!.settings } }, { log: silentLogger(), env }),
+      platforms: [],
+      secretKey: null,
+      instanceId: 'test',
+      afterCommit: worker,
+      retry: DEFAULT_RETRY,
+      random: Math.random,
+    };
+    worker.attach(ctx);
+    const { view } = requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
+    review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' });
+    await worker.stop();
+    db.close();
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('lists the live grant, revokes it at the target, and the audit log shows it all', async () => {
+    expect(events.map((e) => e.event)).toEqual(['grant']);
+    const list = capture(env);
+    expect(await runCli(['grants', 'list'], list.io)).toBe(0);
+    expect(list.out.join('\n')).toMatch(/AR-1 {2}deploy on hook {2}alice@example\.com {2}active {2}expires in (59m|1h)/);
+
+    const revoke = capture(env);
+    expect(await runCli(['grants', 'revoke', 'AR-1', '--reason', 'incident over', '--by', 'ops-lead'], revoke.io)).toBe(0);
+    expect(revoke.out.join('\n')).toMatch(/AR-1 revoked at the target/);
+    expect(events.map((e) => e.event)).toEqual(['grant', 'revoke']);
+
+    const exported = capture(env);
+    expect(await runCli(['audit', 'export', '--format', 'jsonl'], exported.io)).toBe(0);
+    const rows = exported.out.map((l) => JSON.parse(l) as { action: string; actor: string });
+    expect(rows.map((r) => r.action)).toEqual(['request.created', 'review.approved', 'request.approved', 'grant.created', 'grant.active', 'grant.revoke_requested', 'grant.revoked']);
+    expect(rows.find((r) => r.action === 'grant.revoke_requested')?.actor).toBe('cli:ops-lead');
+
+    const csv = capture(env);
+    expect(await runCli(['audit', 'export', '--format', 'csv', '--since', '2000-01-01'], csv.io)).toBe(0);
+    expect(csv.out[0]).toBe('seq,at,actor,action,request,grant_id,from_status,to_status,details,prev_hash,hash');
+    expect(csv.out).toHaveLength(8);
+
+    const verify = capture(env);
+    expect(await runCli(['audit', 'verify'], verify.io)).toBe(0);
+    expect(verify.out.join('')).toMatch(/intact: 7 events/);
+  });
+});
