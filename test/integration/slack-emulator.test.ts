@@ -2,7 +2,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { webApi } from '@slack/bolt';
 import { startSlackEmulator, type SlackEmulator } from '../../adapters/slack/emulator/index.ts';
+import { approvalCard, homeView, requestModal } from '../../adapters/slack/render/index.ts';
 import { ALICE, APPROVALS_CHANNEL, BOB, testWorkspace } from '../support/slack-workspace.ts';
+import { requestView, T0 } from '../support/slack-views.ts';
 
 const { WebClient, ErrorCode } = webApi;
 
@@ -257,5 +259,19 @@ describe('failure simulation', () => {
     setTimeout(() => void client.chat.postMessage({ channel: APPROVALS_CHANNEL.id, text: 'late' }), 20);
     await expect(waiting).resolves.toMatchObject({ text: 'late' });
     await expect(emu.waitFor(() => false, 50)).rejects.toThrow(/timed out after 50 ms; calls so far: chat.postMessage/);
+  });
+});
+
+describe('rendered Block Kit over the wire', () => {
+  it('accepts a card with a 5,000-character hostile reason, a home tab with long lists and the request form', async () => {
+    const view = requestView({ reason: `<!channel> ${'x'.repeat(5000)}` });
+    const card = approvalCard(view, { now: T0 });
+    const posted = await client.chat.postMessage({ channel: APPROVALS_CHANNEL.id, ...card });
+    expect(emu.message(APPROVALS_CHANNEL.id, posted.ts!)!.blocks).toEqual(card.blocks);
+
+    const lots = Array.from({ length: 30 }, (_, i) => requestView({ id: i + 1, ref: `AR-${i + 1}`, reason: 'r'.repeat(5000) }));
+    await expect(client.views.publish({ user_id: BOB.id, view: homeView({ grants: [], pending: lots, toReview: lots, now: T0 }) })).resolves.toMatchObject({ ok: true });
+    const roles = [{ name: 'readonly', maxDurationMs: 14_400_000, defaultDurationMs: 3_600_000, requireTicket: null, breakGlass: true }];
+    await expect(client.views.open({ trigger_id: emu.issueTrigger(ALICE.id), view: requestModal(roles) })).resolves.toMatchObject({ ok: true });
   });
 });

@@ -1,0 +1,43 @@
+/**
+ * Every action_id, callback_id and block_id the Slack adapter renders and listens for. Button values carry
+ * the request id only ("42"); listeners must load everything else from the core.
+ */
+export const ACTION_IDS = {
+  approve: 'request_approve',
+  deny: 'request_deny',
+  cancel: 'request_cancel',
+  openRequestModal: 'request_open_modal',
+  revoke: 'grant_revoke',
+  extendOpen: 'grant_extend_open',
+  showCredentials: 'grant_show_credentials',
+} as const;
+
+export const CALLBACK_IDS = {
+  requestModal: 'request_access_modal',
+  denyModal: 'request_deny_modal',
+  extendModal: 'grant_extend_modal',
+  credentialsModal: 'grant_credentials_modal',
+  home: 'accessbot_home',
+} as const;
+
+/** Input blocks of the modals; block_id and action_id are the same string (use them for `response_action: 'errors'`). */
+export const REQUEST_MODAL_FIELDS = {
+  role: 'role',
+  duration: 'duration',
+  reason: 'reason',
+  ticket: 'ticket',
+  breakGlass: 'break_glass',
+} as const;
+
+export const DENY_MODAL_FIELDS = { reason: 'reason' } as const;
+export const EXTEND_MODAL_FIELDS = { duration: 'duration', reason: 'reason' } as const;
+
+export const BREAK_GLASS_OPTION_VALUE = 'break_glass';
+
+/** The value every request button carries: the request id, nothing else. */
+export const requestButtonValue = (requestId: number): string => String(requestId);
+
+/** "42" → 42; anything else → null. Never trust more than the id from a button. */
+export function parseRequestButtonValue(value: unknown): number | null {
+  return typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : null;
+}

@@ -1,0 +1,95 @@
+/** Private messages to the person who asked: filed, decided, active, ending, ended, failed. */
+import { formatDuration } from '../../../src/domain/duration.ts';
+import type { Notice } from '../../../src/app/ports.ts';
+import type { RequestView } from '../../../src/app/request-view.ts';
+import type { RenderOptions } from './approval-card.ts';
+import { actions, button, confirmDialog, section, type SlackBlock, type SlackMessage } from './blocks.ts';
+import { approvalCount, approversText, date, deniedBy, endedByExpiry, endedText, roleOnResource } from './describe.ts';
+import { ACTION_IDS, requestButtonValue } from './ids.ts';
+import { actorLabel, escapeAndTruncate, oneLine, plural, truncate } from './text.ts';
+import { relativeTo } from './time.ts';
+
+const message = (text: string, ...extra: SlackBlock[]): SlackMessage => {
+  const body = truncate(text, 3000);
+  return { text: truncate(body.split('\n')[0]!, 300), blocks: [section(body), ...extra] };
+};
+
+/**
+ * The DM for the requester about this notice, or null when the requester need not hear about it
+ * (audit alerts, digests). `detail` on a failed grant must be user-safe text; internal errors are never shown.
+ */
+export function requesterNotice(view: RequestView, notice: Notice, opts: RenderOptions): SlackMessage | null {
+  const value = requestButtonValue(view.id);
+  const what = `${view.ref} ${roleOnResource(view)}`;
+  switch (notice.type) {
+    case 'request.filed': {
+      if (view.breakGlass) {
+        return message(`🚨 Break-glass ${what} for ${formatDuration(view.durationMs)}: access is being set up now. This is flagged for review by the auditors.`);
+      }
+      if (view.autoApproved || view.status === 'approved') {
+        const verb = view.kind === 'extend' ? `Your extension ${what} (+${formatDuration(view.durationMs)})` : `Your request ${what} for ${formatDuration(view.durationMs)}`;
+        return message(`⚡ ${verb} was auto-approved. Setting up access…`);
+      }
+      const remaining = Math.max(view.approvalsRequired, 0);
+      const intro = view.kind === 'extend' ? `📨 Your request to extend ${what} by ${formatDuration(view.durationMs)} was filed.` : `📨 Your request ${what} for ${formatDuration(view.durationMs)} was filed.`;
+      return message(
+        `${intro}\nWaiting for ${plural(remaining, 'approval')} from ${approversText(view, 1500)}.\nIf nobody decides, it lapses ${date(view, view.lapsesAt)}.`,
+        actions(`notice_${view.id}`, button('Cancel request', ACTION_IDS.cancel, value, undefined, confirmDialog('Cancel request?', `${view.ref} will be withdrawn.`, 'Cancel it', 'Keep it'))),
+      );
+    }
+    case 'request.reviewed': {
+      if (notice.decision === 'deny') return message(`❌ Your request ${what} was denied by ${deniedBy(view, 1500)}.`);
+      if (!notice.final) return message(`👍 ${actorLabel(notice.reviewer)} approved your request ${what} (${approvalCount(view)}).`);
+      return message(`✅ Your request ${what} was approved by ${actorLabel(notice.reviewer)}. Setting up access…`);
+    }
+    case 'request.closed':
+      return notice.status === 'cancelled'
+        ? message(`🚫 You cancelled ${what}.`)
+        : message(`⌛ Your request ${what} lapsed: nobody decided before ${date(view, view.lapsesAt)}. File a new one with \`/request-access\`.`);
+    case 'grant.changed':
+      return grantNotice(view, notice.event, notice.detail ?? null, opts, value, what);
+    case 'audit.alert':
+    case 'digest':
+      return null;
+  }
+}
+
+function grantNotice(
+  view: RequestView,
+  event: Extract<Notice, { type: 'grant.changed' }>['event'],
+  detail: string | null,
+  opts: RenderOptions,
+  value: string,
+  what: string,
+): SlackMessage | null {
+  const grant = view.grant;
+  if (!grant) return null;
+  const until = date(view, grant.expiresAt);
+  switch (event) {
+    case 'active': {
+      const buttons = [
+        ...(grant.hasCredentials ? [button('Show credentials', ACTION_IDS.showCredentials, value, 'primary')] : []),
+        button('End access now', ACTION_IDS.revoke, value, 'danger', confirmDialog('End access now?', `Your access ${view.ref} ends immediately.`, 'End it', 'Keep it')),
+      ];
+      const creds = grant.hasCredentials ? '\nYour credentials are shown only to you: press *Show credentials*.' : '';
+      return message(`🟢 Your access ${what} is active until ${until}.${creds}`, actions(`notice_${view.id}`, ...buttons));
+    }
+    case 'extended':
+      return message(`⏩ Your access ${what} was extended: it now ends ${until}.`);
+    case 'expiring_soon':
+      return message(
+        `⏰ Your access ${what} ends ${until} (${relativeTo(grant.expiresAt, opts.now)}). Need more time? Ask to extend it.`,
+        actions(`notice_${view.id}`, button('Extend', ACTION_IDS.extendOpen, value, 'primary')),
+      );
+    case 'revoked':
+      return endedByExpiry(view)
+        ? message(`⏹️ Your access ${what} ${endedText(view)}. File a new request with \`/request-access\` if you need more.`)
+        : message(`⏹️ Your access ${what} was ${endedText(view)}.`);
+    case 'failed': {
+      const why = detail ? `\n${escapeAndTruncate(oneLine(detail), 500)}` : '';
+      return message(`❗ accessbot could not set up your access ${what}. The admins were alerted; nothing was granted.${why}`);
+    }
+    case 'revoke_overdue':
+      return message(`⚠️ Your access ${what} should have ended ${until}, but removing it is taking longer. accessbot keeps retrying; please stop using it.`);
+  }
+}

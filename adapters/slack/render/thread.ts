@@ -1,0 +1,48 @@
+/** Short replies in the approval card's thread, one per event, so the channel keeps a readable history. */
+import { formatDuration } from '../../../src/domain/duration.ts';
+import type { GrantEvent } from '../../../src/app/ports.ts';
+import type { RequestView } from '../../../src/app/request-view.ts';
+import type { RenderOptions } from './approval-card.ts';
+import { approvalCount, approvalsOf, approvedBy, date, deniedBy, endedText } from './describe.ts';
+import { mentionPerson, truncate } from './text.ts';
+
+/** `approval`: one approval recorded, more needed. */
+export type ThreadEvent = GrantEvent | 'approved' | 'denied' | 'cancelled' | 'expired' | 'approval';
+
+export function threadMessage(view: RequestView, event: ThreadEvent, _opts: RenderOptions): string {
+  const holder = mentionPerson(view.requester);
+  const grant = view.grant;
+  const text = ((): string => {
+    switch (event) {
+      case 'approval': {
+        const last = approvalsOf(view).at(-1);
+        return `👍 ${last ? mentionPerson(last.who) : 'An approver'} approved (${approvalCount(view)}).`;
+      }
+      case 'approved':
+        if (view.breakGlass) return '🚨 Break-glass: activated without approval, flagged for review.';
+        if (view.autoApproved) return '⚡ Auto-approved.';
+        return `✅ Approved by ${approvedBy(view)}.`;
+      case 'denied':
+        return `❌ Denied by ${deniedBy(view, 1000)}.`;
+      case 'cancelled':
+        return '🚫 Cancelled by the requester.';
+      case 'expired':
+        return `⌛ Expired: nobody decided before ${date(view, view.lapsesAt)}.`;
+      case 'active':
+        return grant ? `🟢 Access granted to ${holder} until ${date(view, grant.expiresAt)}.` : `🟢 Access granted to ${holder}.`;
+      case 'failed':
+        return '❗ Granting failed; the admins were alerted.';
+      case 'revoked':
+        return grant ? `⏹️ Access ${endedText(view)}.` : '⏹️ Access ended.';
+      case 'extended':
+        return grant ? `⏩ Extended by ${formatDuration(view.durationMs)}: access now ends ${date(view, grant.expiresAt)}.` : `⏩ Extended by ${formatDuration(view.durationMs)}.`;
+      case 'expiring_soon':
+        return grant ? `⏰ Access ends ${date(view, grant.expiresAt)}.` : '⏰ Access ends soon.';
+      case 'revoke_overdue':
+        return grant
+          ? `⚠️ Revoke overdue: access should have ended ${date(view, grant.expiresAt)}. accessbot keeps retrying; the auditors were alerted.`
+          : '⚠️ Revoke overdue; accessbot keeps retrying.';
+    }
+  })();
+  return truncate(text, 3000);
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { checkMessageLimits } from '../../../adapters/slack/emulator/limits.ts';
+import { requesterNotice } from '../../../adapters/slack/render/index.ts';
+import { allText, BOB_REVIEW, buttonsOf, grantView, requestView, T0 } from '../../support/slack-views.ts';
+
+const now = T0 + 120_000;
+const opts = { now };
+
+describe('requesterNotice', () => {
+  it('filed: waiting for N approvals from the approvers, with a Cancel button', () => {
+    const message = requesterNotice(requestView({ approvalsRequired: 2 }), { type: 'request.filed', requestId: 42 }, opts)!;
+    expect(message.blocks[0]).toMatchObject({ type: 'section' });
+    expect(allText(message.blocks)).toContain('Waiting for 2 approvals from <@U0BOB>, carol@example.com');
+    expect(buttonsOf(message.blocks)).toEqual([expect.objectContaining({ action_id: 'request_cancel', value: '42' })]);
+    expect(checkMessageLimits(message)).toBeNull();
+  });
+
+  it('filed as break-glass or auto-approved says so', () => {
+    expect(allText(requesterNotice(requestView({ status: 'approved', breakGlass: true }), { type: 'request.filed', requestId: 42 }, opts))).toContain('flagged for review');
+    expect(allText(requesterNotice(requestView({ status: 'approved', autoApproved: true }), { type: 'request.filed', requestId: 42 }, opts))).toContain('auto-approved');
+  });
+
+  it('approved and denied say by whom and why', () => {
+    const approved = requesterNotice(requestView({ status: 'approved', reviews: [BOB_REVIEW] }), { type: 'request.reviewed', requestId: 42, reviewer: 'slack:U0BOB', decision: 'approve', final: true }, opts)!;
+    expect(approved.text).toContain('approved by <@U0BOB>');
+    const denied = requesterNotice(
+      requestView({ status: 'denied', reviews: [{ ...BOB_REVIEW, decision: 'deny', note: 'use the replica' }] }),
+      { type: 'request.reviewed', requestId: 42, reviewer: 'slack:U0BOB', decision: 'deny', final: true, note: 'use the replica' },
+      opts,
+    )!;
+    expect(denied.text).toContain('denied by <@U0BOB>: use the replica');
+  });
+
+  it('active with credentials offers "Show credentials" carrying only the request id', () => {
+    const message = requesterNotice(requestView({ status: 'approved', grant: grantView({ hasCredentials: true }) }), { type: 'grant.changed', requestId: 42, grantId: 'g1abc', event: 'active' }, opts)!;
+    expect(allText(message.blocks)).toMatch(/is active until <!date\^/);
+    expect(buttonsOf(message.blocks).map((b) => [b.action_id, b.value])).toEqual([
+      ['grant_show_credentials', '42'],
+      ['grant_revoke', '42'],
+    ]);
+    const without = requesterNotice(requestView({ status: 'approved', grant: grantView() }), { type: 'grant.changed', requestId: 42, grantId: 'g1abc', event: 'active' }, opts)!;
+    expect(buttonsOf(without.blocks).map((b) => b.action_id)).toEqual(['grant_revoke']);
+  });
+
+  it('expiring soon offers Extend', () => {
+    const message = requesterNotice(requestView({ status: 'approved', grant: grantView() }), { type: 'grant.changed', requestId: 42, grantId: 'g1abc', event: 'expiring_soon' }, { now: T0 + 26 * 60_000 })!;
+    expect(allText(message.blocks)).toContain('(in 5m)');
+    expect(buttonsOf(message.blocks)).toEqual([expect.objectContaining({ action_id: 'grant_extend_open', value: '42' })]);
+  });
+
+  it('failed shows the safe detail, escaped, and never the internal error', () => {
+    const view = requestView({ status: 'approved', grant: grantView({ status: 'failed', lastError: 'connect ECONNREFUSED postgres://admin:hunter2@10.0.0.5' }) });
+    const message = requesterNotice(view, { type: 'grant.changed', requestId: 42, grantId: 'g1abc', event: 'failed', detail: 'The database refused the change <!here>' }, opts)!;
+    const text = allText(message);
+    expect(text).toContain('The database refused the change &lt;!here&gt;');
+    expect(text).not.toContain('hunter2');
+  });
+
+  it('ended: expired vs revoked by someone', () => {
+    const expired = requesterNotice(requestView({ status: 'approved', grant: grantView({ status: 'revoked', revokeReason: 'expired', revokedAt: T0 + 31 * 60_000 }) }), { type: 'grant.changed', requestId: 42, grantId: 'g1abc', event: 'revoked' }, opts)!;
+    expect(expired.text).toContain('expired');
+    const revoked = requesterNotice(
+      requestView({ status: 'approved', grant: grantView({ status: 'revoked', revokeReason: 'revoked early: incident over', revokedBy: 'slack:U0BOB', revokedAt: T0 + 10 * 60_000 }) }),
+      { type: 'grant.changed', requestId: 42, grantId: 'g1abc', event: 'revoked' },
+      opts,
+    )!;
+    expect(revoked.text).toMatch(/was revoked .* by <@U0BOB>: incident over/);
+  });
+
+  it('lapsed and cancelled requests, and nothing for audit notices', () => {
+    expect(requesterNotice(requestView({ status: 'expired' }), { type: 'request.closed', requestId: 42, status: 'expired' }, opts)!.text).toContain('lapsed');
+    expect(requesterNotice(requestView({ status: 'cancelled' }), { type: 'request.closed', requestId: 42, status: 'cancelled' }, opts)!.text).toContain('You cancelled');
+    expect(requesterNotice(requestView(), { type: 'audit.alert', code: 'break_glass', text: 'x' }, opts)).toBeNull();
+    expect(requesterNotice(requestView(), { type: 'grant.changed', requestId: 42, grantId: 'g', event: 'active' }, opts)).toBeNull();
+  });
+});
