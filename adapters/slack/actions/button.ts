@@ -1,0 +1,53 @@
+/**
+ * One shape for every request button: ack at once, read nothing but the request id from the button, resolve the
+ * clicker, let the core decide, and answer privately. Refusals always reach the clicker; success answers only when
+ * the click came from a message (in App Home the refreshed tab is the answer, not a popup).
+ */
+import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { Person } from '../../../src/domain/identity.ts';
+import { actAs } from '../act-as.ts';
+import { timedAck } from '../middleware.ts';
+import { parseRequestButtonValue } from '../render/index.ts';
+import { replyPrivately, type PrivateMessage, type PrivateTarget } from '../replies.ts';
+import type { SlackServices } from '../services.ts';
+
+export interface Click {
+  userId: string;
+  requestId: number;
+  triggerId: string;
+  /** The click came from a view (App Home or a modal), not from a message. */
+  fromView: boolean;
+  target: PrivateTarget;
+}
+
+export function clickTarget(body: BlockAction, respond: RespondFn | undefined): PrivateTarget {
+  const fromView = body.container?.type === 'view' || (!body.message && body.view !== undefined);
+  return {
+    userId: body.user.id,
+    channelId: body.channel?.id ?? null,
+    respond: body.response_url ? respond : undefined,
+    triggerId: fromView ? body.trigger_id : null,
+  };
+}
+
+export function onRequestButton(
+  app: App,
+  s: SlackServices,
+  actionId: string,
+  work: (click: Click, person: Person) => Promise<PrivateMessage | null> | PrivateMessage | null,
+): void {
+  app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, context }) => {
+    await timedAck(s.metrics, 'action', context, ack)();
+    const target = clickTarget(body, respond);
+    const requestId = parseRequestButtonValue(action.value);
+    if (requestId === null) {
+      await replyPrivately(s, target, { text: 'That button does not point at a request any more. Use `/access` to see yours.' });
+      return;
+    }
+    const click: Click = { userId: body.user.id, requestId, triggerId: body.trigger_id, fromView: target.triggerId !== null, target };
+    await actAs(s, target, actionId, async (person) => {
+      const answer = await work(click, person);
+      return click.fromView ? null : answer;
+    });
+  });
+}

@@ -1,0 +1,52 @@
+/** Buttons on a grant: Revoke, Extend (opens the extend form), Show credentials (holder only, while active). */
+import type { App } from '@slack/bolt';
+import { grantOfRequest } from '../../../src/app/records.ts';
+import { loadRequestView, requestRef, type RequestView } from '../../../src/app/request-view.ts';
+import { revokeAccess } from '../../../src/app/revoke.ts';
+import { AccessError } from '../../../src/domain/errors.ts';
+import { samePerson, type Person } from '../../../src/domain/identity.ts';
+import { openCredentials } from '../../../src/providers/credential-seal.ts';
+import { ACTION_IDS, credentialsModal, extendModal } from '../render/index.ts';
+import type { SlackServices } from '../services.ts';
+import { onRequestButton } from './button.ts';
+
+function heldBy(s: SlackServices, requestId: number, person: Person, doing: string): RequestView {
+  const view = loadRequestView(s.ctx.db, s.ctx.policy, requestId, s.ctx.clock.now());
+  if (!view) throw new AccessError('not_found', `There is no request ${requestRef(requestId)}.`);
+  if (!samePerson(view.requester, person)) throw new AccessError('not_allowed', `Only the holder of this access can ${doing}.`);
+  if (!view.grant || view.grant.status !== 'active' || view.grant.expiresAt <= s.ctx.clock.now()) {
+    throw new AccessError('not_active', `${view.ref} is not active any more.`);
+  }
+  return view;
+}
+
+export function registerGrantButtons(app: App, s: SlackServices): void {
+  onRequestButton(app, s, ACTION_IDS.revoke, (click, person) => {
+    const view = revokeAccess(s.ctx, { requestId: click.requestId, actor: person });
+    return { text: `⏹️ Ending ${view.ref} now.` };
+  });
+
+  onRequestButton(app, s, ACTION_IDS.extendOpen, async (click, person) => {
+    const view = heldBy(s, click.requestId, person, 'ask to extend it');
+    const role = s.ctx.policy.roles[view.role];
+    const grant = view.grant!;
+    const maxExtraMs = role ? role.maxDurationMs - (grant.expiresAt - grant.startsAt) : null;
+    if (maxExtraMs !== null && maxExtraMs <= 0) {
+      throw new AccessError('extend_too_long', `${view.ref} already lasts the longest "${view.role}" allows; file a new request when it ends.`);
+    }
+    await s.client.views.open({ trigger_id: click.triggerId, view: extendModal(view, { maxExtraMs }) });
+    return null;
+  });
+
+  onRequestButton(app, s, ACTION_IDS.showCredentials, async (click, person) => {
+    const view = heldBy(s, click.requestId, person, 'see its credentials');
+    const sealed = grantOfRequest(s.ctx.db.orm, click.requestId)?.credentials;
+    if (!sealed) throw new AccessError('not_found', `${view.ref} has no credentials to show.`);
+    if (!s.ctx.secretKey) throw new Error('credentials are stored but ACCESSBOT_SECRET_KEY is not set');
+    const credentials = openCredentials(s.ctx.secretKey, sealed);
+    // A modal, never a message: it leaves nothing in the conversation history.
+    await s.client.views.open({ trigger_id: click.triggerId, view: credentialsModal(credentials, view) });
+    s.log.info({ requestId: click.requestId, grantId: view.grant?.id }, 'credentials shown to their holder');
+    return null;
+  });
+}

@@ -1,0 +1,50 @@
+/** `/access`: my access, what awaits my review, and revoke / cancel / extend by request id. */
+import type { App } from '@slack/bolt';
+import { cancelRequest } from '../../../src/app/cancel.ts';
+import { requestExtension } from '../../../src/app/extend.ts';
+import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.ts';
+import { revokeAccess } from '../../../src/app/revoke.ts';
+import { requestableRoles } from '../../../src/domain/request-rules.ts';
+import { actAs } from '../act-as.ts';
+import { timedAck } from '../middleware.ts';
+import { helpText } from '../render/index.ts';
+import type { SlackServices } from '../services.ts';
+import { awaitingReviewAnswer, extensionAnswer, myAccessAnswer } from './answers.ts';
+import { parseAccess } from './parse.ts';
+
+export const ACCESS_COMMAND = '/access';
+
+export function registerAccess(app: App, s: SlackServices): void {
+  app.command(ACCESS_COMMAND, async ({ command, ack, respond, context }) => {
+    const done = timedAck(s.metrics, 'command', context, ack);
+    const parsed = parseAccess(command.text);
+    if (parsed.kind === 'invalid') {
+      await done({ response_type: 'ephemeral', text: parsed.problem });
+      return;
+    }
+    await done();
+    const target = { userId: command.user_id, channelId: command.channel_id, respond };
+    await actAs(s, target, `access ${parsed.kind}`, (person) => {
+      switch (parsed.kind) {
+        case 'list':
+          return myAccessAnswer(listMyAccess(s.ctx, person));
+        case 'pending':
+          return awaitingReviewAnswer(listAwaitingReview(s.ctx, person));
+        case 'help':
+          return { text: helpText({ command: 'access', roles: requestableRoles(s.ctx.policy, person), minDurationMs: s.ctx.policy.minDurationMs }) };
+        case 'revoke': {
+          const view = revokeAccess(s.ctx, { requestId: parsed.requestId, actor: person, reason: parsed.reason });
+          return { text: `⏹️ Ending ${view.ref} now; the holder gets a DM when the access is gone.` };
+        }
+        case 'cancel': {
+          const view = cancelRequest(s.ctx, { requestId: parsed.requestId, actor: person });
+          return { text: `🚫 Cancelled ${view.ref}.` };
+        }
+        case 'extend': {
+          const result = requestExtension(s.ctx, { requestId: parsed.requestId, actor: person, durationMs: parsed.durationMs, reason: parsed.reason, origin: 'slack' });
+          return extensionAnswer(result.view, result.autoApproved);
+        }
+      }
+    });
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * Who is clicking: a Slack user id → the core's Person { slackId, email, name }. The email is the one Slack
+ * vouches for (users.info → profile.email, needs users:read.email); without it the person still carries the
+ * Slack id, so a policy member `slack:U…` matches. Deleted users and bots are refused: never a guess.
+ * Answers are cached in memory for 10 minutes (policy changes need no cache flush: only identity is cached).
+ */
+import { z } from 'zod';
+import { AccessError } from '../../src/domain/errors.ts';
+import type { Person } from '../../src/domain/identity.ts';
+
+export const IDENTITY_TTL_MS = 10 * 60_000;
+
+/** The slice of users.info we read, checked at the boundary. */
+const usersInfoSchema = z.object({
+  ok: z.literal(true),
+  user: z.object({
+    id: z.string(),
+    name: z.string().optional(),
+    real_name: z.string().optional(),
+    deleted: z.boolean().optional(),
+    is_bot: z.boolean().optional(),
+    profile: z
+      .object({
+        email: z.string().optional(),
+        display_name: z.string().optional(),
+        real_name: z.string().optional(),
+      })
+      .optional(),
+  }),
+});
+
+/** What the directory needs from a Web API client (Bolt's WebClient fits). */
+export interface UsersInfoClient {
+  users: { info(args: { user: string }): Promise<unknown> };
+}
+
+
+interface Entry {
+  person: Person;
+  at: number;
+}
+
+export class SlackDirectory {
+  private readonly cache = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<Person>>();
+
+  constructor(
+    private readonly client: UsersInfoClient,
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs = IDENTITY_TTL_MS,
+  ) {}
+
+  /** The person behind a Slack user id; throws an AccessError a user can read when Slack says no. */
+  async person(userId: string): Promise<Person> {
+    const hit = this.cache.get(userId);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.person;
+    const running = this.inFlight.get(userId);
+    if (running) return running;
+    const lookup = this.lookup(userId).finally(() => this.inFlight.delete(userId));
+    this.inFlight.set(userId, lookup);
+    return lookup;
+  }
+
+  /** The cached person, if any (for places that must not wait on Slack). */
+  cached(userId: string): Person | null {
+    const hit = this.cache.get(userId);
+    return hit && this.now() - hit.at < this.ttlMs ? hit.person : null;
+  }
+
+  forget(userId: string): void {
+    this.cache.delete(userId);
+  }
+
+  private async lookup(userId: string): Promise<Person> {
+    let raw: unknown;
+    try {
+      raw = await this.client.users.info({ user: userId });
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (code === 'missing_scope' || code === 'no_permission') {
+        // The app may not read profiles: the Slack id alone still matches `slack:U…` members.
+        return this.remember(userId, { slackId: userId });
+      }
+      if (code === 'user_not_found' || code === 'account_inactive') {
+        throw new AccessError('unknown_user', 'Slack does not know your account, so accessbot cannot tell who you are.');
+      }
+      throw new AccessError('unknown_user', 'accessbot could not look you up in Slack just now. Please try again in a minute.');
+    }
+    const parsed = usersInfoSchema.safeParse(raw);
+    if (!parsed.success) throw new AccessError('unknown_user', 'accessbot could not read your Slack profile. Please try again in a minute.');
+    const user = parsed.data.user;
+    if (user.deleted) throw new AccessError('ambiguous_user', 'This Slack account is deactivated, so it cannot request or approve access.');
+    if (user.is_bot) throw new AccessError('ambiguous_user', 'Bots and apps cannot request or approve access.');
+    const email = user.profile?.email?.trim().toLowerCase() || null;
+    const name = user.profile?.display_name || user.real_name || user.profile?.real_name || user.name || null;
+    return this.remember(userId, { slackId: userId, email, name });
+  }
+
+  private remember(userId: string, person: Person): Person {
+    this.cache.set(userId, { person, at: this.now() });
+    return person;
+  }
+}
+
+/** The Slack error code of a failed Web API call (`error.data.error`), or null. */
+export function slackErrorCode(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const data = (error as { data?: unknown }).data;
+  if (typeof data === 'object' && data !== null && typeof (data as { error?: unknown }).error === 'string') return (data as { error: string }).error;
+  return null;
+}

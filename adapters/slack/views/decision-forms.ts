@@ -1,0 +1,40 @@
+/** The deny form (a reason the requester will see) and the extend form (how much longer, and why). */
+import type { App, ViewSubmitAction } from '@slack/bolt';
+import { requestExtension } from '../../../src/app/extend.ts';
+import { review } from '../../../src/app/review.ts';
+import { DURATION_EXAMPLES, parseDuration } from '../../../src/domain/duration.ts';
+import { CALLBACK_IDS, DENY_MODAL_FIELDS, EXTEND_MODAL_FIELDS, parseDenyModal, parseExtendModal, parseRequestButtonValue } from '../render/index.ts';
+import { timedAck } from '../middleware.ts';
+import type { SlackServices } from '../services.ts';
+import { submitAs } from './submission.ts';
+
+const BROKEN_FORM = 'This form no longer points at a request. Close it and use the buttons on the request again.';
+
+export function registerDecisionForms(app: App, s: SlackServices): void {
+  app.view<ViewSubmitAction>(CALLBACK_IDS.denyModal, async ({ ack, body, view, context }) => {
+    const done = timedAck(s.metrics, 'view', context, ack);
+    const requestId = parseRequestButtonValue(view.private_metadata);
+    const { reason } = parseDenyModal(view.state.values);
+    await submitAs(s, done, body.user.id, 'deny form', () => DENY_MODAL_FIELDS.reason, (person) => {
+      if (requestId === null) return { [DENY_MODAL_FIELDS.reason]: BROKEN_FORM };
+      if (!reason) return { [DENY_MODAL_FIELDS.reason]: 'Say why, so the requester knows what to change.' };
+      review(s.ctx, { requestId, reviewer: person, decision: 'deny', note: reason });
+      return null;
+    });
+  });
+
+  app.view<ViewSubmitAction>(CALLBACK_IDS.extendModal, async ({ ack, body, view, context }) => {
+    const done = timedAck(s.metrics, 'view', context, ack);
+    const requestId = parseRequestButtonValue(view.private_metadata);
+    const values = parseExtendModal(view.state.values);
+    await submitAs(s, done, body.user.id, 'extend form', () => EXTEND_MODAL_FIELDS.duration, (person) => {
+      if (requestId === null) return { [EXTEND_MODAL_FIELDS.duration]: BROKEN_FORM };
+      const durationMs = parseDuration(values.duration);
+      if (durationMs === null) {
+        return { [EXTEND_MODAL_FIELDS.duration]: values.duration ? `"${values.duration}" is not a duration: ${DURATION_EXAMPLES}.` : `Say how much longer: ${DURATION_EXAMPLES}.` };
+      }
+      requestExtension(s.ctx, { requestId, actor: person, durationMs, reason: values.reason || null, origin: 'slack' });
+      return null;
+    });
+  });
+}

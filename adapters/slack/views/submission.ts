@@ -1,0 +1,47 @@
+/**
+ * Shared handling of a modal submission: the answer must go back in the ack (inline errors keep the form
+ * open), so the person is resolved with a deadline and the core runs before the ack. Core decisions are single
+ * SQLite transactions: milliseconds, well inside Slack's 3 seconds.
+ */
+import type { AckFn, ViewResponseAction } from '@slack/bolt';
+import { isAccessError, type AccessError } from '../../../src/domain/errors.ts';
+import type { Person } from '../../../src/domain/identity.ts';
+import { within } from '../act-as.ts';
+import { SOMETHING_WENT_WRONG, whoYouAre } from '../refusal.ts';
+import type { SlackServices } from '../services.ts';
+
+/** The longest we wait on Slack to say who submitted, leaving time for the core and the ack. */
+export const IDENTITY_DEADLINE_MS = 2000;
+
+/** Field block_id → message shown under that field. */
+export type FieldErrors = Record<string, string>;
+
+export async function submitAs(
+  s: SlackServices,
+  ack: AckFn<ViewResponseAction>,
+  userId: string,
+  what: string,
+  /** Which field shows a refusal; null: an unexpected error (shown on the first field). */
+  fieldFor: (error: AccessError | null) => string,
+  work: (person: Person) => FieldErrors | null,
+): Promise<void> {
+  let person: Person | null = null;
+  let errors: FieldErrors | null;
+  try {
+    person = await within(IDENTITY_DEADLINE_MS, s.directory.person(userId), () => new Error('Slack took too long to say who you are'));
+    errors = work(person);
+  } catch (error) {
+    if (isAccessError(error)) {
+      const hint = person && (error.code === 'not_requester' || error.code === 'not_approver') ? ` ${plainHint(whoYouAre(person, userId))}` : '';
+      errors = { [fieldFor(error)]: `${error.userMessage}${hint}` };
+    } else {
+      s.log.error({ err: error instanceof Error ? error.message : String(error), what }, 'slack form submission failed');
+      errors = { [fieldFor(null)]: SOMETHING_WENT_WRONG };
+    }
+  }
+  if (errors && Object.keys(errors).length > 0) await ack({ response_action: 'errors', errors });
+  else await ack();
+}
+
+/** Inline errors are plain text: undo mrkdwn escaping. */
+const plainHint = (text: string): string => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
