@@ -1,0 +1,167 @@
+/** Buttons after approval: credentials shown only to the holder, extend via a form, revoke; deny with a reason; App Home. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stateValue } from '../../../adapters/slack/emulator/index.ts';
+import { ALICE, APPROVALS_CHANNEL, BOB, buttons, CAROL, SlackHarness, visible } from './harness.ts';
+
+let h: SlackHarness;
+beforeEach(async () => {
+  h = await SlackHarness.start();
+});
+afterEach(async () => h.close());
+
+const M = 60_000;
+
+async function approvedReadonly(duration = '1h'): Promise<void> {
+  await h.command(ALICE, '/request-access', `readonly ${duration} investigating`);
+  const card = await h.card();
+  await h.clickOnMessage(BOB, 'request_approve', '1', card);
+  await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('is active until')));
+  await h.settle();
+}
+
+describe('credentials', () => {
+  it('are shown only to the holder, only in a modal, only while the access is active — never in a message or a log', async () => {
+    h.provider.credentials = { username: 'ab_user_1', password: 'S3cret-pa55word-xyz' };
+    await approvedReadonly();
+    const activeDm = h.dms(ALICE).find((m) => m.text.includes('is active until'))!;
+    expect(buttons(activeDm.blocks)).toEqual(['grant_show_credentials', 'grant_revoke']);
+
+    await h.clickOnMessage(BOB, 'grant_show_credentials', '1', activeDm);
+    expect(await h.ephemeral(BOB, 1)).toMatch(/Only the holder of this access can see its credentials/);
+
+    await h.clickOnMessage(ALICE, 'grant_show_credentials', '1', activeDm);
+    const modal = await h.emu.waitFor(() => h.emu.views.find((v) => v.view.callback_id === 'grant_credentials_modal'));
+    expect(modal.user).toBe(ALICE.id);
+    expect(JSON.stringify(modal.view.blocks)).toContain('S3cret-pa55word-xyz');
+    expect(modal.view.clear_on_close).toBe(true);
+
+    await h.command(ALICE, '/access', 'revoke AR-1');
+    await h.emu.waitFor(() => h.dms(ALICE).find((m) => /was revoked/.test(m.text)));
+    await h.clickOnMessage(ALICE, 'grant_show_credentials', '1', activeDm);
+    expect(await h.emu.waitFor(() => h.ephemeralsFor(ALICE).find((e) => /not active any more/.test(e.text)))).toBeTruthy();
+
+    await h.settle();
+    const everythingPosted = JSON.stringify([h.emu.messages(), h.emu.ephemerals]);
+    expect(everythingPosted).not.toContain('S3cret-pa55word-xyz');
+    const logs = h.logs.join('');
+    expect(logs).not.toContain('S3cret-pa55word-xyz');
+    expect(logs).not.toContain(h.emu.botToken);
+    expect(logs).not.toContain('slack-adapter-test-signing-secret');
+  });
+});
+
+describe('extending', () => {
+  it('the reminder DM offers Extend; the form files an extension the approvers approve; the grant moves', async () => {
+    await approvedReadonly('1h');
+    h.clock.advance(56 * M);
+    await h.bot.scheduler.runOnce();
+    const reminder = await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('ends')));
+    expect(buttons(reminder.blocks)).toEqual(['grant_extend_open']);
+
+    await h.clickOnMessage(BOB, 'grant_extend_open', '1', reminder);
+    expect(await h.ephemeral(BOB, 1)).toMatch(/Only the holder of this access can ask to extend it/);
+    await h.clickOnMessage(ALICE, 'grant_extend_open', '1', reminder);
+    const form = await h.emu.waitFor(() => h.emu.views.find((v) => v.view.callback_id === 'grant_extend_modal'));
+    expect(JSON.stringify(form.view.blocks)).toContain('At most 3h more.');
+
+    const tooLong = await h.submit(ALICE, form.view, { duration: { duration: stateValue.text('5h') }, reason: { reason: stateValue.text(null) } });
+    expect(tooLong.json).toMatchObject({ response_action: 'errors', errors: { duration: expect.stringMatching(/you can extend by at most 3h/) } });
+    const notADuration = await h.submit(ALICE, form.view, { duration: { duration: stateValue.text('a bit') }, reason: { reason: stateValue.text(null) } });
+    expect(notADuration.json).toMatchObject({ errors: { duration: expect.stringMatching(/"a bit" is not a duration/) } });
+    const ok = await h.submit(ALICE, form.view, { duration: { duration: stateValue.text('1h') }, reason: { reason: stateValue.text('migration is slow') } });
+    expect(ok.text).toBe('');
+
+    const extensionCard = await h.card(1);
+    expect(visible(extensionCard)).toMatch(/Extension AR-2/);
+    await h.clickOnMessage(CAROL, 'request_approve', '2', extensionCard);
+    const originalCard = h.cards()[0]!;
+    await h.emu.waitFor(() => h.emu.thread(APPROVALS_CHANNEL.id, originalCard.ts).find((m) => m.text.includes('Extended')));
+    await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('was extended')));
+    expect(h.provider.count('extend')).toBe(1);
+    expect([...h.provider.held.values()][0]).toBe(h.clock.now() - 56 * M + 2 * 60 * M);
+  });
+});
+
+describe('deny', () => {
+  it('Deny opens a form for the reason; the requester reads it in a DM; the card says who and why', async () => {
+    await h.command(ALICE, '/request-access', 'readonly 1h please');
+    const card = await h.card();
+    await h.clickOnMessage(ALICE, 'request_deny', '1', card);
+    expect(await h.ephemeral(ALICE, 1)).toMatch(/This is your own request: cancel it with \/access cancel instead/);
+    expect(h.emu.views).toEqual([]);
+
+    await h.clickOnMessage(BOB, 'request_deny', '1', card);
+    const form = await h.emu.waitFor(() => h.emu.views.find((v) => v.view.callback_id === 'request_deny_modal'));
+    expect(form.view.private_metadata).toBe('1');
+    const response = await h.submit(BOB, form.view, { reason: { reason: stateValue.text('use the replica <@U0CAROL>') } });
+    expect(response.text).toBe('');
+    const dm = await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('denied')));
+    expect(visible(dm)).toContain('use the replica &lt;@U0CAROL&gt;');
+    await h.settle();
+    const shown = h.emu.message(APPROVALS_CHANNEL.id, card.ts)!;
+    expect(visible(shown)).toMatch(/Denied by <@U0BOB>: use the replica &lt;@U0CAROL&gt;/);
+    expect(buttons(shown.blocks)).toEqual([]);
+    expect(h.provider.count('grant')).toBe(0);
+  });
+});
+
+describe('two approvals', () => {
+  it('the first approval is recorded and shown; the second grants', async () => {
+    await h.command(ALICE, '/request-access', 'writer 2h hotfix --ticket INC-42');
+    const card = await h.card();
+    expect(visible(card)).toContain('0 of 2');
+    await h.clickOnMessage(BOB, 'request_approve', '1', card);
+    await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('approved your request')));
+    await h.settle();
+    expect(visible(h.emu.message(APPROVALS_CHANNEL.id, card.ts))).toMatch(/1 of 2 — <@U0BOB>/);
+    expect(buttons(h.emu.message(APPROVALS_CHANNEL.id, card.ts)!.blocks)).toEqual(['request_approve', 'request_deny']);
+    expect(h.provider.count('grant')).toBe(0);
+
+    await h.clickOnMessage(BOB, 'request_approve', '1', card);
+    expect(await h.ephemeral(BOB, 1)).toMatch(/already reviewed/);
+    await h.clickOnMessage(CAROL, 'request_approve', '1', card);
+    await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('is active until')));
+    expect(h.provider.count('grant')).toBe(1);
+    await h.settle();
+    expect(visible(h.emu.message(APPROVALS_CHANNEL.id, card.ts))).toMatch(/Approved by <@U0BOB> and <@U0CAROL>/);
+    expect(h.emu.thread(APPROVALS_CHANNEL.id, card.ts).map((m) => m.text)).toEqual([
+      expect.stringMatching(/<@U0BOB> approved \(1 of 2\)/),
+      expect.stringMatching(/Approved by <@U0BOB> and <@U0CAROL>/),
+      expect.stringMatching(/Access granted/),
+    ]);
+  });
+});
+
+describe('App Home', () => {
+  it('shows my access, my pending requests and what waits for my review, and stays fresh', async () => {
+    await h.openHome(BOB);
+    const empty = await h.emu.waitFor(() => h.emu.homeView(BOB.id));
+    expect(visible({ text: '', blocks: empty.blocks as unknown[] })).toContain('Nothing waits for you.');
+
+    await h.command(ALICE, '/request-access', 'writer 2h hotfix --ticket INC-42');
+    await h.card();
+    await h.settle();
+    const bobsHome = h.emu.homeView(BOB.id)!;
+    expect(JSON.stringify(bobsHome.blocks)).toMatch(/<@U0ALICE> wants \*writer\*/);
+
+    await h.openHome(ALICE);
+    const alicesHome = await h.emu.waitFor(() => h.emu.homeView(ALICE.id));
+    expect(JSON.stringify(alicesHome.blocks)).toMatch(/AR-1 · 2h/);
+
+    // Approving from App Home: no popup on success, the Homes refresh.
+    await h.clickInView(BOB, 'request_approve', '1', bobsHome);
+    await h.emu.waitFor(() => (JSON.stringify(h.emu.homeView(ALICE.id)?.blocks).includes('1 of 2') ? true : null));
+    await h.settle();
+    expect(h.emu.views.filter((v) => v.via === 'open')).toEqual([]);
+    expect(JSON.stringify(h.emu.homeView(BOB.id)!.blocks)).toContain('Nothing waits for you.');
+
+    // A refused click in App Home answers in a small modal.
+    await h.clickInView(BOB, 'request_approve', '1', bobsHome);
+    const notice = await h.emu.waitFor(() => h.emu.views.find((v) => v.via === 'open'));
+    expect(JSON.stringify(notice.view.blocks)).toMatch(/already reviewed/);
+
+    // The Home's "Request access" button opens the form.
+    await h.clickInView(ALICE, 'request_open_modal', 'new', alicesHome);
+    await h.emu.waitFor(() => h.emu.views.find((v) => v.view.callback_id === 'request_access_modal'));
+  });
+});
