@@ -87,6 +87,7 @@ export class SlackChatPort implements ChatPort {
       } catch (error) {
         if (slackErrorCode(error) !== 'message_not_found') throw error;
         this.log.warn({ requestId: view.id, channel: existing.channel }, 'the approval card was deleted in Slack; not re-posting it');
+        return null;
       }
       return existing;
     }

@@ -1,0 +1,138 @@
+/** What the chat port posts, and how it behaves when Slack says no: retried later, never posted twice. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { codePoints } from '../../../adapters/slack/render/index.ts';
+import { ALICE, APPROVALS_CHANNEL, AUDIT_CHANNEL, BOB, buttons, SlackHarness, slackTestPolicy, visible } from './harness.ts';
+
+let h: SlackHarness;
+afterEach(async () => h?.close());
+
+const M = 60_000;
+
+/** Move the clock past any outbox backoff and run the scheduler's jobs (dispatch included). */
+async function later(minutes = 10): Promise<void> {
+  h.clock.advance(minutes * M);
+  await h.bot.scheduler.runOnce();
+  await h.settle();
+}
+
+describe('Slack failing', () => {
+  it('a 429 on the card post fails the delivery; the outbox retries and the card appears once', async () => {
+    h = await SlackHarness.start();
+    h.emu.failNext('chat.postMessage', { status: 429, retryAfter: 30 });
+    const started = Date.now();
+    await h.command(ALICE, '/request-access', 'readonly 1h rate limited');
+    await h.emu.waitFor(() => h.emu.callsTo('chat.postMessage').find((c) => c.status === 429));
+    await h.settle();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(h.cards()).toEqual([]);
+
+    await later();
+    expect(h.cards()).toHaveLength(1);
+    expect(h.dms(ALICE).filter((m) => m.text.includes('was filed'))).toHaveLength(1);
+    await later();
+    expect(h.cards()).toHaveLength(1);
+  });
+
+  it('when the DM fails after the thread reply went out, the retry sends only the DM', async () => {
+    h = await SlackHarness.start();
+    await h.command(ALICE, '/request-access', 'readonly 1h flaky');
+    const card = await h.card();
+    await h.settle();
+    let armed = true;
+    const stop = h.emu.onChange(() => {
+      const last = h.emu.calls.at(-1)!;
+      if (armed && last.method === 'chat.postMessage' && last.args.thread_ts) {
+        armed = false;
+        h.emu.failNext('chat.postMessage', { error: 'internal_error' });
+      }
+    });
+    await h.clickOnMessage(BOB, 'request_approve', '1', card);
+    await h.emu.waitFor(() => h.emu.callsTo('chat.postMessage').find((c) => c.response.error === 'internal_error'));
+    await h.settle();
+    stop();
+    expect(h.dms(ALICE).filter((m) => m.text.includes('was approved by'))).toHaveLength(0);
+
+    await later();
+    const approvedReplies = h.emu.thread(APPROVALS_CHANNEL.id, card.ts).filter((m) => m.text.includes('Approved by'));
+    expect(approvedReplies).toHaveLength(1);
+    expect(h.dms(ALICE).filter((m) => m.text.includes('was approved by'))).toHaveLength(1);
+  });
+
+  it('a card deleted in Slack is not re-posted, and the rest still goes out', async () => {
+    h = await SlackHarness.start();
+    await h.command(ALICE, '/request-access', 'readonly 1h deleted card');
+    const card = await h.card();
+    await h.settle();
+    await h.bot.ctx.db.sqlite.prepare("UPDATE chat_messages SET message_id = '1.000001'").run();
+    await h.clickOnMessage(BOB, 'request_approve', '1', card);
+    await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('is active until')));
+    await h.settle();
+    expect(h.cards()).toHaveLength(1);
+    expect(h.emu.messages(APPROVALS_CHANNEL.id)).toHaveLength(1);
+    expect(h.logs.some((l) => l.includes('the approval card was deleted in Slack'))).toBe(true);
+  });
+});
+
+describe('what gets posted', () => {
+  it('a hostile, 5,000-character reason is escaped and cut everywhere, and Slack accepts every post', async () => {
+    h = await SlackHarness.start();
+    const hostile = `<!channel> @here <@U0BOB> <https://evil.example|docs> *bold* & more `;
+    const reason = (hostile + 'x'.repeat(5000)).slice(0, 5000);
+    await h.command(ALICE, '/request-access', `writer 1h ${reason} --ticket INC-1`);
+    const card = await h.card();
+    await h.command(BOB, '/access', 'pending');
+    await h.openHome(BOB);
+    await h.emu.waitFor(() => h.emu.homeView(BOB.id));
+    await h.emu.waitFor(() => h.ephemeralsFor(BOB)[0]);
+    await h.settle();
+
+    expect(h.emu.calls.filter((c) => c.response.ok === false)).toEqual([]);
+    const reasonBlock = (card.blocks as { block_id?: string; text?: { text: string } }[]).find((b) => b.block_id === 'request_reason')!;
+    expect(codePoints(reasonBlock.text!.text)).toBeLessThanOrEqual(3000);
+    expect(reasonBlock.text!.text.endsWith('…')).toBe(true);
+    expect(reasonBlock.text!.text).toContain('&lt;!channel&gt; @\u200Bhere &lt;@U0BOB&gt; &lt;https://evil.example|docs&gt; *bold* &amp; more');
+    const everything = JSON.stringify([h.emu.messages(), h.emu.ephemerals, h.emu.views.map((v) => v.view)]);
+    expect(everything).not.toContain('<!channel>');
+    expect(everything).not.toContain('<@U0BOB>');
+    expect(everything).not.toContain('<https://evil.example|docs>');
+    expect(h.bot.ctx.db.sqlite.prepare('SELECT length(reason) AS n FROM requests').get()).toEqual({ n: 5000 });
+  });
+
+  it('auto-approved and break-glass requests get a clearly marked card without buttons; break-glass alerts the audit channel', async () => {
+    h = await SlackHarness.start();
+    await h.command(ALICE, '/request-access', 'readonly 10m quick look');
+    await h.command(ALICE, '/request-access', 'breakglass 30m prod is down --break-glass');
+    await h.emu.waitFor(() => (h.cards().length === 2 ? true : null));
+    await h.emu.waitFor(() => h.emu.messages(AUDIT_CHANNEL.id)[0]);
+    await h.settle();
+    const [auto, glass] = h.cards();
+    expect(visible(auto)).toMatch(/Auto-approved/);
+    expect(buttons(auto!.blocks)).toEqual([]);
+    expect(visible(glass)).toMatch(/Break-glass/);
+    expect(visible(glass)).toMatch(/flagged for review/);
+    expect(buttons(glass!.blocks)).toEqual([]);
+    expect(visible(h.emu.messages(AUDIT_CHANNEL.id)[0])).toMatch(/Break-glass activation\* · AR-2/);
+    expect(h.provider.count('grant')).toBe(2);
+    expect(h.dms(ALICE).map((m) => m.text)).toContainEqual(expect.stringMatching(/Break-glass AR-2/));
+  });
+
+  it('without channels in the policy, cards and audit posts are skipped (logged once) and DMs still go out', async () => {
+    h = await SlackHarness.start({ policy: slackTestPolicy({ channels: {} }) });
+    await h.command(ALICE, '/request-access', 'readonly 1h one');
+    await h.command(ALICE, '/request-access', 'breakglass 1h two --break-glass');
+    await h.emu.waitFor(() => (h.dms(ALICE).length >= 2 ? true : null));
+    await h.settle();
+    expect(h.emu.messages(APPROVALS_CHANNEL.id)).toEqual([]);
+    expect(h.emu.messages(AUDIT_CHANNEL.id)).toEqual([]);
+    const warnings = h.logs.filter((l) => l.includes('channels.approvals.slack is not set'));
+    expect(warnings).toHaveLength(1);
+    expect(h.logs.filter((l) => l.includes('channels.audit.slack is not set'))).toHaveLength(1);
+  });
+
+  it('the form cannot be opened when Slack refuses: the person is told what to do instead', async () => {
+    h = await SlackHarness.start();
+    h.emu.failNext('views.open', { error: 'expired_trigger_id' });
+    await h.command(ALICE, '/request-access', '');
+    expect(await h.ephemeral(ALICE)).toMatch(/Slack did not let me open the form just now\. Try again, or file directly/);
+  });
+});
