@@ -1,0 +1,211 @@
+/**
+ * Compare what each target really holds with what the database says, and repair the dangerous direction:
+ * - orphan: the target holds access for a grant id that is not granting/active/revoking here (a crash between a
+ *   target call and its commit, a failed cleanup, a restored backup) → revoke it at the target, alert, audit.
+ * - drift: a grant active here is missing at the target (someone removed it by hand) → alert and audit, once.
+ * Only providers that implement `verify()` take part. One provider failing never stops the others.
+ */
+import { and, eq, gt } from 'drizzle-orm';
+import { auditEvents, grants, requests, reviews } from '../../db/schema.ts';
+import { appendAudit } from '../audit/chain.ts';
+import type { GrantTarget, Provider } from '../providers/types.ts';
+import { writeTx, type AppContext } from './context.ts';
+import { enqueueNotice } from './outbox.ts';
+import type { GrantRow } from './records.ts';
+
+const LIVE = ['granting', 'active', 'revoking'] as const;
+const HOUR = 3_600_000;
+
+export interface OrphanFinding {
+  grantId: string;
+  /** The grant's status here, or null when this database has never heard of it. */
+  knownAs: GrantRow['status'] | null;
+  revoked: boolean;
+  error: string | null;
+}
+
+export interface ProviderReconcileResult {
+  resource: string;
+  kind: string;
+  /** False when the provider cannot list what it holds, or listing failed (see `error`). */
+  checked: boolean;
+  held: number;
+  orphans: OrphanFinding[];
+  /** Active grants missing at the target (reported once per grant). */
+  drift: string[];
+  error: string | null;
+}
+
+export interface ReconcileReport {
+  at: number;
+  providers: ProviderReconcileResult[];
+}
+
+export async function reconcile(ctx: AppContext): Promise<ReconcileReport> {
+  const at = ctx.clock.now();
+  const results: ProviderReconcileResult[] = [];
+  for (const [resource, provider] of ctx.providers) {
+    results.push(await reconcileProvider(ctx, resource, provider));
+  }
+  return { at, providers: results };
+}
+
+async function reconcileProvider(ctx: AppContext, resource: string, provider: Provider): Promise<ProviderReconcileResult> {
+  const result: ProviderReconcileResult = { resource, kind: provider.kind, checked: false, held: 0, orphans: [], drift: [], error: null };
+  if (!provider.verify) return result;
+  // Rows that change after this instant may have changed while the target was being listed: judge them next time.
+  const startedAt = ctx.clock.now();
+  let held: string[];
+  try {
+    held = (await provider.verify()).grantIds;
+  } catch (error) {
+    result.error = messageOf(error);
+    ctx.log.warn({ resource, err: result.error }, 'reconciliation could not list what the target holds; will try again later');
+    return result;
+  }
+  result.checked = true;
+  result.held = held.length;
+  const heldSet = new Set(held);
+
+  for (const grantId of heldSet) {
+    try {
+      const orphan = await checkHeld(ctx, resource, provider, grantId, startedAt);
+      if (orphan) result.orphans.push(orphan);
+    } catch (error) {
+      ctx.log.error({ resource, grantId, err: messageOf(error) }, 'reconciling one grant failed');
+    }
+  }
+
+  const active = ctx.db.orm
+    .select()
+    .from(grants)
+    .where(and(eq(grants.resource, resource), eq(grants.status, 'active'), gt(grants.expiresAt, ctx.clock.now())))
+    .all()
+    .filter((g) => !heldSet.has(g.id) && g.updatedAt < startedAt && g.leaseUntil === null);
+  for (const grant of active) {
+    try {
+      if (reportDrift(ctx, grant)) result.drift.push(grant.id);
+    } catch (error) {
+      ctx.log.error({ resource, grantId: grant.id, err: messageOf(error) }, 'recording drift failed');
+    }
+  }
+  if (result.orphans.length || result.drift.length) {
+    ctx.log.warn({ resource, orphans: result.orphans.map((o) => o.grantId), drift: result.drift }, 'reconciliation found differences');
+  }
+  return result;
+}
+
+async function checkHeld(ctx: AppContext, resource: string, provider: Provider, grantId: string, startedAt: number): Promise<OrphanFinding | null> {
+  const row = ctx.db.orm.select().from(grants).where(eq(grants.id, grantId)).get();
+  if (row && (LIVE as readonly string[]).includes(row.status)) return null;
+  if (row && row.updatedAt >= startedAt) return null;
+  const finding: OrphanFinding = { grantId, knownAs: row?.status ?? null, revoked: false, error: null };
+  try {
+    await provider.revoke(row ? targetFromRow(ctx, row) : unknownTarget(ctx, resource, grantId));
+    finding.revoked = true;
+  } catch (error) {
+    finding.error = messageOf(error);
+  }
+  const now = ctx.clock.now();
+  const what = row ? `AR-${row.requestId} ("${row.role}", ${row.status} here)` : 'unknown to this bot';
+  const outcome = finding.revoked ? 'Revoked it at the target.' : `Revoking it failed (${finding.error}); the next check tries again.`;
+  writeTx(ctx, (tx) => {
+    appendAudit(tx, {
+      at: now,
+      actor: 'system',
+      action: 'reconcile.orphan',
+      requestId: row?.requestId ?? null,
+      grantId,
+      details: { resource, known_as: finding.knownAs, revoked: finding.revoked, ...(finding.error ? { error: finding.error } : {}) },
+    });
+    enqueueNotice(
+      tx,
+      ctx,
+      { type: 'audit.alert', code: 'orphan', requestId: row?.requestId ?? null, text: `Orphaned access on ${resource}: grant ${grantId} (${what}) still existed at the target. ${outcome}` },
+      `alert:orphan:${grantId}:${finding.revoked ? 'revoked' : 'failed'}:${Math.floor(now / HOUR)}`,
+    );
+  });
+  ctx.afterCommit.noticesQueued();
+  return finding;
+}
+
+/** Audit and alert a drifted grant once; false when it was reported before. */
+function reportDrift(ctx: AppContext, grant: GrantRow): boolean {
+  const now = ctx.clock.now();
+  const reported = writeTx(ctx, (tx) => {
+    const before = tx
+      .select({ seq: auditEvents.seq })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.requestId, grant.requestId), eq(auditEvents.action, 'reconcile.drift'), eq(auditEvents.grantId, grant.id)))
+      .get();
+    if (before) return false;
+    appendAudit(tx, {
+      at: now,
+      actor: 'system',
+      action: 'reconcile.drift',
+      requestId: grant.requestId,
+      grantId: grant.id,
+      details: { resource: grant.resource, role: grant.role, expires_at: new Date(grant.expiresAt).toISOString(), found: 'missing at the target' },
+    });
+    enqueueNotice(
+      tx,
+      ctx,
+      {
+        type: 'audit.alert',
+        code: 'drift',
+        requestId: grant.requestId,
+        text: `Drift on ${grant.resource}: AR-${grant.requestId} ("${grant.role}") is active here until ${new Date(grant.expiresAt).toISOString()}, but the target no longer holds it. Someone may have removed it by hand; it is not re-created automatically.`,
+      },
+      `alert:drift:${grant.id}`,
+    );
+    return true;
+  });
+  if (reported) ctx.afterCommit.noticesQueued();
+  return reported;
+}
+
+/** What the provider needs to revoke a grant we still have a row for (the same shape the executor sends). */
+function targetFromRow(ctx: AppContext, grant: GrantRow): GrantTarget {
+  const request = ctx.db.orm.select().from(requests).where(eq(requests.id, grant.requestId)).get();
+  const approvedBy = ctx.db.orm
+    .select({ email: reviews.reviewerEmail, key: reviews.reviewerKey })
+    .from(reviews)
+    .where(and(eq(reviews.requestId, grant.requestId), eq(reviews.decision, 'approve')))
+    .all()
+    .map((r) => r.email ?? r.key);
+  return {
+    grantId: grant.id,
+    requestId: `AR-${grant.requestId}`,
+    requester: { email: request?.requesterEmail ?? null, slackId: request?.requesterSlackId ?? null, teamsId: request?.requesterTeamsId ?? null },
+    role: grant.role,
+    resource: grant.resource,
+    params: ctx.policy.roles[grant.role]?.grant ?? {},
+    startsAt: new Date(grant.startsAt),
+    expiresAt: new Date(grant.expiresAt),
+    approvedBy,
+    reason: request?.reason ?? 'orphan found by reconciliation',
+    ticket: request?.ticket ?? null,
+  };
+}
+
+/** A grant id the target holds but this database has never seen: all we know is the id and where it is. */
+function unknownTarget(ctx: AppContext, resource: string, grantId: string): GrantTarget {
+  const now = new Date(ctx.clock.now());
+  return {
+    grantId,
+    requestId: 'unknown',
+    requester: { email: null, slackId: null, teamsId: null },
+    role: '',
+    resource,
+    params: {},
+    startsAt: now,
+    expiresAt: now,
+    approvedBy: [],
+    reason: 'orphan found by reconciliation',
+    ticket: null,
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

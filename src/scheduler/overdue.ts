@@ -1,0 +1,25 @@
+/** Revokes that should have happened more than a grace period ago: what /healthz reports as degraded. */
+import { and, count, eq, inArray, lt, or } from 'drizzle-orm';
+import { grants } from '../../db/schema.ts';
+import type { AppContext } from '../app/context.ts';
+
+export const REVOKE_OVERDUE_AFTER_MS = 60_000;
+
+/**
+ * Grants still holding (or maybe holding) access more than `graceMs` after they should have ended: past expiry
+ * and not revoked yet, or revoked early more than `graceMs` ago and still not confirmed by the target.
+ */
+export function countOverdueRevokes(ctx: Pick<AppContext, 'db' | 'clock'>, graceMs = REVOKE_OVERDUE_AFTER_MS): number {
+  const cutoff = ctx.clock.now() - graceMs;
+  const row = ctx.db.orm
+    .select({ n: count() })
+    .from(grants)
+    .where(
+      or(
+        and(inArray(grants.status, ['granting', 'active', 'revoking']), lt(grants.expiresAt, cutoff)),
+        and(eq(grants.status, 'revoking'), lt(grants.revokeRequestedAt, cutoff)),
+      ),
+    )
+    .get();
+  return row?.n ?? 0;
+}

@@ -1,0 +1,65 @@
+/**
+ * Two real processes share one SQLite database and sweep the same 200 grants, which all expire within one
+ * second: every grant must be revoked exactly once at the target, and both replicas must have taken part.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../db/client.ts';
+import { auditEvents } from '../../../db/schema.ts';
+import { inconsistencies, readGrants } from '../crash/consistency.ts';
+import { readTarget } from '../crash/sqlite-target.ts';
+import { runChild, startChild } from '../crash/run-child.ts';
+
+const COUNT = 200;
+
+describe('two replicas', () => {
+  it('revoke each of 200 grants expiring within a second exactly once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accessbot-replicas-'));
+    try {
+      const common = { DB: join(dir, 'bot.db'), TARGET: join(dir, 'target.db'), TARGET_KIND: 'sqlite', TARGET_DELAY_MS: 2 };
+      const expireAt = Date.now() + 4_000;
+      const seeded = await runChild({ ...common, MODE: 'grant', INSTANCE_ID: 'seed', COUNT, EXPIRE_AT: expireAt, SPREAD_MS: 1_000 });
+      expect(seeded.code, seeded.stderr).toBe(0);
+      expect(readGrants(common.DB).filter((g) => g.status === 'active')).toHaveLength(COUNT);
+
+      const a = startChild({ ...common, MODE: 'serve', INSTANCE_ID: 'replica-a', UNTIL_MS: 15_000 });
+      const b = startChild({ ...common, MODE: 'serve', INSTANCE_ID: 'replica-b', UNTIL_MS: 15_000 });
+      const ready = await Promise.all([a.ready, b.ready]);
+      for (const event of ready) expect(event.at, 'a replica was not ready before the first expiry; the machine is too slow for this test').toBeLessThan(expireAt);
+      const [ra, rb] = await Promise.all([a.result, b.result]);
+      expect(ra.code, ra.stderr).toBe(0);
+      expect(rb.code, rb.stderr).toBe(0);
+
+      const grants = readGrants(common.DB);
+      const target = readTarget(common.TARGET);
+      expect(grants.filter((g) => g.status === 'revoked')).toHaveLength(COUNT);
+      expect(inconsistencies(grants, target.held)).toEqual([]);
+
+      const revokes = new Map<string, number>();
+      for (const call of target.calls.filter((c) => c.op === 'revoke')) revokes.set(call.grantId, (revokes.get(call.grantId) ?? 0) + 1);
+      expect(revokes.size).toBe(COUNT);
+      expect([...revokes.values()].filter((n) => n !== 1)).toEqual([]);
+
+      const byPid = new Map<number, number>();
+      for (const call of target.calls.filter((c) => c.op === 'revoke')) byPid.set(call.pid, (byPid.get(call.pid) ?? 0) + 1);
+      const replicaPids = [ready[0]!.pid, ready[1]!.pid];
+      expect([...byPid.keys()].sort()).toEqual([...replicaPids].sort());
+      console.info(`revokes per replica: ${replicaPids.map((pid) => byPid.get(pid)).join(' / ')}`);
+
+      const db = openDatabase(common.DB, { migrate: false });
+      try {
+        const actions = db.orm.select({ action: auditEvents.action }).from(auditEvents).all().map((r) => r.action);
+        expect(actions.filter((x) => x === 'grant.expired')).toHaveLength(COUNT);
+        expect(actions.filter((x) => x === 'grant.revoked')).toHaveLength(COUNT);
+      } finally {
+        db.close();
+      }
+      const lateness = grants.map((g) => g.revokedAt! - g.expiresAt).sort((x, y) => x - y);
+      expect(lateness[lateness.length - 1]!).toBeLessThan(5_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

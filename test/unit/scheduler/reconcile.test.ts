@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { grants, outbox } from '../../../db/schema.ts';
+import { reconcile } from '../../../src/app/reconcile.ts';
+import { createHarness, type Harness } from '../../support/core-harness.ts';
+import { RecordingProvider } from '../../support/recording-provider.ts';
+import { alice, bob, carol } from '../../support/policy-fixture.ts';
+import { auditOf, fileGrant, grantRow, M, recordingPort } from './support.ts';
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+function alerts(code: string): string[] {
+  return h.db.orm
+    .select()
+    .from(outbox)
+    .all()
+    .map((row) => JSON.parse(row.notice) as { type: string; code?: string; text?: string })
+    .filter((n) => n.type === 'audit.alert' && n.code === code)
+    .map((n) => n.text!);
+}
+
+describe('reconcile', () => {
+  it('leaves live grants alone and revokes orphans: unknown ids and grants that ended here', async () => {
+    h = createHarness({ ports: [recordingPort()] });
+    const live = fileGrant(h, 14 * M, alice);
+    const ended = fileGrant(h, 14 * M, bob);
+    const granting = fileGrant(h, 14 * M, carol);
+    await h.worker.idle();
+    h.db.orm.update(grants).set({ status: 'revoked' }).where(eq(grants.id, ended)).run();
+    h.db.orm.update(grants).set({ status: 'granting' }).where(eq(grants.id, granting)).run();
+    h.provider.held.set('stranger0001', 0);
+    h.clock.advance(1_000);
+
+    const report = await reconcile(h.ctx);
+    expect(report.providers).toHaveLength(1);
+    const result = report.providers[0]!;
+    expect(result).toMatchObject({ resource: 'orders-db', checked: true, held: 4, drift: [], error: null });
+    expect(result.orphans.map((o) => [o.grantId, o.knownAs, o.revoked]).sort()).toEqual([
+      [ended, 'revoked', true],
+      ['stranger0001', null, true],
+    ].sort());
+    expect([...h.provider.held.keys()].sort()).toEqual([live, granting].sort());
+    const revokedTargets = h.provider.calls.filter((c) => c.op === 'revoke').map((c) => c.grantId).sort();
+    expect(revokedTargets).toEqual([ended, 'stranger0001'].sort());
+    expect(alerts('orphan')).toHaveLength(2);
+    expect(auditOf(h, 'reconcile.orphan').map((e) => e.grantId).sort()).toEqual([ended, 'stranger0001'].sort());
+  });
+
+  it('does not call a grant that changed while the target was being listed an orphan', async () => {
+    h = createHarness();
+    const id = fileGrant(h, 14 * M);
+    await h.worker.idle();
+    const provider = h.provider;
+    const listing = provider.verify.bind(provider);
+    provider.verify = async () => {
+      const seen = await listing();
+      // The revoke commits while the listing is on its way back.
+      h.clock.advance(10);
+      h.db.orm.update(grants).set({ status: 'revoked', updatedAt: h.clock.now() }).where(eq(grants.id, id)).run();
+      return seen;
+    };
+    const report = await reconcile(h.ctx);
+    expect(report.providers[0]!.orphans).toEqual([]);
+    expect(provider.count('revoke')).toBe(0);
+  });
+
+  it('reports an active grant missing at the target as drift, once', async () => {
+    h = createHarness({ ports: [recordingPort()] });
+    const id = fileGrant(h, 14 * M);
+    await h.worker.idle();
+    h.provider.held.delete(id); // removed by hand at the target
+    h.clock.advance(1_000);
+    expect((await reconcile(h.ctx)).providers[0]!.drift).toEqual([id]);
+    h.clock.advance(10 * M);
+    expect((await reconcile(h.ctx)).providers[0]!.drift).toEqual([]);
+    expect(alerts('drift')).toHaveLength(1);
+    expect(alerts('drift')[0]).toContain(`AR-${grantRow(h, id).requestId}`);
+    expect(auditOf(h, 'reconcile.drift')).toHaveLength(1);
+    expect(grantRow(h, id).status).toBe('active');
+  });
+
+  it('one provider failing to list does not stop the others; one failing to revoke is reported and retried later', async () => {
+    h = createHarness({ ports: [recordingPort()] });
+    const broken = new RecordingProvider('broken-db');
+    broken.verify = async () => {
+      throw new Error('connection refused');
+    };
+    const stubborn = new RecordingProvider('stubborn-db');
+    stubborn.held.set('orphan000002', 0);
+    stubborn.failNext('revoke', 1);
+    h.ctx.providers = new Map([
+      ['broken-db', broken],
+      ['stubborn-db', stubborn],
+      ['orders-db', h.provider],
+    ]);
+    h.provider.held.set('orphan000003', 0);
+    const report = await reconcile(h.ctx);
+    expect(report.providers.map((p) => [p.resource, p.checked, p.error])).toEqual([
+      ['broken-db', false, 'connection refused'],
+      ['stubborn-db', true, null],
+      ['orders-db', true, null],
+    ]);
+    expect(report.providers[1]!.orphans).toEqual([{ grantId: 'orphan000002', knownAs: null, revoked: false, error: 'revoke failed on purpose' }]);
+    expect(h.provider.held.size).toBe(0);
+    expect(alerts('orphan').some((text) => text.includes('orphan000002') && text.includes('failed'))).toBe(true);
+    h.clock.advance(10 * M);
+    expect((await reconcile(h.ctx)).providers[1]!.orphans[0]).toMatchObject({ revoked: true });
+    expect(stubborn.held.size).toBe(0);
+  });
+
+  it('skips providers that cannot list what they hold', async () => {
+    h = createHarness();
+    const blind = new RecordingProvider('blind');
+    (blind as { verify?: unknown }).verify = undefined;
+    h.ctx.providers = new Map([['blind', blind]]);
+    expect((await reconcile(h.ctx)).providers).toEqual([{ resource: 'blind', kind: 'recording', checked: false, held: 0, orphans: [], drift: [], error: null }]);
+  });
+});
