@@ -63,7 +63,12 @@ export function dropDuplicates(recent: RecentIds, log: Logger): Middleware<AnyMi
   };
 }
 
-/** `ack` that records how long after receipt it was called (once). */
+/**
+ * `ack` that records how long after receipt it was called (once), then yields to the event loop. Node writes
+ * an HTTP response on the next tick, and a listener that goes on with synchronous work in promise continuations
+ * (a cached identity, a SQLite transaction, a provider that answers at once) would hold that write back until
+ * the whole chain settles; yielding lets the ack leave first.
+ */
 export function timedAck<T>(metrics: Metrics, kind: string, context: Context, ack: AckFn<T>): AckFn<T> {
   const receivedAt: unknown = context.receivedAt;
   const started = typeof receivedAt === 'number' ? receivedAt : performance.now();
@@ -74,6 +79,7 @@ export function timedAck<T>(metrics: Metrics, kind: string, context: Context, ac
       metrics.ackSeconds.observe({ kind }, (performance.now() - started) / 1000);
     }
     await ack(response);
+    await new Promise((resolve) => setImmediate(resolve));
   };
 }
 

@@ -70,6 +70,23 @@ describe('repeated deliveries', () => {
   });
 });
 
+describe('ack first', () => {
+  it('the HTTP answer does not wait for slow work after it (a target that takes 3 s to grant)', async () => {
+    await h.command(ALICE, '/request-access', 'readonly 1h slow target');
+    const card = await h.card();
+    h.provider.delayMs = 3000;
+    const started = Date.now();
+    const response = await h.clickOnMessage(BOB, 'request_approve', '1', card);
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(h.provider.held.size).toBe(0);
+    const metrics = await h.bot.metrics.ackSeconds.get();
+    const acked = metrics.values.filter((v) => v.metricName === 'accessbot_ack_seconds_count').map((v) => [v.labels.kind, v.value]);
+    expect(acked).toEqual(expect.arrayContaining([['command', 1], ['action', 1]]));
+    await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('is active until')), 6000);
+  });
+});
+
 describe('clicks at the same moment', () => {
   it('ten approvers clicking at once make one grant; the others are told it was already decided', async () => {
     await h.command(ALICE, '/request-access', 'readonly 1h concurrency');
