@@ -129,6 +129,18 @@ describe('what gets posted', () => {
     expect(h.logs.filter((l) => l.includes('channels.audit.slack is not set'))).toHaveLength(1);
   });
 
+  it('digests go to the audit channel, once even when delivered again', async () => {
+    h = await SlackHarness.start();
+    const port = h.bot.adapters[0]!.port;
+    const digest = { type: 'digest' as const, period: '2026-01-05', title: 'accessbot digest', markdown: '# Monday\n- **3** requests, <!here> 1 break-glass' };
+    await port.deliver(digest, null);
+    await port.deliver(digest, null);
+    const posts = h.emu.messages(AUDIT_CHANNEL.id);
+    expect(posts).toHaveLength(1);
+    expect(visible(posts[0])).toContain('*Monday*');
+    expect(visible(posts[0])).toContain('• *3* requests, &lt;!here&gt; 1 break-glass');
+  });
+
   it('the form cannot be opened when Slack refuses: the person is told what to do instead', async () => {
     h = await SlackHarness.start();
     h.emu.failNext('views.open', { error: 'expired_trigger_id' });
