@@ -1,5 +1,4 @@
 /** Short replies in the approval card's thread, one per event, so the channel keeps a readable history. */
-import { formatDuration } from '../../../src/domain/duration.ts';
 import type { GrantEvent } from '../../../src/app/ports.ts';
 import type { RequestView } from '../../../src/app/request-view.ts';
 import type { RenderOptions } from './approval-card.ts';
@@ -35,7 +34,8 @@ export function threadMessage(view: RequestView, event: ThreadEvent, _opts: Rend
       case 'revoked':
         return grant ? `⏹️ Access ${endedText(view)}.` : '⏹️ Access ended.';
       case 'extended':
-        return grant ? `⏩ Extended by ${formatDuration(view.durationMs)}: access now ends ${date(view, grant.expiresAt)}.` : `⏩ Extended by ${formatDuration(view.durationMs)}.`;
+        // The notice belongs to the original request, so its duration is not the extension's: say only the new end.
+        return grant ? `⏩ Extended: access now ends ${date(view, grant.expiresAt)}.` : '⏩ Extended.';
       case 'expiring_soon':
         return grant ? `⏰ Access ends ${date(view, grant.expiresAt)}.` : '⏰ Access ends soon.';
       case 'revoke_overdue':
