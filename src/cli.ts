@@ -20,6 +20,8 @@ const USAGE = `usage: accessbot <command> [options]
                                  dry run: would it be allowed, auto-approved, who must approve
   audit verify                   check the audit log's hash chain
   audit export --format jsonl|csv [--since DATE]
+  audit digest --since DATE [--until DATE] [--format text|markdown|json]
+                                 who had what, when and why (the daily digest's content)
   grants list                    live grants
   grants revoke AR-42 --reason TEXT
 

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { openDatabase } from '../db/client.ts';
 import { DEFAULT_RETRY, type AppContext, type RetryPolicy } from './app/context.ts';
 import { Worker } from './app/worker.ts';
+import { postDigest } from './app/post-digest.ts';
 import type { ChatAdapter } from './chat-adapter.ts';
 import type { Config } from './config/env.ts';
 import { loadPolicyOrThrow } from './config/startup-policy.ts';
@@ -93,7 +94,14 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   worker.setPorts(ports);
 
   await recoverOnStart(ctx);
-  scheduler = startScheduler(ctx, { worker, ports: () => ports, ...(options.sweepEvery ? { sweepEvery: options.sweepEvery } : {}) });
+  // A digest run missed while the bot was down is posted now (a period already posted is skipped).
+  if (policy.digest) await postDigest(ctx).catch((error: unknown) => log.error({ err: String(error) }, 'catch-up digest failed'));
+  scheduler = startScheduler(ctx, {
+    worker,
+    ports: () => ports,
+    onDigest: async () => void (await postDigest(ctx)),
+    ...(options.sweepEvery ? { sweepEvery: options.sweepEvery } : {}),
+  });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = http.listen(config.port, '0.0.0.0', () => resolve(listening));

@@ -16,11 +16,17 @@ interface RawRow {
   hash: string;
 }
 
+const COLUMNS = 'seq, at, actor, action, request_id, grant_id, from_status, to_status, details, prev_hash, hash';
+
 export function* iterateAuditRows(db: Db, range: { since?: number; until?: number } = {}): Generator<AuditRow> {
-  const statement = db.sqlite.prepare<[number, number], RawRow>(
-    'SELECT seq, at, actor, action, request_id, grant_id, from_status, to_status, details, prev_hash, hash FROM audit_events WHERE at >= ? AND at < ? ORDER BY seq',
-  );
-  for (const raw of statement.iterate(range.since ?? Number.MIN_SAFE_INTEGER, range.until ?? Number.MAX_SAFE_INTEGER)) {
+  // Without a range, walk the primary key in order: no sort, constant memory, as verify needs.
+  const rows =
+    range.since === undefined && range.until === undefined
+      ? db.sqlite.prepare<[], RawRow>(`SELECT ${COLUMNS} FROM audit_events ORDER BY seq`).iterate()
+      : db.sqlite
+          .prepare<[number, number], RawRow>(`SELECT ${COLUMNS} FROM audit_events WHERE at >= ? AND at < ? ORDER BY seq`)
+          .iterate(range.since ?? Number.MIN_SAFE_INTEGER, range.until ?? Number.MAX_SAFE_INTEGER);
+  for (const raw of rows) {
     yield {
       seq: raw.seq,
       at: raw.at,
