@@ -1,14 +1,11 @@
 /** The accessbot command line (DESIGN.md §6). Exit codes: 0 ok, 1 a check failed, 2 bad usage. */
 import { pathToFileURL } from 'node:url';
-import { openDatabase } from '../db/client.ts';
-import { runAuditCommand } from './cli/audit.ts';
-import { runGrantsCommand } from './cli/grants.ts';
 import { EXIT, UsageError, processIo, type CliIo } from './cli/io.ts';
-import { runPolicyCommand } from './cli/policy.ts';
 import { ConfigError, loadEnv } from './config/env.ts';
 import { isAccessError } from './domain/errors.ts';
-import { StartupError } from './config/startup-policy.ts';
-import { builtinProviders } from './providers/registry.ts';
+import { StartupError } from './config/startup-error.ts';
+
+// Each command group is loaded on demand: a one-shot command pays only for the modules it uses.
 
 const USAGE = `usage: accessbot <command> [options]
 
@@ -42,16 +39,19 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       case 'migrate': {
         if (rest.includes('--help')) return (io.out('usage: accessbot migrate\n\nApplies pending migrations to $ACCESSBOT_DB (default ./data/accessbot.db).'), EXIT.ok);
         const config = loadEnv(io.env);
+        const { openDatabase } = await import('../db/client.ts');
         openDatabase(config.dbPath).close();
         io.out(`✓ database ${config.dbPath} is up to date`);
         return EXIT.ok;
       }
-      case 'policy':
+      case 'policy': {
+        const [{ runPolicyCommand }, { builtinProviders }] = await Promise.all([import('./cli/policy.ts'), import('./providers/registry.ts')]);
         return await runPolicyCommand(rest, { ...io, providers: builtinProviders });
+      }
       case 'audit':
-        return await runAuditCommand(rest, io);
+        return await (await import('./cli/audit.ts')).runAuditCommand(rest, io);
       case 'grants':
-        return await runGrantsCommand(rest, io);
+        return await (await import('./cli/grants.ts')).runGrantsCommand(rest, io);
       default:
         io.err(`unknown command "${command}"\n\n${USAGE}`);
         return EXIT.usage;

@@ -3,10 +3,9 @@ import type { Policy } from '../domain/policy.ts';
 import { builtinProviders } from '../providers/registry.ts';
 import { resolvePolicyPath, type Config } from './env.ts';
 import { formatProblems, loadPolicyFile } from './load-policy.ts';
+import { StartupError } from './startup-error.ts';
 
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
+export { StartupError };
 
 export function loadPolicyOrThrow(config: Config, env: Readonly<Record<string, string | undefined>>): { policy: Policy; path: string; warnings: string[] } {
   const path = resolvePolicyPath(config);
