@@ -6,7 +6,7 @@ import type { RenderOptions } from './approval-card.ts';
 import { actions, button, confirmDialog, section, type SlackBlock, type SlackMessage } from './blocks.ts';
 import { approvalCount, approversText, date, deniedBy, endedByExpiry, endedText, roleOnResource } from './describe.ts';
 import { ACTION_IDS, requestButtonValue } from './ids.ts';
-import { actorLabel, escapeAndTruncate, oneLine, plural, truncate } from './text.ts';
+import { actorLabel, plural, truncate } from './text.ts';
 import { relativeTo } from './time.ts';
 
 const message = (text: string, ...extra: SlackBlock[]): SlackMessage => {
@@ -16,7 +16,7 @@ const message = (text: string, ...extra: SlackBlock[]): SlackMessage => {
 
 /**
  * The DM for the requester about this notice, or null when the requester need not hear about it
- * (audit alerts, digests). `detail` on a failed grant must be user-safe text; internal errors are never shown.
+ * (audit alerts, digests). A notice's `detail` is never shown: on a failed grant it is the provider's error.
  */
 export function requesterNotice(view: RequestView, notice: Notice, opts: RenderOptions): SlackMessage | null {
   const value = requestButtonValue(view.id);
@@ -47,7 +47,7 @@ export function requesterNotice(view: RequestView, notice: Notice, opts: RenderO
         ? message(`🚫 You cancelled ${what}.`)
         : message(`⌛ Your request ${what} lapsed: nobody decided before ${date(view, view.lapsesAt)}. File a new one with \`/request-access\`.`);
     case 'grant.changed':
-      return grantNotice(view, notice.event, notice.detail ?? null, opts, value, what);
+      return grantNotice(view, notice.event, opts, value, what);
     case 'audit.alert':
     case 'digest':
       return null;
@@ -57,7 +57,6 @@ export function requesterNotice(view: RequestView, notice: Notice, opts: RenderO
 function grantNotice(
   view: RequestView,
   event: Extract<Notice, { type: 'grant.changed' }>['event'],
-  detail: string | null,
   opts: RenderOptions,
   value: string,
   what: string,
@@ -85,10 +84,10 @@ function grantNotice(
       return endedByExpiry(view)
         ? message(`⏹️ Your access ${what} ${endedText(view)}. File a new request with \`/request-access\` if you need more.`)
         : message(`⏹️ Your access ${what} was ${endedText(view)}.`);
-    case 'failed': {
-      const why = detail ? `\n${escapeAndTruncate(oneLine(detail), 500)}` : '';
-      return message(`❗ accessbot could not set up your access ${what}. The admins were alerted; nothing was granted.${why}`);
-    }
+    case 'failed':
+      // The notice's detail is the provider's own error (hosts, SQL, HTTP statuses): it goes to the audit
+      // channel for the admins, never to the requester.
+      return message(`❗ accessbot could not set up your access ${what}, so nothing was granted. The admins were alerted with the details; once they have looked at it, file a new request with \`/request-access\`.`);
     case 'revoke_overdue':
       return message(`⚠️ Your access ${what} should have ended ${until}, but removing it is taking longer. accessbot keeps retrying; please stop using it.`);
   }

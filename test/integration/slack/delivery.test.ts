@@ -98,6 +98,18 @@ describe('what gets posted', () => {
     expect(h.bot.ctx.db.sqlite.prepare('SELECT length(reason) AS n FROM requests').get()).toEqual({ n: 5000 });
   });
 
+  it('a grant the target refuses: the requester is told plainly, the provider error goes only to the audit channel', async () => {
+    h = await SlackHarness.start();
+    h.provider.failNext('grant', 1, false);
+    await h.command(ALICE, '/request-access', 'readonly 10m quick look');
+    const dm = await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('could not set up')));
+    await h.emu.waitFor(() => h.emu.messages(AUDIT_CHANNEL.id)[0]);
+    await h.settle();
+    expect(visible(dm)).toContain('nothing was granted');
+    expect(JSON.stringify([h.dms(ALICE), h.emu.ephemerals, h.cards(), h.emu.messages(APPROVALS_CHANNEL.id)])).not.toContain('failed on purpose');
+    expect(visible(h.emu.messages(AUDIT_CHANNEL.id)[0])).toContain('grant failed on purpose');
+  });
+
   it('auto-approved and break-glass requests get a clearly marked card without buttons; break-glass alerts the audit channel', async () => {
     h = await SlackHarness.start();
     await h.command(ALICE, '/request-access', 'readonly 10m quick look');

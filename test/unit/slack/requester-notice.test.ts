@@ -48,11 +48,14 @@ describe('requesterNotice', () => {
     expect(buttonsOf(message.blocks)).toEqual([expect.objectContaining({ action_id: 'grant_extend_open', value: '42' })]);
   });
 
-  it('failed shows the safe detail, escaped, and never the internal error', () => {
+  it('failed never shows the provider error (that goes to the audit channel) and says what to do next', () => {
     const view = requestView({ status: 'approved', grant: grantView({ status: 'failed', lastError: 'connect ECONNREFUSED postgres://admin:hunter2@10.0.0.5' }) });
-    const message = requesterNotice(view, { type: 'grant.changed', requestId: 42, grantId: 'g1abc', event: 'failed', detail: 'The database refused the change <!here>' }, opts)!;
+    const detail = 'postgres orders-db: mode existing grants role memberships only; move privileges into a role';
+    const message = requesterNotice(view, { type: 'grant.changed', requestId: 42, grantId: 'g1abc', event: 'failed', detail }, opts)!;
     const text = allText(message);
-    expect(text).toContain('The database refused the change &lt;!here&gt;');
+    expect(text).toContain('nothing was granted');
+    expect(text).toContain('/request-access');
+    expect(text).not.toContain('move privileges');
     expect(text).not.toContain('hunter2');
   });
 
