@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { DURATION_EXAMPLES, parseDuration } from '../../../src/domain/duration.ts';
 import { parseRequestRef } from '../../../src/app/request-view.ts';
+import { escapeSlackText } from '../render/text.ts';
 
 export const REQUEST_USAGE = '/request-access ROLE DURATION REASON… [--ticket ID] [--break-glass], e.g. `/request-access readonly 30m checking INC-123`';
 export const ACCESS_USAGE = '/access, /access pending, /access revoke AR-42, /access cancel AR-42, /access extend AR-42 30m';
@@ -62,7 +63,8 @@ function words(text: string): string[] {
 
 const HELP_WORDS = new Set(['help', '-h', '--help', '?']);
 const isFlag = (word: string): boolean => word.startsWith('--');
-const shown = (word: string): string => `"${word.length > 40 ? `${word.slice(0, 39)}…` : word}"`;
+/** A word the person typed, quoted back to them in mrkdwn: cut, then escaped (no links, mentions or @channel). */
+const shown = (word: string): string => `"${escapeSlackText(word.length > 40 ? `${[...word].slice(0, 39).join('')}…` : word)}"`;
 
 function durationProblem(word: string | undefined, example: string): string {
   if (word === undefined) return `Say how long you need it, e.g. \`${example}\` (${DURATION_EXAMPLES}).`;

@@ -30,6 +30,12 @@ describe('bad input', () => {
     expect(h.emu.messages()).toEqual([]);
   });
 
+  it('echoes what was typed escaped: a pasted link or <!channel> stays text in the answer', async () => {
+    const response = await h.command(ALICE, '/access', '&lt;!channel&gt; &lt;https://evil.example|docs&gt;');
+    expect(response.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('"&lt;!channel&gt;"') });
+    expect(JSON.stringify(response.json)).not.toContain('<!channel>');
+  });
+
   it('core refusals come back privately too: unknown role, too long, missing ticket, break-glass not allowed', async () => {
     const cases: [string, RegExp][] = [
       ['admin 30m x', /There is no role called "admin"\. Roles you may request: readonly, writer, breakglass\./],

@@ -41,6 +41,15 @@ describe('/request-access words', () => {
     expect(parseRequestAccess('readonly 30m a &lt;b&gt; &amp; c')).toMatchObject({ reason: 'a <b> & c' });
   });
 
+  it('quotes a bad word back escaped, so it cannot become a link, a mention or @channel in the answer', () => {
+    const bad = parseRequestAccess('&lt;https://evil.example|docs&gt;');
+    expect(bad).toMatchObject({ kind: 'invalid', problem: expect.stringContaining('"&lt;https://evil.example|docs&gt;" is not a role name') });
+    const verb = parseAccess('&lt;!channel&gt; @here');
+    expect(verb).toMatchObject({ kind: 'invalid', problem: expect.stringContaining("I don't know \"&lt;!channel&gt;\"") });
+    expect(JSON.stringify(parseAccess('revoke &lt;@U0BOB&gt;'))).not.toContain('<@U0BOB>');
+    expect(JSON.stringify(parseRequestAccess('readonly 30m why --&lt;!here&gt;'))).not.toContain('<!here>');
+  });
+
   it('keeps a very long reason whole (rendering cuts it, not the parser)', () => {
     const reason = 'x'.repeat(5000);
     expect(parseRequestAccess(`readonly 30m ${reason}`)).toMatchObject({ kind: 'file', reason });
