@@ -22,7 +22,7 @@ export function createSlackAdapter({ ctx, http, config, metrics }: SlackAdapterD
   const log = ctx.log.child({ platform: 'slack' });
   const bolt = createBoltApp(config, http, log);
   const client = bolt.app.client;
-  const directory = new SlackDirectory(client);
+  const directory = new SlackDirectory(client, () => ctx.clock.now());
   const homes = new HomeTabs(ctx, client, directory, log);
   const services: SlackServices = { ctx, client, directory, homes, metrics, log };
   bolt.app.use(dropDuplicates(new RecentIds(), log));

@@ -17,6 +17,8 @@ export interface Click {
   triggerId: string;
   /** The click came from a view (App Home or a modal), not from a message. */
   fromView: boolean;
+  /** The click came from the App Home tab. */
+  inHome: boolean;
   target: PrivateTarget;
 }
 
@@ -44,10 +46,13 @@ export function onRequestButton(
       await replyPrivately(s, target, { text: 'That button does not point at a request any more. Use `/access` to see yours.' });
       return;
     }
-    const click: Click = { userId: body.user.id, requestId, triggerId: body.trigger_id, fromView: target.triggerId !== null, target };
+    const inHome = body.view?.type === 'home';
+    const click: Click = { userId: body.user.id, requestId, triggerId: body.trigger_id, fromView: target.triggerId !== null, inHome, target };
     await actAs(s, target, actionId, async (person) => {
       const answer = await work(click, person);
       return click.fromView ? null : answer;
     });
+    // The Home they clicked in shows the state before the click (or a stale one, if the click was refused).
+    if (inHome) s.homes.refreshUser(body.user.id);
   });
 }

@@ -164,4 +164,27 @@ describe('App Home', () => {
     await h.clickInView(ALICE, 'request_open_modal', 'new', alicesHome);
     await h.emu.waitFor(() => h.emu.views.find((v) => v.view.callback_id === 'request_access_modal'));
   });
+
+  it('an approver who opened it long ago (identity cache expired) still sees new requests appear', async () => {
+    await h.openHome(BOB);
+    await h.emu.waitFor(() => h.emu.homeView(BOB.id));
+    h.clock.advance(11 * M);
+    await h.command(ALICE, '/request-access', 'writer 2h hotfix --ticket INC-42');
+    await h.card();
+    const refreshed = await h.emu.waitFor(() => (JSON.stringify(h.emu.homeView(BOB.id)?.blocks).includes('wants *writer*') ? h.emu.homeView(BOB.id) : null));
+    expect(JSON.stringify(refreshed!.blocks)).toMatch(/<@U0ALICE> wants \*writer\*/);
+  });
+
+  it('Revoke clicked in the Home shows "being removed" at once, while the target is still working', async () => {
+    await approvedReadonly();
+    await h.openHome(ALICE);
+    const home = await h.emu.waitFor(() => h.emu.homeView(ALICE.id));
+    expect(buttons(home.blocks as unknown[])).toEqual(['request_open_modal', 'grant_extend_open', 'grant_revoke']);
+    h.provider.delayMs = 2000;
+    await h.clickInView(ALICE, 'grant_revoke', '1', home);
+    const removing = await h.emu.waitFor(() => (JSON.stringify(h.emu.homeView(ALICE.id)?.blocks).includes('Being removed') ? h.emu.homeView(ALICE.id) : null), 1500);
+    expect(h.provider.held.size).toBe(1);
+    expect(buttons(removing!.blocks as unknown[])).toEqual(['request_open_modal']);
+    await h.emu.waitFor(() => h.dms(ALICE).find((m) => /was revoked/.test(m.text)), 5000);
+  });
 });
