@@ -1,21 +1,21 @@
 /**
- * Mode existing: people keep their own database users (mapped by email in `users`); a grant adds role
- * memberships and a revoke removes them and ends that user's open sessions (a session that ran SET ROLE would
- * otherwise keep the role). The target cannot enforce the expiry here, so it relies on the bot's revoke.
+ * Mode existing: people keep their own database users (mapped by email in `users`). A grant creates a
+ * login-less role `accessbot_<grantId>` holding the grant's memberships and makes the user a member of it; the
+ * revoke drops that role (see roles.ts) and ends the user's open sessions (a session that ran SET ROLE would
+ * otherwise keep the role). So a revoke never removes a membership the user had before, or one that another
+ * live grant gave. The target cannot enforce the expiry here, so it relies on the bot's revoke.
  */
 import type pg from 'pg';
-import { ProviderError, type GrantOutcome, type GrantTarget, type RevokeOutcome } from '../types.ts';
+import { ProviderError, type GrantOutcome, type GrantTarget } from '../types.ts';
 import { toProviderError } from './errors.ts';
 import { inTransaction } from './pool.ts';
+import { grantRoleName, ownRoleOid, requireRolesExist, type RoleContext } from './roles.ts';
 import type { PostgresGrant } from './settings.ts';
 import * as sql from './sql.ts';
 
-export interface ExistingContext {
-  resource: string;
-  pool: pg.Pool;
+export interface ExistingContext extends RoleContext {
   /** Lower-cased email → database user. */
   users: ReadonlyMap<string, string>;
-  secrets: readonly string[];
 }
 
 function userFor(ctx: ExistingContext, target: GrantTarget): string {
@@ -30,8 +30,16 @@ function userFor(ctx: ExistingContext, target: GrantTarget): string {
   return user;
 }
 
-async function exists(client: pg.PoolClient, role: string): Promise<boolean> {
-  return ((await client.query(sql.ROLE_OID, [role])).rowCount ?? 0) > 0;
+async function requireGrantableUser(client: pg.PoolClient, resource: string, user: string): Promise<void> {
+  const row = (await client.query<{ superuser: boolean; is_admin: boolean }>(sql.USER_STATE, [user])).rows[0];
+  if (!row) throw new ProviderError(`postgres ${resource}: database user ${JSON.stringify(user)} does not exist`, false, { user });
+  if (row.superuser || row.is_admin) {
+    throw new ProviderError(
+      `postgres ${resource}: database user ${JSON.stringify(user)} is ${row.is_admin ? "accessbot's own admin" : 'a superuser'}; map people to ordinary users`,
+      false,
+      { user },
+    );
+  }
 }
 
 export async function grantExisting(ctx: ExistingContext, target: GrantTarget, params: PostgresGrant): Promise<GrantOutcome> {
@@ -39,36 +47,23 @@ export async function grantExisting(ctx: ExistingContext, target: GrantTarget, p
   if (params.privileges.length > 0) {
     throw new ProviderError(`postgres ${ctx.resource}: mode existing grants role memberships only; move privileges into a role`, false);
   }
+  const role = grantRoleName(ctx.resource, target.grantId);
   try {
-    await inTransaction(ctx.pool, async (client) => {
-      await client.query(sql.LOCK_ROLE, [user]);
-      if (!(await exists(client, user))) {
-        throw new ProviderError(`postgres ${ctx.resource}: database user ${user} does not exist`, false);
+    const created = await inTransaction(ctx.pool, async (client) => {
+      await client.query(sql.LOCK_ROLE, [role]);
+      const exists = (await ownRoleOid(client, ctx.resource, role)) !== null;
+      await requireGrantableUser(client, ctx.resource, user);
+      await requireRolesExist(client, ctx.resource, params.roles);
+      if (!exists) {
+        await client.query(sql.createGroupRole(role));
+        await client.query(sql.markRole(role, `memberships of ${user} for grant ${target.grantId} (${target.requestId}) on resource ${ctx.resource}`));
       }
-      for (const role of params.roles) await client.query(sql.grantMembership(role, user));
+      for (const member of params.roles) await client.query(sql.grantMembership(member, role));
+      await client.query(sql.grantMembership(role, user));
+      return !exists;
     });
-    return { detail: { user, roles: params.roles } };
+    return { detail: { user, via: role, created, roles: params.roles } };
   } catch (error) {
     throw toProviderError(error, ctx.resource, 'grant', ctx.secrets);
-  }
-}
-
-export async function revokeExisting(ctx: ExistingContext, target: GrantTarget, params: PostgresGrant): Promise<RevokeOutcome> {
-  const user = userFor(ctx, target);
-  try {
-    const oid = await inTransaction(ctx.pool, async (client) => {
-      await client.query(sql.LOCK_ROLE, [user]);
-      const found = await client.query<{ oid: string }>(sql.ROLE_OID, [user]);
-      const userOid = found.rows[0]?.oid ?? null;
-      if (userOid === null) return null;
-      const memberOf = new Set((await client.query<{ rolname: string }>(sql.MEMBER_OF, [userOid])).rows.map((r) => r.rolname));
-      for (const role of params.roles) if (memberOf.has(role)) await client.query(sql.revokeMembership(role, user));
-      return userOid;
-    });
-    if (oid === null) return { detail: { user, existed: false } };
-    const terminated = await ctx.pool.query(sql.TERMINATE_SESSIONS, [oid]);
-    return { detail: { user, roles: params.roles, sessions_terminated: terminated.rowCount ?? 0 } };
-  } catch (error) {
-    throw toProviderError(error, ctx.resource, 'revoke', ctx.secrets);
   }
 }

@@ -1,10 +1,11 @@
 /** PostgreSQL provider (driver `pg`): ephemeral login roles per grant, or memberships for existing users. */
 import type { z } from 'zod';
 import { ProviderError, type Provider, type ProviderDeps, type ProviderFactory } from '../types.ts';
-import { extendEphemeral, grantEphemeral, revokeEphemeral, verifyEphemeral, type EphemeralContext } from './ephemeral.ts';
-import { urlPassword } from './errors.ts';
-import { grantExisting, revokeExisting, type ExistingContext } from './existing.ts';
+import { extendEphemeral, grantEphemeral, type EphemeralContext } from './ephemeral.ts';
+import { scrub, urlPassword } from './errors.ts';
+import { grantExisting, type ExistingContext } from './existing.ts';
 import { createAdminPool } from './pool.ts';
+import { grantRoleName, listGrantRoles, revokeGrantRole, type RoleContext } from './roles.ts';
 import { postgresGrantSchema, postgresResourceSchema, type PostgresGrant, type PostgresSettings } from './settings.ts';
 import { connectTarget } from './target.ts';
 
@@ -21,46 +22,42 @@ function readParams(resource: string, params: Record<string, unknown>): Postgres
 }
 
 export function createPostgresProvider(resource: string, settings: PostgresSettings, deps: ProviderDeps): Provider {
-  const pool = createAdminPool(resource, settings.url, settings.pool_max, deps);
   const adminPassword = urlPassword(settings.url);
   const secrets = [settings.url, ...(adminPassword ? [adminPassword] : [])];
+  const pool = createAdminPool(resource, settings.url, settings.pool_max, deps, (text) => scrub(text, secrets));
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
     await pool.end();
   };
+  const roles: RoleContext = { resource, pool, secrets, warn: (obj, msg) => deps.log.warn(obj, msg) };
+  // Both modes keep one marked `accessbot_<grantId>` role per grant, so revoke and verify are the same, and a
+  // revoke needs neither the grant parameters nor the user mapping (reconciliation revokes orphans without them).
+  const common = {
+    kind: 'postgres',
+    resource,
+    revoke: async (target: { grantId: string }) => revokeGrantRole(roles, grantRoleName(resource, target.grantId)),
+    verify: () => listGrantRoles(roles),
+    close,
+  };
 
   if (settings.mode === 'existing') {
     const users = new Map(Object.entries(settings.users ?? {}).map(([email, user]) => [email.toLowerCase(), user]));
-    const ctx: ExistingContext = { resource, pool, users, secrets };
+    const ctx: ExistingContext = { ...roles, users };
     return {
-      kind: 'postgres',
-      resource,
+      ...common,
       grant: async (target) => grantExisting(ctx, target, readParams(resource, target.params)),
-      revoke: async (target) => revokeExisting(ctx, target, readParams(resource, target.params)),
       // Nothing at the target carries the expiry in this mode: extending is the bot's business alone.
       extend: async () => ({}),
-      close,
     };
   }
 
-  const ctx: EphemeralContext = {
-    resource,
-    settings,
-    pool,
-    connectTo: connectTarget(settings),
-    secrets,
-    warn: (obj, msg) => deps.log.warn(obj, msg),
-  };
+  const ctx: EphemeralContext = { ...roles, settings, connectTo: connectTarget(settings) };
   return {
-    kind: 'postgres',
-    resource,
+    ...common,
     grant: async (target) => grantEphemeral(ctx, target, readParams(resource, target.params)),
-    revoke: (target) => revokeEphemeral(ctx, target),
     extend: (target) => extendEphemeral(ctx, target),
-    verify: () => verifyEphemeral(ctx),
-    close,
   };
 }
 

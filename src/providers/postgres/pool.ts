@@ -4,18 +4,20 @@ import type { ProviderDeps } from '../types.ts';
 
 export type PgClient = pg.PoolClient;
 
-export function createAdminPool(resource: string, url: string, max: number, deps: ProviderDeps): pg.Pool {
+export function createAdminPool(resource: string, url: string, max: number, deps: ProviderDeps, scrub: (text: string) => string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
     idleTimeoutMillis: 30_000,
+    // Idle admin connections never keep the process alive; `close()` still ends them at shutdown.
+    allowExitOnIdle: true,
     connectionTimeoutMillis: 10_000,
     statement_timeout: 30_000,
     lock_timeout: 10_000,
     application_name: 'accessbot',
   });
   // An idle connection dropped by the server must not crash the process.
-  pool.on('error', (error) => deps.log.warn({ resource, err: error.message }, 'postgres admin connection lost'));
+  pool.on('error', (error) => deps.log.warn({ resource, err: scrub(error.message) }, 'postgres admin connection lost'));
   return pool;
 }
 

@@ -37,6 +37,13 @@ export const createLoginRole = (spec: LoginSpec): string => `CREATE ROLE ${ident
 export const alterLoginRole = (spec: LoginSpec): string => `ALTER ROLE ${ident(spec.role)} WITH ${loginOptions(spec)}`;
 export const setValidUntil = (role: string, until: Date): string =>
   `ALTER ROLE ${ident(role)} VALID UNTIL ${literal(until.toISOString())}`;
+/** A login-less role that carries one grant's memberships for an existing database user (mode existing). */
+export const createGroupRole = (role: string): string =>
+  `CREATE ROLE ${ident(role)} WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT`;
+/** Every role accessbot creates carries this comment; verify and revoke touch no role without it. */
+export const ROLE_MARKER = 'accessbot: ';
+export const markRole = (role: string, text: string): string => `COMMENT ON ROLE ${ident(role)} IS ${literal(`${ROLE_MARKER}${text}`)}`;
+export const grantToAdmin = (role: string): string => `GRANT ${ident(role)} TO CURRENT_USER`;
 export const disableLogin = (role: string): string => `ALTER ROLE ${ident(role)} NOLOGIN VALID UNTIL '-infinity'`;
 export const grantMembership = (role: string, member: string): string => `GRANT ${ident(role)} TO ${ident(member)}`;
 export const revokeMembership = (role: string, member: string): string => `REVOKE ${ident(role)} FROM ${ident(member)}`;
@@ -64,7 +71,28 @@ export function grantPrivilege(grant: PrivilegeGrant, member: string): string {
 
 /** Serialises concurrent work on one role name inside a transaction. */
 export const LOCK_ROLE = `SELECT pg_advisory_xact_lock(hashtext('accessbot:' || $1))`;
+/** $1 role name, $2 ROLE_MARKER: whether accessbot made it, and whether it is one accessbot would never make. */
+export const ROLE_STATE = `SELECT oid::text AS oid,
+    starts_with(coalesce(shobj_description(oid, 'pg_authid'), ''), $2) AS marked,
+    (rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls) AS privileged,
+    rolname = current_user AS is_admin
+  FROM pg_roles WHERE rolname = $1`;
 export const ROLE_OID = `SELECT oid FROM pg_roles WHERE rolname = $1`;
+/** $1 text[]: the names that are not roles on this server. */
+export const MISSING_ROLES = `SELECT w.name FROM unnest($1::text[]) AS w(name) WHERE NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = w.name)`;
+/** $1 database user: whether it can get a temporary membership (exists, not a superuser, not the admin itself). */
+export const USER_STATE = `SELECT rolsuper AS superuser, rolname = current_user AS is_admin FROM pg_roles WHERE rolname = $1`;
 export const MEMBER_OF = `SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid WHERE m.member = $1::oid`;
-export const TERMINATE_SESSIONS = `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE usesysid = $1::oid AND pid <> pg_backend_pid()`;
-export const LIST_EPHEMERAL = `SELECT rolname FROM pg_roles WHERE rolname LIKE 'accessbot\\_%' ORDER BY rolname`;
+export const MEMBERS = `SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE m.roleid = $1::oid ORDER BY r.rolname`;
+/** Sessions logged in as the role, or as a user that is a member of it (mode existing); never the admin's own. */
+export const TERMINATE_SESSIONS = `SELECT count(*) FILTER (WHERE pg_terminate_backend(a.pid, 5000))::int AS terminated
+  FROM pg_stat_activity a
+  WHERE a.pid <> pg_backend_pid() AND a.usename IS DISTINCT FROM current_user
+    AND (a.usesysid = $1::oid OR a.usesysid IN (SELECT m.member FROM pg_auth_members m WHERE m.roleid = $1::oid))`;
+/** Objects the role owns, or privileges granted to it, in any database (both stop DROP ROLE); whether the admin has its privileges. */
+export const ROLE_DEPENDENCIES = `SELECT EXISTS (SELECT 1 FROM pg_shdepend WHERE refclassid = 'pg_authid'::regclass AND refobjid = $1::oid) AS has_dependencies,
+    pg_has_role(current_user, $1::oid, 'USAGE') AS admin_has_privileges`;
+/** $1 ROLE_MARKER. */
+export const LIST_EPHEMERAL = `SELECT rolname FROM pg_roles
+  WHERE rolname LIKE 'accessbot\\_%' AND starts_with(coalesce(shobj_description(oid, 'pg_authid'), ''), $1)
+  ORDER BY rolname`;

@@ -142,38 +142,6 @@ describe.skipIf(skipReason !== null)('postgres provider, ephemeral logins (scram
     await provider.revoke(target);
   });
 
-  it('mode existing: adds and removes memberships of the mapped user and cuts their sessions', async () => {
-    await admin.query(`CREATE ROLE alice_db LOGIN PASSWORD 'alice-pass'`);
-    const existing = createPostgresProvider(
-      'orders-db',
-      postgresResourceSchema.parse({ url: cluster.url, mode: 'existing', users: { 'Alice@Example.com': 'alice_db' } }),
-      testDeps(),
-    );
-    const aliceUrl = cluster.urlFor('alice_db', 'alice-pass');
-    try {
-      const target = grantTarget({ params: { roles: ['pg_read_all_data'] } });
-      const session = await connectAs(aliceUrl);
-      await expect(session.query('SELECT * FROM public.orders')).rejects.toMatchObject({ code: '42501' });
-      const outcome = await existing.grant(target);
-      expect(outcome.credentials).toBeUndefined();
-      expect((await session.query('SELECT count(*)::int AS n FROM public.orders')).rows[0]).toEqual({ n: 1 });
-
-      const revoked = await existing.revoke(target);
-      expect(revoked.detail).toMatchObject({ user: 'alice_db', sessions_terminated: 1 });
-      await expect(session.query('SELECT 1')).rejects.toThrow();
-      await session.end().catch(() => undefined);
-      const fresh = await connectAs(aliceUrl);
-      await expect(fresh.query('SELECT * FROM public.orders')).rejects.toMatchObject({ code: '42501' });
-      await fresh.end();
-      await existing.revoke(target); // twice is fine
-
-      await expect(existing.grant(grantTarget({ requester: { email: 'mallory@example.com', slackId: null, teamsId: null }, params: { roles: ['pg_read_all_data'] } })))
-        .rejects.toMatchObject({ retryable: false, message: expect.stringContaining('no database user is mapped') });
-    } finally {
-      await existing.close?.();
-    }
-  });
-
   it('errors never carry the admin password; bad login is final, connection refused is retryable', async () => {
     const badUrl = cluster.urlFor('postgres', 'not-the-password-xyz');
     const bad = createPostgresProvider('orders-db', postgresResourceSchema.parse({ url: badUrl }), testDeps());

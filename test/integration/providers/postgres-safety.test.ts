@@ -95,10 +95,53 @@ describe.skipIf(!server.available)('postgres provider: injection, idempotency, v
   });
 
   it('is atomic: a grant that fails half-way leaves no login behind', async () => {
-    const target = grantTarget({ params: { roles: ['pg_read_all_data', `missing"; DROP ROLE postgres; --${run}`] } });
+    const target = grantTarget({ params: { roles: ['pg_read_all_data'], privileges: [{ privilege: 'SELECT', on: `public.missing_${run}` }] } });
     const error = await provider.grant(target).catch((e: unknown) => e);
-    expect(error).toMatchObject({ retryable: false, detail: { code: '42704' } });
+    expect(error).toMatchObject({ retryable: false, detail: { code: '42P01' } });
     expect(await roleExists(`accessbot_${target.grantId}`)).toBe(false);
+  });
+
+  it('a grant.roles entry that is not a role fails for good, names it, and leaves no login', async () => {
+    const missing = `missing"; DROP ROLE postgres; --${run}`;
+    const target = grantTarget({ params: { roles: ['pg_read_all_data', missing] } });
+    const error = await provider.grant(target).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ retryable: false, detail: { missing_roles: [missing] } });
+    expect((error as Error).message).toContain(JSON.stringify(missing));
+    expect((error as Error).message).toContain('not a role on the server');
+    expect(await roleExists(`accessbot_${target.grantId}`)).toBe(false);
+    expect(await roleExists('postgres')).toBe(true);
+  });
+
+  it('never lists, changes or drops a look-alike role it did not create (e.g. an admin named accessbot_admin)', async () => {
+    const lookAlike = `accessbot_admin${run}`;
+    await admin.query(`CREATE ROLE ${id(lookAlike)} LOGIN IN ROLE pg_read_all_data`);
+    try {
+      expect((await provider.verify!()).grantIds).not.toContain(lookAlike.slice('accessbot_'.length));
+      const grantId = lookAlike.slice('accessbot_'.length);
+      const revoke = await provider.revoke(grantTarget({ grantId })).catch((e: unknown) => e);
+      expect(revoke).toMatchObject({ retryable: false, message: expect.stringContaining('did not create') });
+      const grant = await provider.grant(grantTarget({ grantId, params: { roles: ['pg_read_all_data'] } })).catch((e: unknown) => e);
+      expect(grant).toMatchObject({ retryable: false, message: expect.stringContaining('did not create') });
+      const state = await admin.query('SELECT rolcanlogin, rolvaliduntil FROM pg_roles WHERE rolname = $1', [lookAlike]);
+      expect(state.rows[0]).toEqual({ rolcanlogin: true, rolvaliduntil: null });
+      expect(await memberships(lookAlike)).toEqual(['pg_read_all_data']);
+    } finally {
+      await admin.query(`DROP ROLE IF EXISTS ${id(lookAlike)}`);
+    }
+  });
+
+  it('revoke of a grant that never reached the target, or was cut half-way, ends with no role and no error', async () => {
+    expect((await provider.revoke(grantTarget())).detail).toMatchObject({ existed: false });
+
+    const target = grantTarget({ params: { roles: ['pg_read_all_data'] } });
+    const user = `accessbot_${target.grantId}`;
+    await provider.grant(target);
+    // What a revoke leaves when it stops after its first step (login disabled, memberships gone, role still there).
+    await admin.query(`ALTER ROLE ${id(user)} NOLOGIN`);
+    await admin.query(`REVOKE pg_read_all_data FROM ${id(user)}`);
+    expect((await provider.revoke(target)).detail).toMatchObject({ existed: true, dropped: true });
+    expect(await roleExists(user)).toBe(false);
   });
 
   it('grant twice, revoke twice: same end state, no error; concurrent grants of one id both succeed', async () => {

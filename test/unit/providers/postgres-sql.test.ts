@@ -29,6 +29,8 @@ describe('postgres SQL text', () => {
     expect(sql.grantPrivilege({ privilege: 'USAGE', on: 'app' }, 'u')).toBe(`GRANT USAGE ON SCHEMA "app" TO "u"`);
     expect(sql.grantPrivilege({ privilege: 'ALL', on: 'app', type: 'all_tables' }, 'u')).toBe(`GRANT ALL PRIVILEGES ON ALL TABLES IN SCHEMA "app" TO "u"`);
     expect(() => sql.grantPrivilege({ privilege: 'INSERT', on: 'app' }, 'u')).toThrow();
+    expect(sql.markRole('accessbot_x', "grant x on resource o'db")).toBe(`COMMENT ON ROLE "accessbot_x" IS 'accessbot: grant x on resource o''db'`);
+    expect(sql.createGroupRole('accessbot_x')).toMatch(/^CREATE ROLE "accessbot_x" WITH NOLOGIN NOSUPERUSER .* INHERIT$/);
   });
 });
 
