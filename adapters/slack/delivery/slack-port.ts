@@ -10,10 +10,11 @@ import type { RequestView } from '../../../src/app/request-view.ts';
 import type { Logger } from '../../../src/logging.ts';
 import type { HomeTabs } from '../home.ts';
 import { slackErrorCode } from '../identity.ts';
-import { approvalCard, auditAlert, digestMessage, requesterNotice, threadMessage, type SlackMessage, type ThreadEvent } from '../render/index.ts';
+import { approvalCard, auditAlert, digestMessage, requesterNotice, retiredNotice, threadMessage, type SlackBlock, type SlackMessage, type ThreadEvent } from '../render/index.ts';
 import { isSlackUserId } from '../render/text.ts';
 import type { WebClient } from '../services.ts';
 import { CardStore, type CardRef } from './card-store.ts';
+import { buttonsLiveWhile, DmButtons } from './dm-buttons.ts';
 import { StepLedger } from './step-ledger.ts';
 
 export const REQUEST_METADATA_EVENT = 'accessbot_request';
@@ -37,6 +38,7 @@ export class SlackChatPort implements ChatPort {
   readonly platform = 'slack';
   private readonly cards: CardStore;
   private readonly ledger: StepLedger;
+  private readonly dmButtons: DmButtons;
   private readonly warned = new Set<string>();
 
   constructor(
@@ -48,6 +50,7 @@ export class SlackChatPort implements ChatPort {
     const now = () => ctx.clock.now();
     this.cards = new CardStore(ctx.db, now);
     this.ledger = new StepLedger(ctx.db, now);
+    this.dmButtons = new DmButtons(ctx.db, now);
   }
 
   async deliver(notice: Notice, view: RequestView | null): Promise<void> {
@@ -71,10 +74,30 @@ export class SlackChatPort implements ChatPort {
     const holder = view.requester.slackId;
     if (dm && isSlackUserId(holder)) {
       await this.ledger.once(key, 'dm', async () => {
-        await this.client.chat.postMessage({ channel: holder, text: dm.text, blocks: dm.blocks, unfurl_links: false, unfurl_media: false });
+        const posted = await this.client.chat.postMessage({ channel: holder, text: dm.text, blocks: dm.blocks, unfurl_links: false, unfurl_media: false });
+        const live = buttonsLiveWhile(dm.blocks);
+        if (live && posted.channel && posted.ts) {
+          this.dmButtons.remember(view.id, { channel: posted.channel, ts: posted.ts, live, text: dm.text, blocks: dm.blocks.filter((b) => b.type !== 'actions') });
+        }
       });
     }
+    await this.retireDmButtons(view);
     this.homes.refreshAround(view);
+  }
+
+  /** Take the buttons off the requester's DMs that no longer apply (Cancel on a decided request, Extend on ended access). Best effort. */
+  private async retireDmButtons(view: RequestView): Promise<void> {
+    for (const dm of this.dmButtons.stale(view)) {
+      const message = retiredNotice({ text: dm.text, blocks: dm.blocks as SlackBlock[] }, view, dm.live);
+      try {
+        await this.client.chat.update({ channel: dm.channel, ts: dm.ts, text: message.text, blocks: message.blocks });
+        this.dmButtons.forget(view.id, dm);
+      } catch (error) {
+        const code = slackErrorCode(error);
+        this.log.warn({ requestId: view.id, err: code ?? (error instanceof Error ? error.message : String(error)) }, 'could not take the old buttons off a DM');
+        if (code === 'message_not_found' || code === 'cant_update_message' || code === 'channel_not_found') this.dmButtons.forget(view.id, dm);
+      }
+    }
   }
 
   /** Post the card once, then keep it current with chat.update. Returns where it is, or null without a channel. */

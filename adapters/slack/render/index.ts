@@ -1,7 +1,7 @@
 /** Block Kit rendering for the Slack adapter: pure functions from core views to Slack JSON. */
 export { approvalCard, type RenderOptions } from './approval-card.ts';
 export { threadMessage, type ThreadEvent } from './thread.ts';
-export { requesterNotice } from './requester-notice.ts';
+export { requesterNotice, retiredNotice } from './requester-notice.ts';
 export {
   requestModal,
   parseRequestModal,

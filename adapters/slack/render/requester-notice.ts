@@ -3,8 +3,8 @@ import { formatDuration } from '../../../src/domain/duration.ts';
 import type { Notice } from '../../../src/app/ports.ts';
 import type { RequestView } from '../../../src/app/request-view.ts';
 import type { RenderOptions } from './approval-card.ts';
-import { actions, button, confirmDialog, section, type SlackBlock, type SlackMessage } from './blocks.ts';
-import { approvalCount, approversText, date, deniedBy, endedByExpiry, endedText, roleOnResource } from './describe.ts';
+import { actions, button, confirmDialog, context, section, type SlackBlock, type SlackMessage } from './blocks.ts';
+import { approvalCount, approversText, date, deniedBy, endedByExpiry, endedText, grantLine, roleOnResource, statusText } from './describe.ts';
 import { ACTION_IDS, requestButtonValue } from './ids.ts';
 import { actorLabel, plural, truncate } from './text.ts';
 import { relativeTo } from './time.ts';
@@ -26,7 +26,8 @@ export function requesterNotice(view: RequestView, notice: Notice, opts: RenderO
       if (view.breakGlass) {
         return message(`🚨 Break-glass ${what} for ${formatDuration(view.durationMs)}: access is being set up now. This is flagged for review by the auditors.`);
       }
-      if (view.autoApproved || view.status === 'approved') {
+      // Only an auto-approval: a filed notice delivered late (after a person approved) still says it was filed.
+      if (view.autoApproved) {
         const verb = view.kind === 'extend' ? `Your extension ${what} (+${formatDuration(view.durationMs)})` : `Your request ${what} for ${formatDuration(view.durationMs)}`;
         return message(`⚡ ${verb} was auto-approved. Setting up access…`);
       }
@@ -91,4 +92,13 @@ function grantNotice(
     case 'revoke_overdue':
       return message(`⚠️ Your access ${what} should have ended ${until}, but removing it is taking longer. accessbot keeps retrying; please stop using it.`);
   }
+}
+
+/**
+ * A DM whose buttons no longer do anything (the request was decided, the access ended): the same words, the
+ * buttons gone, and one line saying where things stand now.
+ */
+export function retiredNotice(dm: { text: string; blocks: readonly SlackBlock[] }, view: RequestView, live: 'pending' | 'active'): SlackMessage {
+  const now = live === 'pending' ? statusText(view).split('\n')[0]! : (grantLine(view) ?? '⏹️ This access has ended');
+  return { text: dm.text, blocks: [...dm.blocks.filter((b) => b.type !== 'actions'), context(truncate(/[.…!?]$/.test(now) ? now : `${now}.`, 3000))] };
 }

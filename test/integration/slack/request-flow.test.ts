@@ -65,6 +65,12 @@ describe('a request filed with /request-access', () => {
     const dms = h.dms(ALICE).map((m) => m.text);
     expect(dms).toEqual([expect.stringContaining('was filed'), expect.stringContaining('was approved by'), expect.stringContaining('is active until')]);
     expect(buttons(h.dms(ALICE)[2]!.blocks)).toEqual(['grant_revoke']);
+    // The filed DM lost its Cancel button and says what happened; an old click on it still gets a clear answer.
+    const filedNow = h.dms(ALICE)[0]!;
+    expect(buttons(filedNow.blocks)).toEqual([]);
+    expect(visible(filedNow)).toMatch(/was filed[\s\S]*Approved by <@U0BOB>/);
+    await h.clickOnMessage(ALICE, 'request_cancel', '1', filedNow);
+    expect(await h.ephemeral(ALICE, 2)).toBe('This request is already approved; nothing to cancel.');
 
     // Time passes: the access expires and is revoked at the target; everyone is told.
     h.clock.advance(30 * M + 1000);
@@ -75,6 +81,10 @@ describe('a request filed with /request-access', () => {
     await h.settle();
     expect(h.emu.thread(APPROVALS_CHANNEL.id, card.ts).at(-1)!.text).toMatch(/Access expired/);
     expect(visible(h.emu.message(APPROVALS_CHANNEL.id, card.ts))).toMatch(/Access expired/);
+    // "End access now" is gone from the DM that announced the access.
+    const activeNow = h.dms(ALICE)[2]!;
+    expect(buttons(activeNow.blocks)).toEqual([]);
+    expect(visible(activeNow)).toMatch(/is active until[\s\S]*Access expired/);
   });
 
   it('a second approver finds the request already decided, and nothing changes', async () => {

@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../../db/client.ts';
 import { CardStore } from '../../../adapters/slack/delivery/card-store.ts';
 import { StepLedger } from '../../../adapters/slack/delivery/step-ledger.ts';
+import { buttonsLiveWhile, DmButtons } from '../../../adapters/slack/delivery/dm-buttons.ts';
+import { actions, button, section } from '../../../adapters/slack/render/blocks.ts';
+import { grantView, requestView } from '../../support/slack-views.ts';
 import { deliveryId, RecentIds } from '../../../adapters/slack/middleware.ts';
 import { maskTokens } from '../../../adapters/slack/bolt-logger.ts';
 
@@ -62,5 +65,30 @@ describe('duplicate deliveries', () => {
 describe('SDK log lines', () => {
   it('mask anything shaped like a Slack token', () => {
     expect(maskTokens('calling with xoxb-123-456-abc and xapp-1-A0-99-zz done')).toBe('calling with [redacted-token] and [redacted-token] done');
+  });
+});
+
+describe('DmButtons', () => {
+  it('tells which state a DM\'s buttons depend on', () => {
+    expect(buttonsLiveWhile([section('x'), actions('a', button('Cancel request', 'request_cancel', '1'))])).toBe('pending');
+    expect(buttonsLiveWhile([section('x'), actions('a', button('Extend', 'grant_extend_open', '1'))])).toBe('active');
+    expect(buttonsLiveWhile([section('x')])).toBeNull();
+  });
+
+  it('remembers DMs per request and hands back those whose state moved on', () => {
+    db = openDatabase(':memory:');
+    const dms = new DmButtons(db, () => 1);
+    dms.remember(42, { channel: 'D1', ts: '1.1', live: 'pending', text: 'filed', blocks: [section('filed')] });
+    expect(dms.stale(requestView({ status: 'pending' }))).toEqual([]);
+    dms.remember(42, { channel: 'D1', ts: '2.2', live: 'active', text: 'active', blocks: [] });
+    dms.remember(42, { channel: 'D1', ts: '2.2', live: 'active', text: 'active', blocks: [] });
+    expect(dms.all(42)).toHaveLength(2);
+    expect(dms.all(7)).toEqual([]);
+    expect(dms.stale(requestView({ status: 'approved', grant: grantView() })).map((d) => d.ts)).toEqual(['1.1']);
+    expect(dms.stale(requestView({ status: 'approved', grant: grantView({ status: 'revoked' }) })).map((d) => d.ts)).toEqual(['1.1', '2.2']);
+    dms.forget(42, { channel: 'D1', ts: '1.1' });
+    dms.forget(42, { channel: 'D1', ts: '2.2' });
+    expect(dms.all(42)).toEqual([]);
+    expect(db.sqlite.prepare("SELECT count(*) AS n FROM kv WHERE key LIKE 'slack:dm-buttons:%'").get()).toEqual({ n: 0 });
   });
 });

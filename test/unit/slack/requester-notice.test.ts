@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkMessageLimits } from '../../../adapters/slack/emulator/limits.ts';
-import { requesterNotice } from '../../../adapters/slack/render/index.ts';
+import { requesterNotice, retiredNotice } from '../../../adapters/slack/render/index.ts';
 import { allText, BOB_REVIEW, buttonsOf, grantView, requestView, T0 } from '../../support/slack-views.ts';
 
 const now = T0 + 120_000;
@@ -13,6 +13,23 @@ describe('requesterNotice', () => {
     expect(allText(message.blocks)).toContain('Waiting for 2 approvals from <@U0BOB>, carol@example.com');
     expect(buttonsOf(message.blocks)).toEqual([expect.objectContaining({ action_id: 'request_cancel', value: '42' })]);
     expect(checkMessageLimits(message)).toBeNull();
+  });
+
+  it('filed, delivered late after a person approved, still says filed (not auto-approved)', () => {
+    const late = requesterNotice(requestView({ status: 'approved', reviews: [BOB_REVIEW], grant: grantView() }), { type: 'request.filed', requestId: 42 }, opts)!;
+    expect(late.text).toContain('was filed');
+    expect(allText(late)).not.toContain('auto-approved');
+  });
+
+  it('a retired DM keeps its words, loses its buttons and says where things stand', () => {
+    const filed = requesterNotice(requestView(), { type: 'request.filed', requestId: 42 }, opts)!;
+    const approved = retiredNotice(filed, requestView({ status: 'approved', reviews: [BOB_REVIEW], grant: grantView() }), 'pending');
+    expect(buttonsOf(approved.blocks)).toEqual([]);
+    expect(approved.text).toBe(filed.text);
+    expect(approved.blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '✅ Approved by <@U0BOB>.' }] });
+    const ended = retiredNotice(filed, requestView({ status: 'approved', grant: grantView({ status: 'revoking' }) }), 'active');
+    expect(ended.blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '⏳ Removing access…' }] });
+    expect(checkMessageLimits(ended)).toBeNull();
   });
 
   it('filed as break-glass or auto-approved says so', () => {
