@@ -3,6 +3,11 @@
  * provider is called outside any transaction, and the result is committed with a compare-and-set that still
  * requires our lease — so two replicas, a retry or a crash never apply a transition twice. Providers are
  * idempotent by grant id, so re-running a call after a crash is harmless.
+ *
+ * While a provider call is in flight the lease is renewed (heartbeat), so a slow target (a webhook retrying
+ * for minutes) never lets a second replica claim the row and call the target at the same time. Each call has a
+ * deadline: a target that never answers costs one failed attempt, not the revoke. A grant that lands at the
+ * target after the row was revoked meanwhile (it lost a race, or landed after its deadline) is undone at once.
  */
 import { and, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import { grants, reviews } from '../../db/schema.ts';
@@ -10,9 +15,29 @@ import { appendAudit } from '../audit/chain.ts';
 import { backoffDelay } from '../domain/backoff.ts';
 import { ProviderError, type GrantTarget, type Provider } from '../providers/types.ts';
 import { sealCredentials } from '../providers/credential-seal.ts';
+import { DeadlineExceeded, guardCall } from '../scheduler/in-flight.ts';
 import { writeTx, type AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
-import { requireRequest, type GrantRow } from './records.ts';
+import { grantById, requireRequest, type GrantRow } from './records.ts';
+
+/**
+ * The longest one provider call may take before the attempt is given up (a backstop: providers time out on
+ * their own first — PostgreSQL 30 s per statement, a webhook 5 × 10 s by default, a command 30 s).
+ */
+export const DEFAULT_CALL_TIMEOUT_MS = 10 * 60_000;
+
+/** Optional executor settings read from `ctx.retry` (RetryPolicy does not declare them yet). */
+export interface ExecutorLimits {
+  /** Per-call deadline (default DEFAULT_CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
+}
+
+function callTimeoutMs(ctx: AppContext): number {
+  const value = (ctx.retry as ExecutorLimits).callTimeoutMs;
+  return typeof value === 'number' && value > 0 ? value : DEFAULT_CALL_TIMEOUT_MS;
+}
+
+type Operation = 'grant' | 'revoke' | 'extend' | 'cleanup';
 
 export type ProcessResult = 'active' | 'revoked' | 'failed' | 'retry' | 'busy' | 'idle' | 'again';
 
@@ -83,6 +108,93 @@ function release(ctx: AppContext, grantId: string): void {
     .run();
 }
 
+/** Push our lease forward; false when the row is no longer ours (or the database is closed). */
+function renewLease(ctx: AppContext, grantId: string): boolean {
+  if (!ctx.db.sqlite.open) return false;
+  return (
+    ctx.db.orm
+      .update(grants)
+      .set({ leaseUntil: ctx.clock.now() + ctx.retry.leaseMs })
+      .where(and(eq(grants.id, grantId), eq(grants.leaseOwner, ctx.instanceId)))
+      .run().changes > 0
+  );
+}
+
+/**
+ * One provider call for a grant we hold the lease on: lease renewed while it runs, a deadline as backstop.
+ * A grant or extension that still lands after its deadline is undone if the grant has ended meanwhile.
+ */
+function callProvider<T>(ctx: AppContext, grant: GrantRow, op: Operation, target: GrantTarget, call: (provider: Provider) => Promise<T>): Promise<T> {
+  const provider = providerFor(ctx, grant);
+  return guardCall(() => call(provider), {
+    renew: () => renewLease(ctx, grant.id),
+    renewEveryMs: Math.floor(ctx.retry.leaseMs / 3),
+    deadlineMs: callTimeoutMs(ctx),
+    what: `${grant.resource} (${op} of grant ${grant.id})`,
+    onLeaseLost: (error) =>
+      ctx.log.error(
+        { grantId: grant.id, op, err: error === null ? undefined : describe(error).message },
+        'lost the lease on a grant while its target call was in flight (process paused?); the result will not be committed by this process',
+      ),
+    onLateSettle: (outcome) => {
+      ctx.log.warn({ grantId: grant.id, op, ok: outcome.ok, err: outcome.ok ? undefined : describe(outcome.error).message }, 'a target call answered after its deadline');
+      if (outcome.ok && (op === 'grant' || op === 'extend')) void undoIfEnded(ctx, grant, target, 'landed after its deadline', { always: true });
+    },
+  });
+}
+
+/**
+ * A grant (or extension, which may re-create it) reached the target but the row moved on meanwhile. When the
+ * grant has ended (revoked/failed), or is being revoked by another owner whose revoke may have run before our
+ * grant landed, revoke it at the target again (idempotent). `always` also covers a revoke this process holds.
+ * Returns true when it undid (or tried to undo) the grant.
+ */
+async function undoIfEnded(ctx: AppContext, grant: GrantRow, target: GrantTarget, why: string, options: { always?: boolean } = {}): Promise<boolean> {
+  try {
+    if (!ctx.db.sqlite.open) {
+      ctx.log.error({ grantId: grant.id, why }, 'a grant reached the target after shutdown; reconciliation at the next start removes it if it has ended');
+      return false;
+    }
+    const row = grantById(ctx.db.orm, grant.id);
+    if (!row) return false;
+    const now = ctx.clock.now();
+    const ended = row.status === 'revoked' || row.status === 'failed';
+    const revokingElsewhere = row.status === 'revoking' && (options.always || (row.leaseOwner !== null && row.leaseOwner !== ctx.instanceId && (row.leaseUntil ?? 0) >= now));
+    if (!ended && !revokingElsewhere) return false;
+    let error: string | null = null;
+    try {
+      await guardCall(() => providerFor(ctx, grant).revoke(target), { renew: () => true, renewEveryMs: ctx.retry.leaseMs, deadlineMs: callTimeoutMs(ctx), what: `${grant.resource} (undo of grant ${grant.id})` });
+    } catch (failure) {
+      error = describe(failure).message;
+    }
+    if (!ctx.db.sqlite.open) return true;
+    writeTx(ctx, (tx) => {
+      appendAudit(tx, {
+        at: ctx.clock.now(),
+        actor: 'system',
+        action: 'grant.undone_at_target',
+        requestId: grant.requestId,
+        grantId: grant.id,
+        details: { why: `the grant ${why} while the grant was ${row.status}`, revoked: error === null, ...(error ? { error } : {}) },
+      });
+      if (error) {
+        enqueueNotice(
+          tx,
+          ctx,
+          { type: 'audit.alert', code: 'orphan', requestId: grant.requestId, text: `Grant ${grant.id} for AR-${grant.requestId} ("${grant.role}" on ${grant.resource}) reached the target after it had ended here, and undoing it failed (${error}). Reconciliation retries.` },
+          `alert:late_grant:${grant.id}`,
+        );
+      }
+    });
+    if (error) ctx.afterCommit.noticesQueued();
+    (error ? ctx.log.error : ctx.log.warn).call(ctx.log, { grantId: grant.id, status: row.status, err: error ?? undefined }, `a grant ${why} after it had ended; ${error ? 'undoing it failed, reconciliation retries' : 'undone at the target'}`);
+    return true;
+  } catch (failure) {
+    ctx.log.error({ grantId: grant.id, err: describe(failure).message }, 'checking a late grant failed; reconciliation will find any leftover');
+    return false;
+  }
+}
+
 function targetFor(ctx: AppContext, grant: GrantRow): GrantTarget {
   const request = requireRequest(ctx.db.orm, grant.requestId);
   const role = ctx.policy.roles[grant.role];
@@ -115,6 +227,7 @@ function providerFor(ctx: AppContext, grant: GrantRow): Provider {
 
 function describe(error: unknown): { message: string; retryable: boolean; detail: Record<string, unknown> } {
   if (error instanceof ProviderError) return { message: error.message, retryable: error.retryable, detail: error.detail };
+  if (error instanceof DeadlineExceeded) return { message: error.message, retryable: true, detail: { timed_out_after_ms: error.afterMs } };
   return { message: error instanceof Error ? error.message : String(error), retryable: true, detail: {} };
 }
 
@@ -123,8 +236,7 @@ async function applyGrant(ctx: AppContext, grant: GrantRow): Promise<ProcessResu
   const target = targetFor(ctx, grant);
   let outcome;
   try {
-    const provider = providerFor(ctx, grant);
-    outcome = await provider.grant(target);
+    outcome = await callProvider(ctx, grant, 'grant', target, (provider) => provider.grant(target));
     if (outcome.credentials && !ctx.secretKey) {
       throw new ProviderError('the target issued credentials but ACCESSBOT_SECRET_KEY is not set, so they cannot be held safely', false);
     }
@@ -155,8 +267,10 @@ async function applyGrant(ctx: AppContext, grant: GrantRow): Promise<ProcessResu
     return true;
   });
   ctx.afterCommit.noticesQueued();
-  // Lost the race to a revoke while the target call was in flight: the revoke runs next.
-  return committed ? 'active' : 'again';
+  if (committed) return 'active';
+  // Lost the race to a revoke while the target call was in flight. Normally the revoke runs next ('again');
+  // when another owner is already revoking (or has revoked) it, our grant may have landed after their revoke.
+  return (await undoIfEnded(ctx, grant, target, 'reached the target after a revoke started')) ? 'busy' : 'again';
 }
 
 async function grantFailed(ctx: AppContext, grant: GrantRow, target: GrantTarget, error: { message: string; retryable: boolean; detail: Record<string, unknown> }): Promise<ProcessResult> {
@@ -175,7 +289,7 @@ async function grantFailed(ctx: AppContext, grant: GrantRow, target: GrantTarget
   }
   // Give up: undo whatever part of the grant may exist at the target (providers' revoke is idempotent).
   try {
-    await providerFor(ctx, grant).revoke(target);
+    await callProvider(ctx, grant, 'cleanup', target, (provider) => provider.revoke(target));
   } catch (cleanup) {
     ctx.log.error({ grantId: grant.id, err: describe(cleanup).message }, 'cleanup after a failed grant failed; reconciliation will find any leftover');
   }
@@ -200,21 +314,21 @@ async function applyRevoke(ctx: AppContext, grant: GrantRow): Promise<ProcessRes
   const target = targetFor(ctx, grant);
   let detail: Record<string, unknown> = {};
   try {
-    detail = (await providerFor(ctx, grant).revoke(target)).detail ?? {};
+    detail = (await callProvider(ctx, grant, 'revoke', target, (provider) => provider.revoke(target))).detail ?? {};
   } catch (error) {
     return revokeFailed(ctx, grant, describe(error).message);
   }
   const now = ctx.clock.now();
   const expired = grant.revokeReason?.startsWith('expired') ?? false;
   const lateMs = expired ? Math.max(0, now - grant.expiresAt) : 0;
-  writeTx(ctx, (tx) => {
+  const committed = writeTx(ctx, (tx) => {
     const moved = tx
       .update(grants)
       .set({ status: 'revoked', credentials: null, revokedAt: now, nextAttemptAt: null, lastError: null, updatedAt: now })
       .where(and(eq(grants.id, grant.id), eq(grants.status, 'revoking'), eq(grants.leaseOwner, ctx.instanceId)))
       .returning({ id: grants.id })
       .get();
-    if (!moved) return;
+    if (!moved) return false;
     appendAudit(tx, {
       at: now,
       actor: 'system',
@@ -226,7 +340,9 @@ async function applyRevoke(ctx: AppContext, grant: GrantRow): Promise<ProcessRes
       details: { ...detail, reason: grant.revokeReason, ...(expired ? { late_ms: lateMs, late: lateMs > 5_000 } : {}), attempts: grant.attempts + 1 },
     });
     enqueueNotice(tx, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'revoked', detail: grant.revokeReason }, `revoked:${grant.id}`);
+    return true;
   });
+  if (!committed) return 'busy'; // our lease was taken over; the new owner records the revoke
   ctx.afterCommit.noticesQueued();
   return 'revoked';
 }
@@ -268,8 +384,7 @@ async function revokeFailed(ctx: AppContext, grant: GrantRow, message: string): 
 async function applyExtension(ctx: AppContext, grant: GrantRow): Promise<ProcessResult> {
   const target = targetFor(ctx, grant);
   try {
-    const provider = providerFor(ctx, grant);
-    await (provider.extend ? provider.extend(target) : provider.grant(target));
+    await callProvider(ctx, grant, 'extend', target, (provider) => (provider.extend ? provider.extend(target) : provider.grant(target)));
   } catch (error) {
     const { message } = describe(error);
     const now = ctx.clock.now();
@@ -282,12 +397,18 @@ async function applyExtension(ctx: AppContext, grant: GrantRow): Promise<Process
     return 'retry';
   }
   const now = ctx.clock.now();
-  writeTx(ctx, (tx) => {
-    tx.update(grants)
+  const committed = writeTx(ctx, (tx) => {
+    const moved = tx
+      .update(grants)
       .set({ appliedExpiresAt: grant.expiresAt, attempts: 0, lastError: null, nextAttemptAt: null, updatedAt: now })
       .where(and(eq(grants.id, grant.id), eq(grants.status, 'active'), eq(grants.expiresAt, grant.expiresAt), eq(grants.leaseOwner, ctx.instanceId)))
-      .run();
+      .returning({ id: grants.id })
+      .get();
+    if (!moved) return false;
     appendAudit(tx, { at: now, actor: 'system', action: 'grant.extension_applied', requestId: grant.requestId, grantId: grant.id, details: { expires_at: new Date(grant.expiresAt).toISOString() } });
+    return true;
   });
-  return 'active';
+  if (committed) return 'active';
+  // The grant changed meanwhile (revoked, or extended again): an extension done with grant() may have re-created it.
+  return (await undoIfEnded(ctx, grant, target, 'was re-applied by an extension after a revoke started')) ? 'busy' : 'again';
 }

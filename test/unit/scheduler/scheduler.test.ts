@@ -253,7 +253,7 @@ describe('lifecycle', () => {
     await h.worker.idle();
     // Revoking and unclaimed: the sweep itself picks it up and waits on the target.
     h.db.orm.update(grants).set({ status: 'revoking', revokeReason: 'revoked early' }).where(eq(grants.id, id)).run();
-    h.provider.delayMs = 10 * M;
+    h.provider.delayMs = 8 * M; // slow, but inside the executor's 10-minute per-call deadline
     start({ reconcileEvery: NEVER, stallAfterMs: 60_000 });
     await vi.advanceTimersByTimeAsync(30_000);
     expect(scheduler!.healthy()).toBe(true);

@@ -1,0 +1,91 @@
+/**
+ * Guards for one outside call made while holding a lease (a provider call for a grant row, a chat delivery for
+ * an outbox row). Leaf module: no database or app imports, so the executor and the outbox can both use it.
+ * - The lease is renewed while the call is in flight (heartbeat), so a slow call never outlives its lease and a
+ *   second replica never claims the row and calls the target at the same time.
+ * - The call gets a deadline, so a target that never answers cannot hold the row (and its revoke) forever: past
+ *   the deadline the attempt counts as a retryable failure and the lease is released for a retry.
+ */
+
+/** Thrown (rejected) when a call did not settle before its deadline. */
+export class DeadlineExceeded extends Error {
+  constructor(
+    readonly what: string,
+    readonly afterMs: number,
+  ) {
+    super(`${what} did not answer within ${formatMs(afterMs)}; giving up on this attempt`);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+export interface GuardOptions {
+  /** Renew the lease; false when it is no longer ours (another owner took the row). */
+  renew(): boolean;
+  /** How often to renew (should be well under the lease length). */
+  renewEveryMs: number;
+  /** Give up on the call after this long (elapsed time). */
+  deadlineMs: number;
+  /** Label for the deadline error, e.g. 'orders-db revoke'. */
+  what: string;
+  /** Called once when a renewal finds the lease taken, or the renewal itself throws. */
+  onLeaseLost?(error: unknown): void;
+  /** The call settled after its deadline had already been reported: what it finally did. */
+  onLateSettle?(outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): void;
+}
+
+/**
+ * Run `call` with the lease renewed every `renewEveryMs` until it settles or its deadline passes. Resolves or
+ * rejects like `call`, or rejects with DeadlineExceeded. The heartbeat and the deadline timer are always cleared.
+ */
+export async function guardCall<T>(call: () => Promise<T>, options: GuardOptions): Promise<T> {
+  let lost = false;
+  let timedOut = false;
+  const heartbeat = setInterval(
+    () => {
+      if (lost) return;
+      let ok = false;
+      let failure: unknown = null;
+      try {
+        ok = options.renew();
+      } catch (error) {
+        failure = error;
+      }
+      if (!ok) {
+        lost = true;
+        options.onLeaseLost?.(failure);
+      }
+    },
+    Math.max(10, options.renewEveryMs),
+  );
+  let deadline: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    deadline = setTimeout(() => {
+      timedOut = true;
+      reject(new DeadlineExceeded(options.what, options.deadlineMs));
+    }, options.deadlineMs);
+  });
+  const running = Promise.resolve().then(call);
+  // Whatever happens after the deadline must not become an unhandled rejection; report it instead.
+  const late = (outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): void => {
+    if (!timedOut) return;
+    try {
+      options.onLateSettle?.(outcome);
+    } catch {
+      // The reporter logs its own problems; nothing may escape as an unhandled rejection.
+    }
+  };
+  running.then(
+    (value) => late({ ok: true, value }),
+    (error: unknown) => late({ ok: false, error }),
+  );
+  try {
+    return await Promise.race([running, expired]);
+  } finally {
+    clearInterval(heartbeat);
+    clearTimeout(deadline);
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : ms % 1_000 === 0 ? `${ms / 1_000} s` : `${ms} ms`;
+}
