@@ -29,10 +29,22 @@ const usersInfoSchema = z.object({
   }),
 });
 
+/** The slice of users.lookupByEmail we read (display only: who to @-mention as an approver). */
+const lookupByEmailSchema = z.object({
+  ok: z.literal(true),
+  user: z.object({ id: z.string(), deleted: z.boolean().optional(), is_bot: z.boolean().optional() }),
+});
+
 /** What the directory needs from a Web API client (Bolt's WebClient fits). */
 export interface UsersInfoClient {
-  users: { info(args: { user: string }): Promise<unknown> };
+  users: {
+    info(args: { user: string }): Promise<unknown>;
+    lookupByEmail(args: { email: string }): Promise<unknown>;
+  };
 }
+
+/** How long an email → Slack id answer (found or not) is kept; it only changes how a name is shown. */
+export const MENTION_TTL_MS = 60 * 60_000;
 
 
 interface Entry {
@@ -43,6 +55,8 @@ interface Entry {
 export class SlackDirectory {
   private readonly cache = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<Person>>();
+  private readonly byEmail = new Map<string, { slackId: string | null; at: number }>();
+  private readonly emailsInFlight = new Map<string, Promise<string | null>>();
 
   constructor(
     private readonly client: UsersInfoClient,
@@ -69,6 +83,43 @@ export class SlackDirectory {
 
   forget(userId: string): void {
     this.cache.delete(userId);
+  }
+
+  /**
+   * The Slack user id behind an email, for showing a policy member as an @-mention; null when Slack has no
+   * active human with that email or cannot say just now. Never used to decide anything. Cached (found or
+   * not) for an hour; at most 1,000 emails are kept.
+   */
+  async slackIdForEmail(email: string): Promise<string | null> {
+    const key = email.trim().toLowerCase();
+    const hit = this.byEmail.get(key);
+    if (hit && this.now() - hit.at < MENTION_TTL_MS) return hit.slackId;
+    const running = this.emailsInFlight.get(key);
+    if (running) return running;
+    const lookup = this.lookupEmail(key).finally(() => this.emailsInFlight.delete(key));
+    this.emailsInFlight.set(key, lookup);
+    return lookup;
+  }
+
+  /** The cached answer of slackIdForEmail, without asking Slack. */
+  cachedSlackIdForEmail(email: string): string | null {
+    const hit = this.byEmail.get(email.trim().toLowerCase());
+    return hit && this.now() - hit.at < MENTION_TTL_MS ? hit.slackId : null;
+  }
+
+  private async lookupEmail(email: string): Promise<string | null> {
+    let slackId: string | null = null;
+    try {
+      const parsed = lookupByEmailSchema.safeParse(await this.client.users.lookupByEmail({ email }));
+      if (parsed.success && !parsed.data.user.deleted && !parsed.data.user.is_bot) slackId = parsed.data.user.id;
+    } catch (error) {
+      const code = slackErrorCode(error);
+      // Rate limits and outages are not answers: ask again next time. "Not found" and "no scope" are.
+      if (code !== 'users_not_found' && code !== 'missing_scope' && code !== 'no_permission') return null;
+    }
+    if (this.byEmail.size >= 1000) this.byEmail.delete(this.byEmail.keys().next().value!);
+    this.byEmail.set(email, { slackId, at: this.now() });
+    return slackId;
   }
 
   private async lookup(userId: string): Promise<Person> {

@@ -28,7 +28,7 @@ export function createSlackAdapter({ ctx, http, config, metrics }: SlackAdapterD
   bolt.app.use(dropDuplicates(new RecentIds(), log));
   for (const register of [registerCommands, registerActions, registerViews, registerEvents]) register(bolt.app, services);
   return {
-    port: new SlackChatPort(ctx, client, homes, log),
+    port: new SlackChatPort(ctx, client, homes, log, directory),
     services,
     start: () => bolt.start(),
     stop: async () => {

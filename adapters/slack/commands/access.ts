@@ -6,6 +6,7 @@ import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.t
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import { actAs } from '../act-as.ts';
+import { withApproverMentions } from '../approver-mentions.ts';
 import { timedAck } from '../middleware.ts';
 import { helpText } from '../render/index.ts';
 import type { SlackServices } from '../services.ts';
@@ -24,7 +25,7 @@ export function registerAccess(app: App, s: SlackServices): void {
     }
     await done();
     const target = { userId: command.user_id, channelId: command.channel_id, respond };
-    await actAs(s, target, `access ${parsed.kind}`, (person) => {
+    await actAs(s, target, `access ${parsed.kind}`, async (person) => {
       switch (parsed.kind) {
         case 'list':
           return myAccessAnswer(listMyAccess(s.ctx, person));
@@ -42,7 +43,7 @@ export function registerAccess(app: App, s: SlackServices): void {
         }
         case 'extend': {
           const result = requestExtension(s.ctx, { requestId: parsed.requestId, actor: person, durationMs: parsed.durationMs, reason: parsed.reason, origin: 'slack' });
-          return extensionAnswer(result.view, result.autoApproved);
+          return extensionAnswer(result.autoApproved ? result.view : await withApproverMentions(s.directory, result.view), result.autoApproved);
         }
       }
     });

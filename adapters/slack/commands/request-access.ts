@@ -4,6 +4,7 @@ import { requestAccess } from '../../../src/app/request-access.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import type { Person } from '../../../src/domain/identity.ts';
 import { actAs } from '../act-as.ts';
+import { withApproverMentions } from '../approver-mentions.ts';
 import { timedAck } from '../middleware.ts';
 import { whoYouAre } from '../refusal.ts';
 import { helpText, requestModal } from '../render/index.ts';
@@ -56,7 +57,7 @@ export function registerRequestAccess(app: App, s: SlackServices): void {
             breakGlass: parsed.breakGlass,
             origin: 'slack',
           });
-          return filedAnswer(filed.view, filed.outcome);
+          return filedAnswer(filed.view.status === 'pending' ? await withApproverMentions(s.directory, filed.view) : filed.view, filed.outcome);
         }
       }
     });

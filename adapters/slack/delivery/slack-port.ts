@@ -9,7 +9,8 @@ import type { ChatPort, Notice } from '../../../src/app/ports.ts';
 import type { RequestView } from '../../../src/app/request-view.ts';
 import type { Logger } from '../../../src/logging.ts';
 import type { HomeTabs } from '../home.ts';
-import { slackErrorCode } from '../identity.ts';
+import { withApproverMentions } from '../approver-mentions.ts';
+import { slackErrorCode, type SlackDirectory } from '../identity.ts';
 import { approvalCard, auditAlert, digestMessage, requesterNotice, retiredNotice, threadMessage, type SlackBlock, type SlackMessage, type ThreadEvent } from '../render/index.ts';
 import { isSlackUserId } from '../render/text.ts';
 import type { WebClient } from '../services.ts';
@@ -46,6 +47,7 @@ export class SlackChatPort implements ChatPort {
     private readonly client: WebClient,
     private readonly homes: HomeTabs,
     private readonly log: Logger,
+    private readonly directory: SlackDirectory,
   ) {
     const now = () => ctx.clock.now();
     this.cards = new CardStore(ctx.db, now);
@@ -53,13 +55,15 @@ export class SlackChatPort implements ChatPort {
     this.dmButtons = new DmButtons(ctx.db, now);
   }
 
-  async deliver(notice: Notice, view: RequestView | null): Promise<void> {
-    if (notice.type === 'audit.alert') return this.postToAudit(StepLedger.keyOf([notice]), auditAlert(notice, view));
+  async deliver(notice: Notice, current: RequestView | null): Promise<void> {
+    if (notice.type === 'audit.alert') return this.postToAudit(StepLedger.keyOf([notice]), auditAlert(notice, current));
     if (notice.type === 'digest') return this.postToAudit(StepLedger.keyOf([notice]), digestMessage(notice));
-    if (!view) {
+    if (!current) {
       this.log.warn({ notice: notice.type, requestId: notice.requestId }, 'notice for a request that does not exist; nothing to show');
       return;
     }
+    // "Who can approve" is shown only while a request waits: then approvers named by email become @-mentions.
+    const view = current.status === 'pending' ? await withApproverMentions(this.directory, current) : current;
     const key = StepLedger.keyOf([notice, notice.type === 'grant.changed' ? (view.grant?.expiresAt ?? null) : null]);
     const now = this.ctx.clock.now();
     const card = await this.syncCard(view, now);

@@ -76,7 +76,7 @@ describe('Slack failing', () => {
 describe('what gets posted', () => {
   it('a hostile, 5,000-character reason is escaped and cut everywhere, and Slack accepts every post', async () => {
     h = await SlackHarness.start();
-    const hostile = `<!channel> @here <@U0BOB> <https://evil.example|docs> *bold* & more `;
+    const hostile = `<!channel> @here <@U0MALLORY> <https://evil.example|docs> *bold* & more `;
     const reason = (hostile + 'x'.repeat(5000)).slice(0, 5000);
     await h.command(ALICE, '/request-access', `writer 1h ${reason} --ticket INC-1`);
     const card = await h.card();
@@ -90,10 +90,10 @@ describe('what gets posted', () => {
     const reasonBlock = (card.blocks as { block_id?: string; text?: { text: string } }[]).find((b) => b.block_id === 'request_reason')!;
     expect(codePoints(reasonBlock.text!.text)).toBeLessThanOrEqual(3000);
     expect(reasonBlock.text!.text.endsWith('…')).toBe(true);
-    expect(reasonBlock.text!.text).toContain('&lt;!channel&gt; @\u200Bhere &lt;@U0BOB&gt; &lt;https://evil.example|docs&gt; *bold* &amp; more');
+    expect(reasonBlock.text!.text).toContain('&lt;!channel&gt; @\u200Bhere &lt;@U0MALLORY&gt; &lt;https://evil.example|docs&gt; *bold* &amp; more');
     const everything = JSON.stringify([h.emu.messages(), h.emu.ephemerals, h.emu.views.map((v) => v.view)]);
     expect(everything).not.toContain('<!channel>');
-    expect(everything).not.toContain('<@U0BOB>');
+    expect(everything).not.toContain('<@U0MALLORY>');
     expect(everything).not.toContain('<https://evil.example|docs>');
     expect(h.bot.ctx.db.sqlite.prepare('SELECT length(reason) AS n FROM requests').get()).toEqual({ n: 5000 });
   });

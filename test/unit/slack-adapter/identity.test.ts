@@ -59,4 +59,20 @@ describe('SlackDirectory', () => {
     await expect(dir.person('U0ALICE')).rejects.toMatchObject({ code: 'unknown_user', userMessage: expect.stringMatching(/try again/) });
     expect(await dir.person('U0ALICE')).toMatchObject({ email: 'alice@example.com' });
   });
+
+  it('finds the Slack id behind an email for @-mentions: humans only, cached found or not, outages not cached', async () => {
+    const dir = directory();
+    expect(await dir.slackIdForEmail('ALICE@example.com')).toBe('U0ALICE');
+    expect(await dir.slackIdForEmail('alice@example.com')).toBe('U0ALICE');
+    expect(await dir.slackIdForEmail('nobody@example.com')).toBeNull();
+    expect(await dir.slackIdForEmail('nobody@example.com')).toBeNull();
+    expect(await dir.slackIdForEmail('gone@example.com')).toBeNull();
+    expect(emu.callsTo('users.lookupByEmail')).toHaveLength(3);
+    expect(dir.cachedSlackIdForEmail('alice@example.com')).toBe('U0ALICE');
+    now += 61 * 60_000;
+    expect(dir.cachedSlackIdForEmail('alice@example.com')).toBeNull();
+    emu.failNext('users.lookupByEmail', { status: 429, retryAfter: 1 });
+    expect(await dir.slackIdForEmail('alice@example.com')).toBeNull();
+    expect(await dir.slackIdForEmail('alice@example.com')).toBe('U0ALICE');
+  });
 });

@@ -27,6 +27,7 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'chat.delete': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
   'users.info': ['users:read'],
+  'users.lookupByEmail': ['users:read.email'],
   'views.open': [],
   'views.publish': [],
 };
