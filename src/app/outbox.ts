@@ -1,8 +1,10 @@
 /** Queue notices inside a decision's transaction; deliver them after commit with retries and leases. */
-import { and, eq, lte, or, isNull, lt, asc } from 'drizzle-orm';
+import { and, eq, lte, or, isNull, lt, asc, inArray } from 'drizzle-orm';
 import { outbox } from '../../db/schema.ts';
+import { appendAudit } from '../audit/chain.ts';
 import { backoffDelay } from '../domain/backoff.ts';
-import type { AppContext, Tx } from './context.ts';
+import { guardCall } from '../scheduler/in-flight.ts';
+import { writeTx, type AppContext, type Tx } from './context.ts';
 import type { ChatPort, Notice } from './ports.ts';
 import { loadRequestView } from './request-view.ts';
 
@@ -17,7 +19,11 @@ export function enqueueNotice(tx: Tx, ctx: Pick<AppContext, 'platforms' | 'clock
   }
 }
 
-const MAX_DELIVERY_AGE_MS = 24 * 60 * 60_000;
+/** A notice is given up ('dead') once it is this old *and* has failed at least MIN_ATTEMPTS_BEFORE_DEAD times. */
+export const MAX_DELIVERY_AGE_MS = 24 * 60 * 60_000;
+export const MIN_ATTEMPTS_BEFORE_DEAD = 10;
+/** One delivery may take this long (chat SDKs retry 429s themselves) before the attempt counts as failed. */
+export const DELIVERY_TIMEOUT_MS = 5 * 60_000;
 
 export interface DispatchResult {
   sent: number;
@@ -25,17 +31,27 @@ export interface DispatchResult {
 }
 
 /**
- * Deliver due notices, oldest first. Each row is claimed with a conditional update (lease), so two replicas
- * never deliver the same row at once; failures back off, and a row is given up only after a day.
+ * Deliver due notices, oldest first. Each row is claimed with a conditional update (lease), renewed while the
+ * delivery is in flight, so two replicas never deliver the same row at once; failures back off, and a row is
+ * given up only after a day (and several attempts), with an audit event. Rows for a platform none of `ports`
+ * serves (e.g. queued by the CLI while `serve` is down) are left pending, untouched, for a process that has it.
  */
 export async function dispatchOutbox(ctx: AppContext, ports: readonly ChatPort[], limit = 50): Promise<DispatchResult> {
   const result: DispatchResult = { sent: 0, failed: 0 };
   const byPlatform = new Map(ports.map((port) => [port.platform, port]));
+  if (byPlatform.size === 0) return result;
   const now = ctx.clock.now();
   const due = ctx.db.orm
     .select({ id: outbox.id })
     .from(outbox)
-    .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now), or(isNull(outbox.leaseUntil), lt(outbox.leaseUntil, now))))
+    .where(
+      and(
+        eq(outbox.status, 'pending'),
+        inArray(outbox.platform, [...byPlatform.keys()]),
+        lte(outbox.nextAttemptAt, now),
+        or(isNull(outbox.leaseUntil), lt(outbox.leaseUntil, now)),
+      ),
+    )
     .orderBy(asc(outbox.id))
     .limit(limit)
     .all();
@@ -47,17 +63,18 @@ export async function dispatchOutbox(ctx: AppContext, ports: readonly ChatPort[]
       .returning()
       .get();
     if (!claimed) continue;
-    const port = byPlatform.get(claimed.platform);
-    if (!port) {
-      release(ctx, id, claimed.attempts, 'no adapter for this platform is running', claimed.createdAt);
-      result.failed++;
-      continue;
-    }
+    const port = byPlatform.get(claimed.platform)!;
     const notice = JSON.parse(claimed.notice) as Notice;
     try {
       const requestId = 'requestId' in notice ? notice.requestId : null;
       const view = typeof requestId === 'number' ? loadRequestView(ctx.db, ctx.policy, requestId, ctx.clock.now()) : null;
-      await port.deliver(notice, view);
+      await guardCall(() => port.deliver(notice, view), {
+        renew: () => renewLease(ctx, id),
+        renewEveryMs: Math.floor(ctx.retry.leaseMs / 3),
+        deadlineMs: DELIVERY_TIMEOUT_MS,
+        what: `${claimed.platform} delivery of ${notice.type}`,
+        onLeaseLost: () => ctx.log.error({ outboxId: id, platform: claimed.platform }, 'lost the lease on a notice while delivering it (process paused?)'),
+      });
       ctx.db.orm
         .update(outbox)
         .set({ status: 'sent', sentAt: ctx.clock.now(), leaseOwner: null, leaseUntil: null, attempts: claimed.attempts + 1 })
@@ -67,28 +84,58 @@ export async function dispatchOutbox(ctx: AppContext, ports: readonly ChatPort[]
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       ctx.log.warn({ outboxId: id, platform: claimed.platform, notice: notice.type, err: message }, 'chat delivery failed; will retry');
-      release(ctx, id, claimed.attempts, message, claimed.createdAt);
+      release(ctx, claimed, message, notice);
       result.failed++;
     }
   }
   return result;
 }
 
-function release(ctx: AppContext, id: number, attempts: number, error: string, createdAt: number): void {
+function renewLease(ctx: AppContext, id: number): boolean {
+  if (!ctx.db.sqlite.open) return false;
+  return (
+    ctx.db.orm
+      .update(outbox)
+      .set({ leaseUntil: ctx.clock.now() + ctx.retry.leaseMs })
+      .where(and(eq(outbox.id, id), eq(outbox.leaseOwner, ctx.instanceId), eq(outbox.status, 'pending')))
+      .run().changes > 0
+  );
+}
+
+/** A failed delivery: back off, or give the notice up when it is old and has failed often enough (audited). */
+function release(ctx: AppContext, row: typeof outbox.$inferSelect, error: string, notice: Notice): void {
   const now = ctx.clock.now();
-  const giveUp = now - createdAt > MAX_DELIVERY_AGE_MS;
-  ctx.db.orm
-    .update(outbox)
-    .set({
-      status: giveUp ? 'dead' : 'pending',
-      attempts: attempts + 1,
-      lastError: error.slice(0, 500),
-      nextAttemptAt: now + backoffDelay(attempts + 1, 1_000, 5 * 60_000, ctx.random),
-      leaseOwner: null,
-      leaseUntil: null,
-    })
-    .where(eq(outbox.id, id))
-    .run();
+  const attempts = row.attempts + 1;
+  const giveUp = now - row.createdAt > MAX_DELIVERY_AGE_MS && attempts >= MIN_ATTEMPTS_BEFORE_DEAD;
+  writeTx(ctx, (tx) => {
+    const changed = tx
+      .update(outbox)
+      .set({
+        status: giveUp ? 'dead' : 'pending',
+        attempts,
+        lastError: error.slice(0, 500),
+        nextAttemptAt: now + backoffDelay(attempts, 1_000, 5 * 60_000, ctx.random),
+        leaseOwner: null,
+        leaseUntil: null,
+      })
+      .where(and(eq(outbox.id, row.id), eq(outbox.leaseOwner, ctx.instanceId)))
+      .run().changes;
+    if (!giveUp || changed === 0) return;
+    appendAudit(tx, {
+      at: now,
+      actor: 'system',
+      action: 'notice.undelivered',
+      requestId: 'requestId' in notice && typeof notice.requestId === 'number' ? notice.requestId : null,
+      grantId: notice.type === 'grant.changed' ? notice.grantId : null,
+      details: { platform: row.platform, notice: notice.type, ...(notice.type === 'audit.alert' ? { alert: notice.code } : {}), attempts, first_queued_at: new Date(row.createdAt).toISOString(), last_error: error.slice(0, 500) },
+    });
+  });
+  if (giveUp) ctx.log.error({ outboxId: row.id, platform: row.platform, notice: notice.type, attempts, err: error }, 'gave up delivering a chat notice after a day of failures (audited as notice.undelivered)');
+}
+
+/** Notices given up after a day of failures (shown on /healthz and /metrics). */
+export function countUndeliveredNotices(ctx: Pick<AppContext, 'db'>): number {
+  return ctx.db.sqlite.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox WHERE status = 'dead'").get()!.n;
 }
 
 /** When is the next row due (for arming a timer)? */

@@ -1,6 +1,8 @@
 /** Prometheus metrics: counters bumped by the app, gauges read from the database at scrape time. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../app/context.ts';
+import { countUndeliveredNotices } from '../app/outbox.ts';
+import { countOverdueRevokes } from '../scheduler/overdue.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -36,10 +38,9 @@ export function createMetrics(ctx: AppContext): Metrics {
     },
   });
   countGauge(registry, 'accessbot_requests_pending', 'Requests waiting for a decision', () => scalar("SELECT count(*) AS n FROM requests WHERE status = 'pending'"));
-  countGauge(registry, 'accessbot_revokes_overdue', 'Grants more than a minute past expiry that are not revoked yet', () =>
-    scalar("SELECT count(*) AS n FROM grants WHERE status IN ('granting','active','revoking') AND expires_at < ?", ctx.clock.now() - 60_000),
-  );
+  countGauge(registry, 'accessbot_revokes_overdue', 'Grants more than a minute past expiry (or a minute past an early revoke) and not revoked at the target yet', () => overdueRevokes(ctx));
   countGauge(registry, 'accessbot_outbox_pending', 'Chat notices not delivered yet', () => scalar("SELECT count(*) AS n FROM outbox WHERE status = 'pending'"));
+  countGauge(registry, 'accessbot_outbox_dead', 'Chat notices given up after a day of failed deliveries', () => countUndeliveredNotices(ctx));
   countGauge(registry, 'accessbot_audit_events', 'Rows in the audit log', () => scalar('SELECT coalesce(max(seq), 0) AS n FROM audit_events'));
   const httpRequests = new Counter({ name: 'accessbot_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] });
   const ackSeconds = new Histogram({
@@ -52,9 +53,10 @@ export function createMetrics(ctx: AppContext): Metrics {
   return { registry, httpRequests, ackSeconds };
 }
 
-/** Grants more than a minute past expiry and not revoked: what /healthz calls degraded. */
+/**
+ * Revokes overdue: what /healthz calls degraded. The same count as the scheduler's status().revokeOverdue
+ * (one definition, src/scheduler/overdue.ts), so /healthz, /metrics and the scheduler never disagree.
+ */
 export function overdueRevokes(ctx: AppContext): number {
-  return ctx.db.sqlite
-    .prepare<[number], { n: number }>("SELECT count(*) AS n FROM grants WHERE status IN ('granting','active','revoking') AND expires_at < ?")
-    .get(ctx.clock.now() - 60_000)!.n;
+  return countOverdueRevokes(ctx);
 }

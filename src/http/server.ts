@@ -2,6 +2,7 @@
 import express, { type Express } from 'express';
 import { isReachable } from '../../db/client.ts';
 import type { AppContext } from '../app/context.ts';
+import { countUndeliveredNotices } from '../app/outbox.ts';
 import { overdueRevokes, type Metrics } from './metrics.ts';
 
 export function createHttpApp(ctx: AppContext, metrics: Metrics, schedulerRunning: () => boolean): Express {
@@ -15,8 +16,12 @@ export function createHttpApp(ctx: AppContext, metrics: Metrics, schedulerRunnin
     const db = isReachable(ctx.db);
     const scheduler = schedulerRunning();
     const overdue = db ? overdueRevokes(ctx) : 0;
+    const undelivered = db ? countUndeliveredNotices(ctx) : 0;
+    // Degraded, not down: the process works and must keep running to finish the overdue revokes.
     const status = !db || !scheduler ? 'down' : overdue > 0 ? 'degraded' : 'ok';
-    res.status(status === 'down' ? 503 : 200).json({ status, db: db ? 'ok' : 'unreachable', scheduler: scheduler ? 'running' : 'stopped', revokes_overdue: overdue });
+    res
+      .status(status === 'down' ? 503 : 200)
+      .json({ status, db: db ? 'ok' : 'unreachable', scheduler: scheduler ? 'running' : 'stopped', revokes_overdue: overdue, notices_undelivered: undelivered });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -67,7 +67,7 @@ export async function settleDueGrants(ctx: AppContext, concurrency = SETTLE_CONC
 /** Deliver due chat notices in batches until a batch comes back short. */
 export async function dispatchDue(ctx: AppContext, ports: readonly ChatPort[], maxBatches = 20): Promise<DispatchResult> {
   const total: DispatchResult = { sent: 0, failed: 0 };
-  if (ports.length === 0 && ctx.platforms.length === 0) return total;
+  if (ports.length === 0) return total;
   const batch = 50;
   for (let i = 0; i < maxBatches; i++) {
     const result = await dispatchOutbox(ctx, ports, batch);
