@@ -24,6 +24,8 @@ export const webhookResourceSchema = z
     secret: z.string().min(16, { message: 'must be at least 16 characters (create one with `openssl rand -hex 32`)' }),
     timeout: durationSetting('10s', 120_000),
     max_attempts: z.number().int().min(1).max(20).default(5),
+    /** Failed attempts (429, 5xx, time-outs, network errors) allowed per minute across all grants; beyond it calls wait. */
+    max_failures_per_minute: z.number().int().min(1).max(600).default(20),
   })
   .strict();
 export type WebhookSettings = z.infer<typeof webhookResourceSchema>;
@@ -34,6 +36,9 @@ export const webhookGrantSchema = z.record(z.string(), z.unknown());
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 30_000;
 const EXCERPT_CHARS = 500;
+/** Longest answer body read; the rest is not downloaded. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+const FAILURE_WINDOW_MS = 60_000;
 
 export interface WebhookRuntime {
   sleep: (ms: number) => Promise<void>;
@@ -103,20 +108,73 @@ function describeFetchFailure(error: unknown, timeoutMs: number): string {
   return code ? `network error (${code})` : 'network error';
 }
 
-function readCredentials(resource: string, text: string): Record<string, string> | undefined {
-  if (text.trim() === '') return undefined;
-  let body: unknown;
+/** The body as text, at most `limit` bytes of it (the download stops there). */
+async function readBody(response: Response, limit: number): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: '', truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+    if (size + value.byteLength > limit) {
+      chunks.push(value.subarray(0, limit - size));
+      await reader.cancel().catch(() => undefined);
+      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+}
+
+function readCredentials(resource: string, body: { text: string; truncated: boolean }): Record<string, string> | undefined {
+  if (body.truncated) {
+    throw new ProviderError(`webhook ${resource} answered with more than ${MAX_BODY_BYTES / 1024 / 1024} MB; a grant answer is a small JSON object`, false);
+  }
+  if (body.text.trim() === '') return undefined;
+  let parsed: unknown;
   try {
-    body = JSON.parse(text);
+    parsed = JSON.parse(body.text);
   } catch {
     return undefined; // a 2xx without JSON is a plain "done"
   }
-  if (typeof body !== 'object' || body === null || !('credentials' in body)) return undefined;
-  const parsed = credentialsSchema.safeParse((body as { credentials: unknown }).credentials);
-  if (!parsed.success) {
+  if (typeof parsed !== 'object' || parsed === null || !('credentials' in parsed)) return undefined;
+  const credentials = credentialsSchema.safeParse((parsed as { credentials: unknown }).credentials);
+  if (!credentials.success) {
     throw new ProviderError(`webhook ${resource} answered with "credentials" that are not an object of strings`, false);
   }
-  return parsed.data;
+  return Object.keys(credentials.data).length > 0 ? credentials.data : undefined;
+}
+
+/**
+ * Failed attempts in the last minute, shared by every call of one provider: when the target is down, a burst
+ * of grants and revokes cannot turn into a burst of requests — once the budget is spent, calls fail at once
+ * (retryable, so the core tries again later) without sending anything.
+ */
+class FailureBudget {
+  private readonly failures: number[] = [];
+  constructor(
+    private readonly limit: number,
+    private readonly now: () => number,
+  ) {}
+
+  private prune(): void {
+    const since = this.now() - FAILURE_WINDOW_MS;
+    while (this.failures.length > 0 && (this.failures[0] as number) <= since) this.failures.shift();
+  }
+
+  exhausted(): boolean {
+    this.prune();
+    return this.failures.length >= this.limit;
+  }
+
+  recordFailure(): void {
+    this.failures.push(this.now());
+  }
+
+  recordSuccess(): void {
+    this.failures.length = 0;
+  }
 }
 
 export function createWebhookProvider(
@@ -127,12 +185,21 @@ export function createWebhookProvider(
 ): Provider {
   const rt: WebhookRuntime = { ...defaultRuntime, ...runtime };
   const timeoutMs = durationMs(settings.timeout);
+  const budget = new FailureBudget(settings.max_failures_per_minute, rt.now);
 
   async function deliver(event: WebhookEvent, target: GrantTarget, idempotencyKey: string): Promise<GrantOutcome> {
     const rawBody = JSON.stringify(webhookPayload(event, target));
     let lastProblem = '';
     let lastStatus: number | null = null;
     for (let attempt = 1; attempt <= settings.max_attempts; attempt++) {
+      if (budget.exhausted()) {
+        throw new ProviderError(
+          `webhook ${resource}: ${event} held back — ${settings.max_failures_per_minute} failed attempts in the last minute` +
+            (lastProblem ? ` (last: ${lastProblem})` : '') + '; trying again later',
+          true,
+          { attempts: attempt - 1, held_back: true, http_status: lastStatus },
+        );
+      }
       let retryAfterMs: number | null = null;
       const timestamp = Math.floor(rt.now() / 1000);
       try {
@@ -149,9 +216,12 @@ export function createWebhookProvider(
           redirect: 'manual',
           signal: AbortSignal.timeout(timeoutMs),
         });
-        const text = await response.text();
-        if (response.status >= 200 && response.status < 300) {
-          const credentials = readCredentials(resource, text);
+        const ok = response.status >= 200 && response.status < 300;
+        const body = await readBody(response, ok ? MAX_BODY_BYTES : EXCERPT_CHARS * 4);
+        if (ok) {
+          budget.recordSuccess();
+          // Only a grant hands out credentials; a revoke's answer body is not read for them.
+          const credentials = event === 'grant' ? readCredentials(resource, body) : undefined;
           const detail = { http_status: response.status, attempts: attempt };
           return credentials ? { credentials, detail } : { detail };
         }
@@ -160,13 +230,15 @@ export function createWebhookProvider(
           throw new ProviderError(`webhook ${resource} refused the ${event} (HTTP ${response.status})`, false, {
             http_status: response.status,
             attempts: attempt,
-            response_excerpt: text.slice(0, EXCERPT_CHARS),
+            response_excerpt: body.text.slice(0, EXCERPT_CHARS),
           });
         }
+        budget.recordFailure();
         lastProblem = `HTTP ${response.status}`;
         retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), rt.now());
       } catch (error) {
         if (error instanceof ProviderError) throw error;
+        budget.recordFailure();
         lastStatus = null;
         lastProblem = describeFetchFailure(error, timeoutMs);
       }

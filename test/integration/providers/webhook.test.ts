@@ -12,7 +12,10 @@ interface Received {
   headers: IncomingMessage['headers'];
   rawBody: string;
 }
-type Responder = (req: Received, attempt: number) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
+type Responder = (
+  req: Received,
+  attempt: number,
+) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; streamBytes?: number };
 
 let server: Server;
 let url: string;
@@ -30,6 +33,10 @@ beforeAll(async () => {
       setTimeout(() => {
         if (res.destroyed) return;
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        if (answer.streamBytes) {
+          streamJunk(res, answer.streamBytes);
+          return;
+        }
         res.end(answer.body ?? '');
       }, answer.delayMs ?? 0);
     });
@@ -37,6 +44,22 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/access`;
 });
+
+/** Writes `{"credentials":{"x":"aaaa…` of the given size, honouring back-pressure, until done or the client leaves. */
+function streamJunk(res: ServerResponse, bytes: number): void {
+  let sent = 0;
+  res.on('close', () => (sent = bytes));
+  res.write('{"credentials":{"x":"');
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  const pump = (): void => {
+    while (sent < bytes) {
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+    if (!res.destroyed) res.end('"}}');
+  };
+  pump();
+}
 
 afterAll(async () => {
   server.closeAllConnections();
@@ -196,5 +219,50 @@ describe('webhook provider', () => {
     const { instance } = provider();
     await expect(instance.grant(grantTarget())).rejects.toMatchObject({ retryable: false, detail: { http_status: 302 } });
     expect(received).toHaveLength(1);
+  });
+
+  it('no retry storm across grants: failed attempts per minute are capped for the whole provider, then calls wait', async () => {
+    respond = () => ({ status: 503 });
+    let now = Date.UTC(2026, 0, 5, 9, 0, 0);
+    const settings = webhookResourceSchema.parse({ url, secret: SECRET, max_attempts: 5, max_failures_per_minute: 8 });
+    const instance = createWebhookProvider('deploy-hook', settings, testDeps(), { sleep: async () => undefined, now: () => now });
+
+    await expect(instance.grant(grantTarget())).rejects.toMatchObject({ retryable: true, detail: { attempts: 5 } });
+    await expect(instance.revoke(grantTarget())).rejects.toMatchObject({ retryable: true, detail: { attempts: 3, held_back: true } });
+    for (let i = 0; i < 20; i++) {
+      await expect(instance.grant(grantTarget())).rejects.toMatchObject({ retryable: true, detail: { attempts: 0, held_back: true } });
+    }
+    expect(received).toHaveLength(8); // 22 calls, one minute: 8 requests
+
+    now += 61_000;
+    respond = () => ({ status: 200 });
+    await expect(instance.grant(grantTarget())).resolves.toMatchObject({ detail: { attempts: 1 } });
+    expect(received).toHaveLength(9);
+  });
+
+  it('a success clears the failure count; a refusal (4xx) does not use it up', async () => {
+    const settings = webhookResourceSchema.parse({ url, secret: SECRET, max_attempts: 3, max_failures_per_minute: 3 });
+    const instance = createWebhookProvider('deploy-hook', settings, testDeps(), { sleep: async () => undefined });
+    respond = (_req, attempt) => (attempt % 3 === 0 ? { status: 200 } : { status: 503 });
+    for (let i = 0; i < 4; i++) await instance.grant(grantTarget()); // 2 failures, then success, each time
+    respond = () => ({ status: 403 });
+    for (let i = 0; i < 5; i++) await expect(instance.grant(grantTarget())).rejects.toMatchObject({ retryable: false, detail: { attempts: 1 } });
+    expect(received).toHaveLength(17);
+  });
+
+  it('stops reading a huge answer at 1 MB: a grant fails for good, a revoke does not care', async () => {
+    respond = () => ({ status: 200, streamBytes: 50 * 1024 * 1024 });
+    const { instance } = provider();
+    const error = await instance.grant(grantTarget()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ retryable: false, message: expect.stringContaining('more than 1 MB') });
+    await expect(instance.revoke(grantTarget())).resolves.toMatchObject({ detail: { http_status: 200, attempts: 1 } });
+  });
+
+  it('a revoke ignores whatever its answer carries; empty credentials are no credentials', async () => {
+    respond = () => ({ status: 200, body: JSON.stringify({ credentials: { token: 42 } }) });
+    const { instance } = provider();
+    await expect(instance.revoke(grantTarget())).resolves.toMatchObject({ detail: { http_status: 200 } });
+    respond = () => ({ status: 200, body: JSON.stringify({ credentials: {} }) });
+    expect((await instance.grant(grantTarget())).credentials).toBeUndefined();
   });
 });
