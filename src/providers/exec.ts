@@ -22,7 +22,8 @@ export const execGrantSchema = z.record(z.string(), z.unknown());
 
 export const EX_TEMPFAIL = 75;
 const STDERR_LIMIT = 2048;
-const STDOUT_LIMIT = 1024 * 1024;
+/** Most of stdout kept (characters); the rest is read and dropped, so a chatty program cannot exhaust memory. */
+export const STDOUT_LIMIT = 1024 * 1024;
 const KILL_GRACE_MS = 2000;
 
 type ExecEvent = 'grant' | 'revoke' | 'extend';
@@ -59,9 +60,14 @@ interface RunResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** More than STDOUT_LIMIT was printed; `stdout` holds the beginning. */
+  stdoutTruncated: boolean;
   stderr: string;
   timedOut: boolean;
 }
+
+/** How long to wait for the pipes after the program exited: something it left running may still hold them. */
+const PIPE_GRACE_MS = 1000;
 
 function run(command: string[], env: Record<string, string>, timeoutMs: number): Promise<RunResult> {
   const [program, ...args] = command as [string, ...string[]];
@@ -76,36 +82,60 @@ function run(command: string[], env: Record<string, string>, timeoutMs: number):
       }
     };
     let stdout = '';
+    let stdoutTruncated = false;
     let stderr = '';
     let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+    const later = (ms: number, work: () => void): void => void timers.push(setTimeout(work, ms));
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      for (const timer of timers) clearTimeout(timer);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, stdout, stdoutTruncated, stderr, timedOut });
+    };
+    later(timeoutMs, () => {
+      if (exit !== null) return; // exited in time; only its pipes are still open
       timedOut = true;
       killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-    }, timeoutMs);
+      later(KILL_GRACE_MS, () => {
+        killGroup('SIGKILL');
+        later(PIPE_GRACE_MS, finish); // never wait longer than this, whatever holds the pipes
+      });
+    });
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stdout.length < STDOUT_LIMIT) stdout += chunk;
+      if (stdout.length + chunk.length > STDOUT_LIMIT) stdoutTruncated = true;
+      if (stdout.length < STDOUT_LIMIT) stdout += chunk.slice(0, STDOUT_LIMIT - stdout.length);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stderr.length < STDERR_LIMIT * 4) stderr += chunk;
+      if (stderr.length < STDERR_LIMIT) stderr += chunk.slice(0, STDERR_LIMIT - stderr.length);
     });
     child.on('error', (error) => {
-      clearTimeout(timer);
-      clearTimeout(killTimer);
+      if (settled) return;
+      settled = true;
+      for (const timer of timers) clearTimeout(timer);
       reject(error);
     });
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      resolve({ exitCode, signal, stdout, stderr, timedOut });
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      later(PIPE_GRACE_MS, finish);
+    });
+    child.on('close', (code, signal) => {
+      exit ??= { code, signal };
+      finish();
     });
   });
 }
 
-function readCredentials(resource: string, stdout: string): Record<string, string> | undefined {
-  const text = stdout.trim();
+function readCredentials(resource: string, result: RunResult): Record<string, string> | undefined {
+  const text = result.stdout.trim();
   if (!text.startsWith('{')) return undefined; // plain output is a log, not an answer
+  if (result.stdoutTruncated) {
+    throw new ProviderError(`command for ${resource} printed more than ${STDOUT_LIMIT / 1024 / 1024} MB; an answer is a small JSON object`, false);
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -117,7 +147,7 @@ function readCredentials(resource: string, stdout: string): Record<string, strin
   if (!parsed.success) {
     throw new ProviderError(`command for ${resource} printed "credentials" that are not an object of strings`, false);
   }
-  return parsed.data;
+  return Object.keys(parsed.data).length > 0 ? parsed.data : undefined;
 }
 
 export function createExecProvider(resource: string, settings: ExecSettings, deps: ProviderDeps): Provider {
@@ -149,7 +179,7 @@ export function createExecProvider(resource: string, settings: ExecSettings, dep
         stderr: result.stderr.slice(0, STDERR_LIMIT),
       });
     }
-    const credentials = readCredentials(resource, result.stdout);
+    const credentials = event === 'revoke' ? undefined : readCredentials(resource, result);
     return credentials ? { credentials, detail: { program } } : { detail: { program } };
   }
 
