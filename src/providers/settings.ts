@@ -24,5 +24,12 @@ export function durationMs(text: string): number {
   return ms;
 }
 
-/** Credentials a target hands back: a flat object of strings. */
-export const credentialsSchema = z.record(z.string(), z.string());
+/**
+ * Credentials a target hands back: a flat object of strings. A key named `__proto__` is refused rather than
+ * silently dropped (zod skips it), so whatever passes here survives sealing and opening unchanged.
+ */
+export const credentialsSchema = z
+  .custom<unknown>((value) => !(typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')), {
+    message: '"__proto__" is not a usable credential name',
+  })
+  .pipe(z.record(z.string(), z.string()));

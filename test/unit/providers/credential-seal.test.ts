@@ -2,18 +2,25 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openCredentials, parseSecretKey, sealCredentials } from '../../../src/providers/credential-seal.ts';
+import { credentialsSchema } from '../../../src/providers/settings.ts';
 
 const key = randomBytes(32);
 
 describe('credential seal', () => {
-  it('round-trips any map of strings, in the v1.<iv>.<tag>.<ct> format', () => {
+  it('round-trips any credentials the schema accepts, in the v1.<iv>.<tag>.<ct> format', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.string()), (creds) => {
+      fc.property(fc.dictionary(fc.string(), fc.string()).filter((creds) => credentialsSchema.safeParse(creds).success), (creds) => {
         const sealed = sealCredentials(key, creds);
         expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]*$/);
         expect(openCredentials(key, sealed)).toEqual(creds);
       }),
     );
+  });
+
+  it('the schema refuses a "__proto__" key instead of dropping it', () => {
+    expect(credentialsSchema.safeParse(JSON.parse('{"__proto__":"x","a":"b"}')).success).toBe(false);
+    expect(credentialsSchema.safeParse(JSON.parse('{"constructor":"x","a":"b"}')).data).toEqual({ constructor: 'x', a: 'b' });
+    expect(credentialsSchema.safeParse({ a: 1 }).success).toBe(false);
   });
 
   it('never shows the secret and uses a fresh IV each time', () => {
