@@ -24,9 +24,15 @@ export interface PostgresAvailability {
   skipReason: string | null;
 }
 
+/** CI as most CI systems set it ("true", "1"); unset, empty, "false" and "0" mean a developer machine. */
+export function runningInCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = (env.CI ?? '').trim().toLowerCase();
+  return value !== '' && value !== 'false' && value !== '0';
+}
+
 function unavailable(what: string): string {
   const reason = `PostgreSQL tests skipped: ${what}`;
-  if (process.env.CI) throw new Error(`${reason} (CI is set, so this is a failure)`);
+  if (runningInCi()) throw new Error(`${reason} (CI is set, so this is a failure)`);
   console.warn(`\n  ⚠ ${reason}\n`);
   return reason;
 }
