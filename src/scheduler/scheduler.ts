@@ -172,7 +172,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
 
   for (const [name, schedule, fn] of plan) {
     jobs.set(name, { fn, current: null, status: { schedule, runs: 0, running: false, lastStartedAt: null, lastFinishedAt: null, lastError: null } });
-    tasks.push(cron.schedule(schedule, () => run(name), { name: `accessbot:${name}`, noOverlap: true, timezone: ctx.policy.timezone, logger: cronLogger(log, name) }));
+    tasks.push(cron.schedule(schedule, () => run(name), { name: `accessbot:${name}`, noOverlap: true, timezone: timezoneOf(name, ctx.policy.timezone), logger: cronLogger(log, name) }));
   }
 
   const sweepIntervalMs = intervalOf(tasks[0]);
@@ -214,6 +214,16 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
     }),
     rearm: () => timer.arm(),
   };
+}
+
+/**
+ * The interval jobs run on UTC: node-cron matches wall-clock time in the zone it is given, and on the night the
+ * clocks go back it resolves the repeated hour's times to their second occurrence, so an every-5-seconds job in
+ * Europe/Berlin would not run for a whole hour (no retries, no chat delivery, no reminders). Only the digest is
+ * a wall-clock job ("09:00 on weekdays") and runs in the policy's timezone.
+ */
+export function timezoneOf(job: JobName, policyTimezone: string): string {
+  return job === 'digest' ? policyTimezone : 'UTC';
 }
 
 /** Time between the next two runs of a cron task (how often it runs). */
