@@ -1,7 +1,8 @@
 /**
  * Who is clicking: a Slack user id → the core's Person { slackId, email, name }. The email is the one Slack
  * vouches for (users.info → profile.email, needs users:read.email); without it the person still carries the
- * Slack id, so a policy member `slack:U…` matches. Deleted users and bots are refused: never a guess.
+ * Slack id, so a policy member `slack:U…` matches. Deleted users and bots are refused: never a guess. The
+ * email of a user from another organisation (Slack Connect) is not trusted: they match by Slack id only.
  * Answers are cached in memory for 10 minutes (policy changes need no cache flush: only identity is cached).
  */
 import { z } from 'zod';
@@ -19,6 +20,10 @@ const usersInfoSchema = z.object({
     real_name: z.string().optional(),
     deleted: z.boolean().optional(),
     is_bot: z.boolean().optional(),
+    /** The user's home workspace; another organisation's for Slack Connect users. */
+    team_id: z.string().optional(),
+    is_stranger: z.boolean().optional(),
+    enterprise_user: z.object({ enterprise_id: z.string().optional() }).optional(),
     profile: z
       .object({
         email: z.string().optional(),
@@ -35,8 +40,17 @@ const lookupByEmailSchema = z.object({
   user: z.object({ id: z.string(), deleted: z.boolean().optional(), is_bot: z.boolean().optional() }),
 });
 
+/** auth.test: which workspace (and Enterprise Grid org) this app is installed in. */
+const authTestSchema = z.object({ ok: z.literal(true), team_id: z.string(), enterprise_id: z.string().nullish() });
+
+interface HomeTeam {
+  teamId: string;
+  enterpriseId: string | null;
+}
+
 /** What the directory needs from a Web API client (Bolt's WebClient fits). */
 export interface UsersInfoClient {
+  auth: { test(): Promise<unknown> };
   users: {
     info(args: { user: string }): Promise<unknown>;
     lookupByEmail(args: { email: string }): Promise<unknown>;
@@ -57,6 +71,7 @@ export class SlackDirectory {
   private readonly inFlight = new Map<string, Promise<Person>>();
   private readonly byEmail = new Map<string, { slackId: string | null; at: number }>();
   private readonly emailsInFlight = new Map<string, Promise<string | null>>();
+  private homeTeam: Promise<HomeTeam> | null = null;
 
   constructor(
     private readonly client: UsersInfoClient,
@@ -142,9 +157,28 @@ export class SlackDirectory {
     const user = parsed.data.user;
     if (user.deleted) throw new AccessError('ambiguous_user', 'This Slack account is deactivated, so it cannot request or approve access.');
     if (user.is_bot) throw new AccessError('ambiguous_user', 'Bots and apps cannot request or approve access.');
-    const email = user.profile?.email?.trim().toLowerCase() || null;
+    // An email is only as good as the organisation that vouches for it: a Slack Connect user's profile is managed
+    // by their own organisation, which could put any address there. Such people match only by `slack:U…`.
+    const trusted = !user.is_stranger && (!user.team_id || (await this.inHomeOrg(user.team_id, user.enterprise_user?.enterprise_id)));
+    const email = trusted ? user.profile?.email?.trim().toLowerCase() || null : null;
     const name = user.profile?.display_name || user.real_name || user.profile?.real_name || user.name || null;
     return this.remember(userId, { slackId: userId, email, name });
+  }
+
+  /** Is a user of this workspace (or of the same Enterprise Grid organisation) ours? Asks auth.test once. */
+  private async inHomeOrg(teamId: string, enterpriseId: string | undefined): Promise<boolean> {
+    this.homeTeam ??= this.client.auth.test().then((raw) => {
+      const parsed = authTestSchema.parse(raw);
+      return { teamId: parsed.team_id, enterpriseId: parsed.enterprise_id ?? null };
+    });
+    let home: HomeTeam;
+    try {
+      home = await this.homeTeam;
+    } catch {
+      this.homeTeam = null;
+      throw new AccessError('unknown_user', 'accessbot could not look you up in Slack just now. Please try again in a minute.');
+    }
+    return teamId === home.teamId || (home.enterpriseId !== null && enterpriseId === home.enterpriseId);
   }
 
   private remember(userId: string, person: Person): Person {

@@ -17,7 +17,9 @@ export function unknownToPolicy(policy: Policy, person: Person): boolean {
 }
 
 export function whoYouAre(person: Person, slackUserId: string): string {
-  const email = person.email ? `, email ${escapeSlackText(person.email)}` : '; Slack did not share your email with accessbot';
+  const email = person.email
+    ? `, email ${escapeSlackText(person.email)}`
+    : `; accessbot has no email for you that it can trust, so the policy must name you as slack:${escapeSlackText(slackUserId)}`;
   return `If you should be allowed, ask your accessbot admin to add you to the policy (your Slack id is ${escapeSlackText(slackUserId)}${email}).`;
 }
 

@@ -56,7 +56,7 @@ export function wireUser(store: EmulatorStore, u: EmulatedUser): Record<string, 
   const realName = u.realName ?? u.name;
   return {
     id: u.id,
-    team_id: store.team.id,
+    team_id: u.teamId ?? store.team.id,
     name: u.name,
     deleted: u.deleted ?? false,
     real_name: realName,
@@ -70,7 +70,7 @@ export function wireUser(store: EmulatorStore, u: EmulatedUser): Record<string, 
       display_name: u.name,
       display_name_normalized: u.name,
       ...(u.email ? { email: u.email } : {}),
-      team: store.team.id,
+      team: u.teamId ?? store.team.id,
     },
   };
 }

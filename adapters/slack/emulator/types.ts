@@ -10,6 +10,8 @@ export interface EmulatedUser {
   isBot?: boolean;
   deleted?: boolean;
   tz?: string;
+  /** Home workspace of a user from another organisation (Slack Connect); default: the emulated team. */
+  teamId?: string;
 }
 
 export interface EmulatedChannel {

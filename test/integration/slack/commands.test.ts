@@ -83,6 +83,21 @@ describe('identity', () => {
     expect(filed()[0]).toMatchObject({ requesterSlackId: NOEMAIL.id, requesterEmail: null, requesterKey: `slack:${NOEMAIL.id}` });
   });
 
+  it('a user from another organisation (Slack Connect) claiming an approver\'s email is not that approver', async () => {
+    await h.close();
+    const eve = { id: 'U0EVE', name: 'eve', email: 'bob@example.com', teamId: 'T0OTHERORG' };
+    h = await SlackHarness.start({ users: [ALICE, BOB, eve] });
+    await h.command(ALICE, '/request-access', 'readonly 30m checking');
+    const card = await h.card();
+    await h.clickOnMessage(eve, 'request_approve', '1', card);
+    const refusal = await h.ephemeral(eve);
+    expect(refusal).toContain('You are not an approver for "readonly".');
+    expect(refusal).toContain('the policy must name you as slack:U0EVE');
+    await h.settle();
+    expect(h.provider.count('grant')).toBe(0);
+    expect(h.bot.ctx.db.sqlite.prepare('SELECT count(*) AS n FROM reviews').get()).toEqual({ n: 0 });
+  });
+
   it('deactivated accounts and bots are refused even when the policy names their email', async () => {
     await h.command(GONE, '/request-access', 'readonly 30m ghost');
     await h.command(ROBOT, '/request-access', 'readonly 30m beep');

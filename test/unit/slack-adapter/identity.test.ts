@@ -14,6 +14,8 @@ beforeAll(async () => {
       { id: 'U0ALICE', name: 'alice', email: 'Alice@Example.com', realName: 'Alice Archer' },
       { id: 'U0GONE', name: 'gone', email: 'gone@example.com', deleted: true },
       { id: 'U0ROBOT', name: 'robot', isBot: true },
+      // Slack Connect: another organisation manages this profile, and has put Bob's address in it.
+      { id: 'U0EVE', name: 'eve', email: 'bob@example.com', teamId: 'T0OTHERORG' },
     ],
   });
   client = new webApi.WebClient(emu.botToken, { slackApiUrl: emu.url, retryConfig: { retries: 0 } });
@@ -74,5 +76,17 @@ describe('SlackDirectory', () => {
     emu.failNext('users.lookupByEmail', { status: 429, retryAfter: 1 });
     expect(await dir.slackIdForEmail('alice@example.com')).toBeNull();
     expect(await dir.slackIdForEmail('alice@example.com')).toBe('U0ALICE');
+  });
+
+  it('does not trust the email of a user from another organisation: they match by Slack id only', async () => {
+    expect(await directory().person('U0EVE')).toEqual({ slackId: 'U0EVE', email: null, name: 'eve' });
+    expect(emu.callsTo('auth.test')).toHaveLength(1);
+  });
+
+  it('cannot tell which workspace is home (auth.test failing): refuses rather than guesses', async () => {
+    emu.failNext('auth.test', { error: 'internal_error' });
+    const dir = directory();
+    await expect(dir.person('U0ALICE')).rejects.toMatchObject({ code: 'unknown_user', userMessage: expect.stringMatching(/try again/) });
+    expect(await dir.person('U0ALICE')).toMatchObject({ email: 'alice@example.com' });
   });
 });

@@ -28,6 +28,7 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'chat.postEphemeral': ['chat:write'],
   'users.info': ['users:read'],
   'users.lookupByEmail': ['users:read.email'],
+  'auth.test': [],
   'views.open': [],
   'views.publish': [],
 };
