@@ -2,7 +2,10 @@
  * The PostgreSQL provider against the shared test server: hostile names cannot inject SQL, grants and
  * revokes are idempotent and atomic, and verify lists what exists at the target.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresProvider, postgresGrantSchema, postgresResourceSchema } from '../../../src/providers/postgres/index.ts';
@@ -168,4 +171,21 @@ describe.skipIf(!server.available)('postgres provider: injection, idempotency, v
     expect(after).not.toContain(gone.grantId);
     await provider.revoke(kept);
   });
+
+  it('idle admin connections never keep a process alive that forgot to close the provider; close() is safe twice', async () => {
+    const fixture = fileURLToPath(new URL('./fixtures/postgres-no-close.ts', import.meta.url));
+    const started = Date.now();
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fixture], {
+      env: { ...process.env, ACCESSBOT_TEST_PG_URL: server.url },
+      timeout: 20_000,
+    });
+    expect(stdout).toBe('done\n');
+    expect(Date.now() - started).toBeLessThan(15_000); // the pool's idle time-out is 30 s
+
+    const closing = createPostgresProvider('orders-db', postgresResourceSchema.parse({ url: server.url }), testDeps());
+    await closing.verify!();
+    await closing.close!();
+    await closing.close!();
+    await expect(closing.verify!()).rejects.toBeInstanceOf(ProviderError);
+  }, 30_000);
 });
