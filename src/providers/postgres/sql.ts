@@ -77,7 +77,6 @@ export const ROLE_STATE = `SELECT oid::text AS oid,
     (rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls) AS privileged,
     rolname = current_user AS is_admin
   FROM pg_roles WHERE rolname = $1`;
-export const ROLE_OID = `SELECT oid FROM pg_roles WHERE rolname = $1`;
 /** $1 text[]: the names that are not roles on this server. */
 export const MISSING_ROLES = `SELECT w.name FROM unnest($1::text[]) AS w(name) WHERE NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = w.name)`;
 /** $1 database user: whether it can get a temporary membership (exists, not a superuser, not the admin itself). */

@@ -1,5 +1,9 @@
 /** The webhook provider against a real HTTP server on 127.0.0.1: signing, retries, refusals, time-outs. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWebhookProvider, verifyAccessbotSignature, webhookResourceSchema } from '../../../src/providers/webhook.ts';
@@ -113,6 +117,31 @@ describe('webhook provider', () => {
       reason: 'checking INC-123',
       ticket: 'INC-123',
     });
+  });
+
+  it("the README's receiver snippet accepts a real request and rejects a changed one", async () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const snippet = /Verify in your receiver:\s*```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet, 'README: webhook verification snippet').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'accessbot-readme-'));
+    try {
+      const file = join(dir, 'receiver.ts');
+      writeFileSync(file, snippet!);
+      const { verifyAccessbot } = (await import(pathToFileURL(file).href)) as {
+        verifyAccessbot: (secret: string, headers: Record<string, string | undefined>, rawBody: Buffer) => boolean;
+      };
+      const { instance } = provider();
+      await instance.grant(grantTarget());
+      const [request] = received as [Received];
+      const headers = request.headers as Record<string, string | undefined>;
+      const raw = Buffer.from(request.rawBody, 'utf8');
+      expect(verifyAccessbot(SECRET, headers, raw)).toBe(true);
+      expect(verifyAccessbot('another-secret-0123456789', headers, raw)).toBe(false);
+      expect(verifyAccessbot(SECRET, headers, Buffer.from(request.rawBody.replace('readonly', 'admin')))).toBe(false);
+      expect(verifyAccessbot(SECRET, { ...headers, 'x-accessbot-timestamp': String(Number(headers['x-accessbot-timestamp']) - 600) }, raw)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('sends revoke with its own key, and extend as a grant keyed by the new expiry', async () => {

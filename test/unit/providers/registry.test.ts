@@ -26,6 +26,25 @@ describe('provider registry', () => {
     await closeProviders(providers);
   });
 
+  it('only providers that can list what the target holds offer verify (reconciliation reads its absence as "unknown")', async () => {
+    const providers = createProviders(
+      {
+        eph: { provider: 'postgres', settings: { url: 'postgres://admin:pw@127.0.0.1:5432/orders' } },
+        existing: { provider: 'postgres', settings: { url: 'postgres://admin:pw@127.0.0.1:5432/orders', mode: 'existing', users: { 'a@example.com': 'a' } } },
+        hook: { provider: 'webhook', settings: { url: 'https://deploy.internal/access', secret: 'x'.repeat(32) } },
+        cmd: { provider: 'exec', settings: { command: ['./grant.sh'] } },
+      },
+      testDeps(),
+    );
+    expect(Object.fromEntries([...providers].map(([name, p]) => [name, typeof p.verify]))).toEqual({
+      eph: 'function',
+      existing: 'function',
+      hook: 'undefined',
+      cmd: 'undefined',
+    });
+    await closeProviders(providers);
+  });
+
   it('reports every bad setting with its path, and unknown kinds', () => {
     let error: unknown;
     try {
