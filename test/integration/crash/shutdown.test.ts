@@ -1,0 +1,268 @@
+/**
+ * Graceful shutdown of the real `accessbot serve` process, SIGTERM'd while a revoke is in flight at a live
+ * webhook target (127.0.0.1): it finishes the transition before closing the database and exits 0. When the
+ * target does not answer in time, the attempt fails cleanly (nothing half-done, no lease left behind) and the
+ * next `serve` resumes the revoke at once.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../db/client.ts';
+import { auditEvents, grants } from '../../../db/schema.ts';
+import { DEFAULT_RETRY, type AppContext } from '../../../src/app/context.ts';
+import { requestAccess } from '../../../src/app/request-access.ts';
+import { review } from '../../../src/app/review.ts';
+import { Worker } from '../../../src/app/worker.ts';
+import { loadPolicyFile } from '../../../src/config/load-policy.ts';
+import { systemClock } from '../../../src/domain/clock.ts';
+import { silentLogger } from '../../../src/logging.ts';
+import { builtinProviders, createProviders } from '../../../src/providers/registry.ts';
+import { tempDbPath } from '../../support/core-harness.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SECRET = 'a-very-long-test-secret-123';
+
+type Answer = (res: ServerResponse) => void;
+
+interface Target {
+  url: string;
+  events: Array<{ event: string; grant_id: string; at: number }>;
+  /** How the next request of each event is answered (default: 200 at once). */
+  answer: Partial<Record<string, Answer>>;
+  /** Resolves when the next request for `event` arrives. */
+  next(event: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startTarget(): Promise<Target> {
+  const waiting = new Map<string, () => void>();
+  const open = new Set<ServerResponse>();
+  const target: Target = {
+    url: '',
+    events: [],
+    answer: {},
+    next: (event) => new Promise<void>((resolve) => waiting.set(event, resolve)),
+    close: async () => {
+      for (const res of open) res.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const payload = JSON.parse(body) as { event: string; grant_id: string };
+      target.events.push({ ...payload, at: Date.now() });
+      open.add(res);
+      res.on('close', () => open.delete(res));
+      const answer = target.answer[payload.event];
+      delete target.answer[payload.event];
+      (answer ?? ((r: ServerResponse) => r.writeHead(200, { 'content-type': 'application/json' }).end('{}')))(res);
+      waiting.get(payload.event)?.();
+      waiting.delete(payload.event);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  target.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/access`;
+  return target;
+}
+
+interface Setup {
+  env: Record<string, string>;
+  dbPath: string;
+  grantId: string;
+}
+
+/** A policy with one webhook resource and one live grant, applied at the target through the core. */
+async function setUp(target: Target, webhookExtra: string): Promise<Setup> {
+  const dbPath = tempDbPath();
+  const policyPath = join(dirname(dbPath), 'policy.yaml');
+  writeFileSync(
+    policyPath,
+    `version: 1
+resources:
+  hook: { provider: webhook, url: "${target.url}", secret: env:HOOK_SECRET${webhookExtra} }
+roles:
+  deploy:
+    resource: hook
+    requesters: [alice@example.com]
+    approvers: [bob@example.com]
+    max_duration: 2h
+`,
+  );
+  const env = { ACCESSBOT_DB: dbPath, ACCESSBOT_POLICY: policyPath, HOOK_SECRET: SECRET, PORT: '0', LOG_LEVEL: 'info' };
+  const loaded = loadPolicyFile(policyPath, { env, providers: builtinProviders });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  const db = openDatabase(dbPath);
+  const worker = new Worker();
+  const ctx: AppContext = {
+    db,
+    policy: loaded.policy,
+    clock: systemClock,
+    log: silentLogger(),
+    providers: createProviders({ hook: { provider: 'webhook', settings: loaded.policy.resources.hook!.settings } }, { log: silentLogger(), env }),
+    platforms: [],
+    secretKey: null,
+    instanceId: 'seed',
+    afterCommit: worker,
+    retry: DEFAULT_RETRY,
+    random: Math.random,
+  };
+  worker.attach(ctx);
+  const { view } = requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
+  review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' });
+  await worker.idle();
+  await worker.stop();
+  const grantId = db.orm.select().from(grants).get()!.id;
+  db.close();
+  return { env, dbPath, grantId };
+}
+
+interface Serve {
+  serving: Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  logs: Array<{ msg?: string; time?: string; level?: number; [key: string]: unknown }>;
+  stderr: () => string;
+  kill(signal: NodeJS.Signals): void;
+}
+
+const running = new Set<Serve>();
+
+function serve(env: Record<string, string>): Serve {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Serve['logs'] = [];
+  let stderr = '';
+  let buffered = '';
+  let onServing: () => void = () => {};
+  const serving = new Promise<void>((resolve) => (onServing = resolve));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as Serve['logs'][number];
+      logs.push(entry);
+      if (entry.msg === 'accessbot is serving') onServing();
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  const handle: Serve = {
+    serving,
+    logs,
+    stderr: () => stderr,
+    kill: (signal) => child.kill(signal),
+    exited: new Promise((resolve) =>
+      child.on('close', (code, signal) => {
+        clearTimeout(guard);
+        running.delete(handle);
+        resolve({ code, signal, at: Date.now() });
+      }),
+    ),
+  };
+  running.add(handle);
+  return handle;
+}
+
+function readGrant(dbPath: string, id: string) {
+  const db = openDatabase(dbPath, { migrate: false });
+  try {
+    const row = db.orm.select().from(grants).where(eq(grants.id, id)).get()!;
+    const actions = db.orm.select({ action: auditEvents.action, at: auditEvents.at }).from(auditEvents).where(eq(auditEvents.grantId, id)).all();
+    return { row, actions };
+  } finally {
+    db.close();
+  }
+}
+
+/** Make the grant due now, behind the running bot's back: its next sweep (≤ 5 s) starts the revoke. */
+function expireNow(dbPath: string, id: string): void {
+  const db = openDatabase(dbPath, { migrate: false });
+  try {
+    db.orm.update(grants).set({ expiresAt: Date.now() - 1, appliedExpiresAt: Date.now() - 1 }).where(eq(grants.id, id)).run();
+  } finally {
+    db.close();
+  }
+}
+
+function messages(s: Serve): string[] {
+  return s.logs.map((l) => l.msg ?? '');
+}
+
+let target: Target | null = null;
+afterEach(async () => {
+  for (const s of running) s.kill('SIGKILL');
+  await target?.close();
+  target = null;
+});
+
+describe('SIGTERM during a revoke (real serve process, webhook target)', () => {
+  it('finishes the in-flight revoke, then closes the database and exits 0', async () => {
+    target = await startTarget();
+    const setup = await setUp(target, '');
+    expect(target.events.map((e) => e.event)).toEqual(['grant']);
+    const bot = serve(setup.env);
+    await bot.serving;
+
+    let answeredAt = 0;
+    target.answer.revoke = (res) =>
+      setTimeout(() => {
+        answeredAt = Date.now();
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      }, 1_500); // the target takes its time; SIGTERM arrives meanwhile
+    const revokeArrived = target.next('revoke');
+    expireNow(setup.dbPath, setup.grantId);
+    await revokeArrived;
+    bot.kill('SIGTERM');
+    const exit = await bot.exited;
+
+    expect(exit, bot.stderr()).toMatchObject({ code: 0, signal: null });
+    expect(answeredAt).toBeGreaterThan(0);
+    expect(exit.at).toBeGreaterThanOrEqual(answeredAt);
+    const { row, actions } = readGrant(setup.dbPath, setup.grantId);
+    expect(row).toMatchObject({ status: 'revoked', leaseOwner: null, leaseUntil: null });
+    expect(actions.filter((a) => a.action === 'grant.revoked')).toHaveLength(1);
+    expect(target.events.map((e) => e.event)).toEqual(['grant', 'revoke']);
+    // In order: the signal, no new work, the scheduler drained, then the database closed.
+    const order = ['signal received', 'shutting down: no new work, finishing what is in flight', 'scheduler stopped', 'stopped'].map((m) => messages(bot).indexOf(m));
+    expect(order.every((i) => i >= 0), messages(bot).join('\n')).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(bot.stderr()).not.toMatch(/not open|unexpected error|unhandled/i);
+    expect(bot.logs.filter((l) => (l.level ?? 0) >= 50).map((l) => l.msg)).toEqual([]);
+  }, 60_000);
+
+  it('a target that does not answer in time: the attempt fails cleanly, exit 0, and the next serve resumes the revoke', async () => {
+    target = await startTarget();
+    const setup = await setUp(target, ', timeout: 1s, max_attempts: 1');
+    const first = serve(setup.env);
+    await first.serving;
+    target.answer.revoke = () => {}; // never answered
+    const revokeArrived = target.next('revoke');
+    expireNow(setup.dbPath, setup.grantId);
+    await revokeArrived;
+    first.kill('SIGTERM');
+    const exit = await first.exited;
+    expect(exit, first.stderr()).toMatchObject({ code: 0, signal: null });
+    let { row } = readGrant(setup.dbPath, setup.grantId);
+    expect(row).toMatchObject({ status: 'revoking', attempts: 1, leaseOwner: null, leaseUntil: null });
+    expect(row.lastError).toMatch(/timed out/);
+
+    const second = serve(setup.env); // the target answers now
+    await second.serving;
+    const deadline = Date.now() + 15_000;
+    while (readGrant(setup.dbPath, setup.grantId).row.status !== 'revoked' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    second.kill('SIGTERM');
+    expect(await second.exited, second.stderr()).toMatchObject({ code: 0, signal: null });
+    ({ row } = readGrant(setup.dbPath, setup.grantId));
+    expect(row).toMatchObject({ status: 'revoked', leaseOwner: null });
+    expect(target.events.map((e) => e.event)).toEqual(['grant', 'revoke', 'revoke']);
+    expect(readGrant(setup.dbPath, setup.grantId).actions.filter((a) => a.action === 'grant.revoked')).toHaveLength(1);
+  }, 60_000);
+});
