@@ -157,6 +157,12 @@ describe.skipIf(!server.available)('postgres provider: injection, idempotency, v
     expect((await provider.revoke(target)).detail).toMatchObject({ existed: true });
     expect((await provider.revoke(target)).detail).toMatchObject({ existed: false });
     expect(await roleExists(user)).toBe(false);
+
+    // Two revokes at once (say the executor and reconciliation) both succeed.
+    await provider.grant(target);
+    const both = await Promise.all([provider.revoke(target), provider.revoke(target)]);
+    expect(both.map((outcome) => outcome.detail?.existed)).toContain(true);
+    expect(await roleExists(user)).toBe(false);
   });
 
   it('verify lists the grant ids that hold a login, so orphans can be found', async () => {
