@@ -3,7 +3,7 @@
  * written; when the policy does not know this person at all, we add who they are to Slack so an admin can add
  * them. Anything else is logged and answered with a short apology, never with internals.
  */
-import { isAccessError } from '../../src/domain/errors.ts';
+import { isAccessError, type AccessError } from '../../src/domain/errors.ts';
 import { isMember, type Person } from '../../src/domain/identity.ts';
 import type { Policy } from '../../src/domain/policy.ts';
 import type { Logger } from '../../src/logging.ts';
@@ -16,23 +16,29 @@ export function unknownToPolicy(policy: Policy, person: Person): boolean {
   return !Object.values(policy.roles).some((role) => isMember(role.requesters, person) || isMember(role.approvers, person));
 }
 
-export function whoYouAre(person: Person, slackUserId: string): string {
+/** "your Slack id is U…, email …" — what an admin needs to add this person to the policy. */
+function identityFacts(person: Person, slackUserId: string): string {
   const email = person.email
     ? `, email ${escapeSlackText(person.email)}`
     : `; accessbot has no email for you that it can trust, so the policy must name you as slack:${escapeSlackText(slackUserId)}`;
-  return `If you should be allowed, ask your accessbot admin to add you to the policy (your Slack id is ${escapeSlackText(slackUserId)}${email}).`;
+  return `your Slack id is ${escapeSlackText(slackUserId)}${email}`;
+}
+
+export function whoYouAre(person: Person, slackUserId: string): string {
+  return `If you should be allowed, ask your accessbot admin to add you to the policy (${identityFacts(person, slackUserId)}).`;
+}
+
+/** What to add to a refusal so the person can get it fixed, or '' when the refusal is not about who they are. */
+export function identityHint(error: AccessError, policy: Policy, person: Person | null, slackUserId: string): string {
+  if (!person) return '';
+  // The core already says "ask an admin to add you to its requesters": give them what the admin needs.
+  if (error.code === 'not_requester') return ` Tell them ${identityFacts(person, slackUserId)}.`;
+  if (error.code === 'not_approver' || (error.code === 'unknown_role' && unknownToPolicy(policy, person))) return ` ${whoYouAre(person, slackUserId)}`;
+  return '';
 }
 
 export function refusalText(error: unknown, input: { policy: Policy; person: Person | null; slackUserId: string; log: Logger; what: string }): string {
-  if (isAccessError(error)) {
-    const text = escapeSlackText(error.userMessage);
-    const person = input.person;
-    const hint =
-      person && (error.code === 'not_requester' || error.code === 'not_approver' || (error.code === 'unknown_role' && unknownToPolicy(input.policy, person)))
-        ? ` ${whoYouAre(person, input.slackUserId)}`
-        : '';
-    return `${text}${hint}`;
-  }
+  if (isAccessError(error)) return `${escapeSlackText(error.userMessage)}${identityHint(error, input.policy, input.person, input.slackUserId)}`;
   input.log.error({ err: error instanceof Error ? error.message : String(error), what: input.what }, 'slack handler failed');
   return SOMETHING_WENT_WRONG;
 }

@@ -6,6 +6,7 @@
 import type { RespondFn } from '@slack/bolt';
 import type { SlackBlock } from './render/index.ts';
 import { section } from './render/blocks.ts';
+import { truncate } from './render/text.ts';
 import type { SlackServices } from './services.ts';
 
 export interface PrivateTarget {
@@ -26,7 +27,7 @@ export function noticeModal(message: PrivateMessage) {
     type: 'modal' as const,
     title: { type: 'plain_text' as const, text: 'accessbot' },
     close: { type: 'plain_text' as const, text: 'OK' },
-    blocks: message.blocks ?? [section(message.text)],
+    blocks: message.blocks ?? [section(truncate(message.text, 3000))],
   };
 }
 

@@ -10,12 +10,27 @@ import { ACTION_IDS, credentialsModal, extendModal } from '../render/index.ts';
 import type { SlackServices } from '../services.ts';
 import { onRequestButton } from './button.ts';
 
-function heldBy(s: SlackServices, requestId: number, person: Person, doing: string): RequestView {
+const DOING = { extend: 'ask to extend it', credentials: 'see its credentials' } as const;
+
+function heldBy(s: SlackServices, requestId: number, person: Person, purpose: keyof typeof DOING): RequestView {
   const view = loadRequestView(s.ctx.db, s.ctx.policy, requestId, s.ctx.clock.now());
   if (!view) throw new AccessError('not_found', `There is no request ${requestRef(requestId)}.`);
-  if (!samePerson(view.requester, person)) throw new AccessError('not_allowed', `Only the holder of this access can ${doing}.`);
+  if (!samePerson(view.requester, person)) throw new AccessError('not_allowed', `Only the holder of this access can ${DOING[purpose]}.`);
   if (!view.grant || view.grant.status !== 'active' || view.grant.expiresAt <= s.ctx.clock.now()) {
-    throw new AccessError('not_active', `${view.ref} is not active any more.`);
+    const state =
+      view.grant?.status === 'granting' || (!view.grant && view.status === 'approved')
+        ? 'is still being set up; try again in a moment'
+        : view.grant
+          ? 'has ended'
+          : view.status === 'pending'
+            ? 'is still waiting for approval'
+            : `was ${view.status} and never became active`;
+    throw new AccessError(
+      'not_active',
+      purpose === 'credentials'
+        ? `${view.ref} ${state}, so there are no credentials to show${view.grant && view.grant.status !== 'granting' ? ' (they stopped working when it ended)' : ''}.`
+        : `${view.ref} ${state}, so it cannot be extended.${view.grant?.status === 'granting' ? '' : ' Ask for new access with `/request-access`.'}`,
+    );
   }
   return view;
 }
@@ -27,7 +42,7 @@ export function registerGrantButtons(app: App, s: SlackServices): void {
   });
 
   onRequestButton(app, s, ACTION_IDS.extendOpen, async (click, person) => {
-    const view = heldBy(s, click.requestId, person, 'ask to extend it');
+    const view = heldBy(s, click.requestId, person, 'extend');
     const role = s.ctx.policy.roles[view.role];
     const grant = view.grant!;
     const maxExtraMs = role ? role.maxDurationMs - (grant.expiresAt - grant.startsAt) : null;
@@ -39,7 +54,7 @@ export function registerGrantButtons(app: App, s: SlackServices): void {
   });
 
   onRequestButton(app, s, ACTION_IDS.showCredentials, async (click, person) => {
-    const view = heldBy(s, click.requestId, person, 'see its credentials');
+    const view = heldBy(s, click.requestId, person, 'credentials');
     const sealed = grantOfRequest(s.ctx.db.orm, click.requestId)?.credentials;
     if (!sealed) throw new AccessError('not_found', `${view.ref} has no credentials to show.`);
     if (!s.ctx.secretKey) throw new Error('credentials are stored but ACCESSBOT_SECRET_KEY is not set');

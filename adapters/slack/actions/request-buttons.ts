@@ -4,7 +4,7 @@ import { cancelRequest } from '../../../src/app/cancel.ts';
 import { priorReviews } from '../../../src/app/records.ts';
 import { loadRequestView, requestRef } from '../../../src/app/request-view.ts';
 import { review } from '../../../src/app/review.ts';
-import { AccessError } from '../../../src/domain/errors.ts';
+import { AccessError, isAccessError } from '../../../src/domain/errors.ts';
 import type { Person } from '../../../src/domain/identity.ts';
 import { evaluateReview } from '../../../src/domain/request-rules.ts';
 import { ACTION_IDS, denyModal } from '../render/index.ts';
@@ -19,7 +19,15 @@ export function registerRequestButtons(app: App, s: SlackServices): void {
   });
 
   onRequestButton(app, s, ACTION_IDS.deny, async (click, person) => {
-    checkMayDeny(s, click.requestId, person);
+    try {
+      checkMayDeny(s, click.requestId, person);
+    } catch (error) {
+      if (isAccessError(error) && error.code === 'self_approval') {
+        const ref = requestRef(click.requestId);
+        throw new AccessError('self_approval', `This is your own request, so you cannot deny it. To withdraw it, use Cancel request in my DM about it, or \`/access cancel ${ref}\`.`);
+      }
+      throw error;
+    }
     const view = loadRequestView(s.ctx.db, s.ctx.policy, click.requestId, s.ctx.clock.now())!;
     await s.client.views.open({ trigger_id: click.triggerId, view: denyModal(view) });
     return null;

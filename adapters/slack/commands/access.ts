@@ -4,11 +4,12 @@ import { cancelRequest } from '../../../src/app/cancel.ts';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
+import { isMember, samePerson } from '../../../src/domain/identity.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import { actAs } from '../act-as.ts';
 import { withApproverMentions } from '../approver-mentions.ts';
 import { timedAck } from '../middleware.ts';
-import { helpText } from '../render/index.ts';
+import { helpText, mentionPerson } from '../render/index.ts';
 import type { SlackServices } from '../services.ts';
 import { awaitingReviewAnswer, extensionAnswer, myAccessAnswer } from './answers.ts';
 import { parseAccess } from './parse.ts';
@@ -29,13 +30,16 @@ export function registerAccess(app: App, s: SlackServices): void {
       switch (parsed.kind) {
         case 'list':
           return myAccessAnswer(listMyAccess(s.ctx, person));
-        case 'pending':
-          return awaitingReviewAnswer(listAwaitingReview(s.ctx, person));
+        case 'pending': {
+          const approves = Object.values(s.ctx.policy.roles).some((role) => isMember(role.approvers, person));
+          return approves ? awaitingReviewAnswer(listAwaitingReview(s.ctx, person)) : { text: 'You are not an approver for any role, so no requests wait for your review.' };
+        }
         case 'help':
           return { text: helpText({ command: 'access', roles: requestableRoles(s.ctx.policy, person), minDurationMs: s.ctx.policy.minDurationMs }) };
         case 'revoke': {
           const view = revokeAccess(s.ctx, { requestId: parsed.requestId, actor: person, reason: parsed.reason });
-          return { text: `⏹️ Ending ${view.ref} now; the holder gets a DM when the access is gone.` };
+          const who = samePerson(view.requester, person) ? "you'll get a DM" : `${mentionPerson(view.requester)} gets a DM`;
+          return { text: `⏹️ Ending ${view.ref} now; ${who} when the access is gone.` };
         }
         case 'cancel': {
           const view = cancelRequest(s.ctx, { requestId: parsed.requestId, actor: person });

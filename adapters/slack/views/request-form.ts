@@ -47,6 +47,13 @@ export function registerRequestForm(app: App, s: SlackServices): void {
         origin: 'slack',
       });
       return null;
-    });
+    }, (error) => requestFormMessage(error, values.role));
   });
+}
+
+/** The core speaks in command words ("add --ticket ID"); in the form, point at the field instead. */
+export function requestFormMessage(error: AccessError, role: string): string {
+  if (error.code === 'ticket_required') return `"${role}" needs a ticket: enter its id here.`;
+  if (error.code === 'break_glass_not_allowed') return `"${role}" does not allow break-glass: untick this box to file a normal request.`;
+  return error.userMessage;
 }

@@ -7,7 +7,7 @@ import type { AckFn, ViewResponseAction } from '@slack/bolt';
 import { isAccessError, type AccessError } from '../../../src/domain/errors.ts';
 import type { Person } from '../../../src/domain/identity.ts';
 import { within } from '../act-as.ts';
-import { SOMETHING_WENT_WRONG, whoYouAre } from '../refusal.ts';
+import { identityHint, SOMETHING_WENT_WRONG } from '../refusal.ts';
 import type { SlackServices } from '../services.ts';
 
 /** The longest we wait on Slack to say who submitted, leaving time for the core and the ack. */
@@ -24,6 +24,8 @@ export async function submitAs(
   /** Which field shows a refusal; null: an unexpected error (shown on the first field). */
   fieldFor: (error: AccessError | null) => string,
   work: (person: Person) => FieldErrors | null,
+  /** The words for a core refusal inside this form, when the core's (written for commands) do not fit. */
+  formMessage?: (error: AccessError) => string,
 ): Promise<void> {
   let person: Person | null = null;
   let errors: FieldErrors | null;
@@ -32,8 +34,7 @@ export async function submitAs(
     errors = work(person);
   } catch (error) {
     if (isAccessError(error)) {
-      const hint = person && (error.code === 'not_requester' || error.code === 'not_approver') ? ` ${plainHint(whoYouAre(person, userId))}` : '';
-      errors = { [fieldFor(error)]: `${error.userMessage}${hint}` };
+      errors = { [fieldFor(error)]: `${formMessage ? formMessage(error) : error.userMessage}${plainHint(identityHint(error, s.ctx.policy, person, userId))}` };
     } else {
       s.log.error({ err: error instanceof Error ? error.message : String(error), what }, 'slack form submission failed');
       errors = { [fieldFor(null)]: SOMETHING_WENT_WRONG };

@@ -64,9 +64,11 @@ describe('help', () => {
     await h.command(MALLORY, '/request-access', 'help');
     expect(await h.ephemeral(MALLORY)).toMatch(/You may not request any role yet[\s\S]*your Slack id is U0MALLORY, email mallory@example\.com/);
     await h.command(MALLORY, '/request-access', 'readonly 30m please');
-    expect(await h.ephemeral(MALLORY, 1)).toMatch(/You are not allowed to request "readonly"[\s\S]*your Slack id is U0MALLORY/);
+    expect(await h.ephemeral(MALLORY, 1)).toBe('You are not allowed to request "readonly". Ask an admin to add you to its requesters. Tell them your Slack id is U0MALLORY, email mallory@example.com.');
     await h.command(MALLORY, '/request-access', '');
     expect(await h.ephemeral(MALLORY, 2)).toMatch(/You may not request any role yet/);
+    await h.command(MALLORY, '/access', 'pending');
+    expect(await h.ephemeral(MALLORY, 3)).toBe('You are not an approver for any role, so no requests wait for your review.');
     expect(h.emu.views).toEqual([]);
   });
 
@@ -155,7 +157,7 @@ describe('/access', () => {
     await h.command(MALLORY, '/access', 'revoke AR-2');
     expect(await h.ephemeral(MALLORY)).toMatch(/Only the holder of this access or an approver/);
     await h.command(ALICE, '/access', 'revoke AR-2 done');
-    expect(await h.ephemeral(ALICE, 5)).toMatch(/Ending AR-2 now/);
+    expect(await h.ephemeral(ALICE, 5)).toBe("⏹️ Ending AR-2 now; you'll get a DM when the access is gone.");
     await h.emu.waitFor(() => h.dms(ALICE).find((m) => /was revoked/.test(m.text)));
     expect(h.provider.count('revoke')).toBe(1);
     await h.command(ALICE, '/access', 'revoke AR-2');

@@ -38,7 +38,7 @@ describe('credentials', () => {
     await h.command(ALICE, '/access', 'revoke AR-1');
     await h.emu.waitFor(() => h.dms(ALICE).find((m) => /was revoked/.test(m.text)));
     await h.clickOnMessage(ALICE, 'grant_show_credentials', '1', activeDm);
-    expect(await h.emu.waitFor(() => h.ephemeralsFor(ALICE).find((e) => /not active any more/.test(e.text)))).toBeTruthy();
+    expect(await h.emu.waitFor(() => h.ephemeralsFor(ALICE).find((e) => /AR-1 has ended, so there are no credentials to show \(they stopped working when it ended\)/.test(e.text)))).toBeTruthy();
 
     await h.settle();
     const everythingPosted = JSON.stringify([h.emu.messages(), h.emu.ephemerals]);
@@ -87,7 +87,7 @@ describe('deny', () => {
     await h.command(ALICE, '/request-access', 'readonly 1h please');
     const card = await h.card();
     await h.clickOnMessage(ALICE, 'request_deny', '1', card);
-    expect(await h.ephemeral(ALICE, 1)).toMatch(/This is your own request: cancel it with \/access cancel instead/);
+    expect(await h.ephemeral(ALICE, 1)).toMatch(/This is your own request, so you cannot deny it\. To withdraw it, use Cancel request in my DM about it, or `\/access cancel AR-1`\./);
     expect(h.emu.views).toEqual([]);
 
     await h.clickOnMessage(BOB, 'request_deny', '1', card);

@@ -120,8 +120,9 @@ describe('a request filed with /request-access', () => {
       [{ duration: stateValue.text('2 hours') }, 'duration', /"2 hours" is not a duration/],
       [{ duration: stateValue.text('9h') }, 'duration', /longer than "writer" allows \(at most 4h\)/],
       [{ reason: stateValue.text('   ') }, 'reason', /Please say why/],
-      [{}, 'ticket', /needs a ticket/],
+      [{}, 'ticket', /^"writer" needs a ticket: enter its id here.$/],
       [{ ticket: stateValue.text('JIRA-1') }, 'ticket', /does not look right/],
+      [{ role: stateValue.select('readonly'), break_glass: stateValue.checkboxes(['break_glass']) }, 'break_glass', /^"readonly" does not allow break-glass: untick this box to file a normal request\.$/],
     ] as const;
     for (const [override, field, message] of bad) {
       const response = await h.submit(ALICE, form, values(override));
