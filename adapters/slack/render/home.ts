@@ -35,15 +35,15 @@ function grantItem(view: RequestView): SlackBlock[] {
     const state = grant?.overdue ? `⚠️ *Revoke overdue* — should have ended ${date(view, grant.expiresAt)}; still retrying` : '⏳ Being removed…';
     return [section(`${roleOnResource(view)} · ${view.ref}\n${state}`, `grant_${view.id}`)];
   }
-  const line = grant.status === 'granting' ? '⏳ Being set up…' : `🟢 Until ${date(view, grant.expiresAt)}`;
-  return [
-    section(`${roleOnResource(view)} · ${view.ref}\n${line}`, `grant_${view.id}`),
-    actions(
-      `grant_actions_${view.id}`,
-      button('Extend', ACTION_IDS.extendOpen, value),
-      button('Revoke', ACTION_IDS.revoke, value, 'danger', confirmDialog('End access now?', `${view.ref} ends immediately.`, 'Revoke', 'Keep it')),
-    ),
+  const active = grant.status === 'active';
+  const line = active ? `🟢 Until ${date(view, grant.expiresAt)}` : '⏳ Being set up…';
+  // Only the holder sees their Home, and the click is checked again: credentials may be offered here too.
+  const buttons = [
+    ...(active && grant.hasCredentials ? [button('Show credentials', ACTION_IDS.showCredentials, value, 'primary')] : []),
+    ...(active ? [button('Extend', ACTION_IDS.extendOpen, value)] : []),
+    button('Revoke', ACTION_IDS.revoke, value, 'danger', confirmDialog('End access now?', `${view.ref} ends immediately.`, 'Revoke', 'Keep it')),
   ];
+  return [section(`${roleOnResource(view)} · ${view.ref}\n${line}`, `grant_${view.id}`), actions(`grant_actions_${view.id}`, ...buttons)];
 }
 
 function pendingItem(view: RequestView): SlackBlock[] {

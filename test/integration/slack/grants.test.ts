@@ -35,6 +35,13 @@ describe('credentials', () => {
     expect(JSON.stringify(modal.view.blocks)).toContain('S3cret-pa55word-xyz');
     expect(modal.view.clear_on_close).toBe(true);
 
+    // The holder's App Home offers them too; the modal opens from there.
+    await h.openHome(ALICE);
+    const home = await h.emu.waitFor(() => h.emu.homeView(ALICE.id));
+    expect(buttons(home.blocks as unknown[])).toContain('grant_show_credentials');
+    await h.clickInView(ALICE, 'grant_show_credentials', '1', home);
+    await h.emu.waitFor(() => (h.emu.views.filter((v) => v.view.callback_id === 'grant_credentials_modal').length === 2 ? true : null));
+
     await h.command(ALICE, '/access', 'revoke AR-1');
     await h.emu.waitFor(() => h.dms(ALICE).find((m) => /was revoked/.test(m.text)));
     await h.clickOnMessage(ALICE, 'grant_show_credentials', '1', activeDm);

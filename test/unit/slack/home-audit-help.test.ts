@@ -28,6 +28,26 @@ describe('homeView', () => {
     expect(checkViewLimits(home)).toBeNull();
   });
 
+  it('offers Show credentials for an active grant that has them; only Revoke while it is being set up', () => {
+    const home = homeView({
+      grants: [
+        requestView({ id: 1, ref: 'AR-1', status: 'approved', grant: grantView({ hasCredentials: true }) }),
+        requestView({ id: 2, ref: 'AR-2', status: 'approved', grant: grantView({ status: 'granting' }) }),
+      ],
+      pending: [],
+      toReview: [],
+      now,
+    });
+    expect(buttonsOf(home.blocks).map((b) => [b.action_id, b.value])).toEqual([
+      ['request_open_modal', 'new'],
+      ['grant_show_credentials', '1'],
+      ['grant_extend_open', '1'],
+      ['grant_revoke', '1'],
+      ['grant_revoke', '2'],
+    ]);
+    expect(checkViewLimits(home)).toBeNull();
+  });
+
   it('shows a revoke overdue without buttons', () => {
     const home = homeView({ grants: [requestView({ status: 'approved', grant: grantView({ status: 'revoking', overdue: true }) })], pending: [], toReview: [], now });
     expect(allText(home.blocks)).toContain('⚠️ *Revoke overdue*');
