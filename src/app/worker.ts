@@ -1,11 +1,16 @@
 /**
  * Runs the after-commit work of one process: applies grants/revokes as soon as a decision commits and
- * delivers queued chat notices. It keeps track of what is in flight so shutdown can wait for it.
+ * delivers queued chat notices. Grants are processed by a bounded number of lanes, one grant at a time per lane,
+ * and a grant is never processed twice at once by this process. It keeps track of what is in flight so
+ * shutdown can wait for it.
  */
 import type { AfterCommit, AppContext } from './context.ts';
 import { settleGrant } from './grant-executor.ts';
 import { dispatchOutbox } from './outbox.ts';
 import type { ChatPort } from './ports.ts';
+
+/** Grants one process applies at the target at once; a burst of expiries queues instead of flooding the target. */
+export const WORKER_CONCURRENCY = 32;
 
 export class Worker implements AfterCommit {
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -13,8 +18,21 @@ export class Worker implements AfterCommit {
   private dispatchAgain = false;
   private stopped = false;
   private ctx: AppContext | null = null;
+  /** Grant ids waiting for a lane, in order; `waiting` mirrors it for de-duplication. */
+  private readonly queue: string[] = [];
+  private readonly waiting = new Set<string>();
+  private readonly running = new Set<string>();
+  /** Changed again while being processed: process once more afterwards. */
+  private readonly rerun = new Set<string>();
+  private lanes = 0;
+  private readonly concurrency: number;
 
-  constructor(private ports: readonly ChatPort[] = []) {}
+  constructor(
+    private ports: readonly ChatPort[] = [],
+    options: { concurrency?: number } = {},
+  ) {
+    this.concurrency = Math.max(1, options.concurrency ?? WORKER_CONCURRENCY);
+  }
 
   attach(ctx: AppContext): void {
     this.ctx = ctx;
@@ -25,11 +43,41 @@ export class Worker implements AfterCommit {
   }
 
   grantChanged(grantId: string): void {
-    const ctx = this.ctx;
-    if (!ctx || this.stopped) return;
-    this.track(
-      settleGrant(ctx, grantId).catch((error: unknown) => ctx.log.error({ grantId, err: String(error) }, 'grant processing crashed; the sweep will retry')),
-    );
+    if (!this.ctx || this.stopped) return;
+    if (this.running.has(grantId)) {
+      this.rerun.add(grantId);
+      return;
+    }
+    if (this.waiting.has(grantId)) return;
+    this.waiting.add(grantId);
+    this.queue.push(grantId);
+    while (this.lanes < this.concurrency && this.queue.length > 0) {
+      this.lanes++;
+      this.track(this.lane(this.ctx));
+    }
+  }
+
+  /** One lane: process queued grants one after another until the queue is empty (or the worker stops). */
+  private async lane(ctx: AppContext): Promise<void> {
+    try {
+      for (let grantId = this.queue.shift(); grantId !== undefined && !this.stopped; grantId = this.queue.shift()) {
+        this.waiting.delete(grantId);
+        this.running.add(grantId);
+        try {
+          await settleGrant(ctx, grantId);
+        } catch (error) {
+          ctx.log.error({ grantId, err: String(error) }, 'grant processing crashed; the sweep will retry');
+        } finally {
+          this.running.delete(grantId);
+        }
+        if (this.rerun.delete(grantId) && !this.stopped && !this.waiting.has(grantId)) {
+          this.waiting.add(grantId);
+          this.queue.push(grantId);
+        }
+      }
+    } finally {
+      this.lanes--;
+    }
   }
 
   noticesQueued(): void {
@@ -61,10 +109,16 @@ export class Worker implements AfterCommit {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Stop taking new work and wait for in-flight transitions to finish. */
+  /**
+   * Stop taking new work and wait for in-flight transitions to finish. Grants still queued (their transition is
+   * committed, the target call not started) are left to the next sweep or start-up catch-up.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.idle();
+    this.queue.length = 0;
+    this.waiting.clear();
+    this.rerun.clear();
   }
 
   private track(promise: Promise<unknown>): void {

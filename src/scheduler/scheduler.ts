@@ -13,6 +13,7 @@ import { sendExpiryReminders, nextDueInstant } from '../app/expire.ts';
 import type { ChatPort } from '../app/ports.ts';
 import { reconcile } from '../app/reconcile.ts';
 import type { Worker } from '../app/worker.ts';
+import { drainBackground } from './background.ts';
 import { cronLogger } from './cron-logger.ts';
 import { ExpiryTimer } from './expiry-timer.ts';
 import { countOverdueRevokes, REVOKE_OVERDUE_AFTER_MS } from './overdue.ts';
@@ -192,6 +193,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
       timer.stop();
       if (ctx.afterCommit === wrapped) ctx.afterCommit = original;
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      await drainBackground(ctx.db); // start-up catch-up that was still running when the scheduler started
       await deps.worker.stop();
       log.info('scheduler stopped');
     },

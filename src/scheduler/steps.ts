@@ -41,9 +41,9 @@ export type SettleCounts = Partial<Record<ProcessResult | 'error', number>>;
 /**
  * Process every grant with work due now (first attempts nobody picked up, retries whose backoff has passed,
  * rows whose lease expired because their process died) with bounded concurrency, until none is left.
+ * Results are counted into `counts` as they come (so a caller that stops waiting still sees the progress).
  */
-export async function settleDueGrants(ctx: AppContext, concurrency = SETTLE_CONCURRENCY): Promise<SettleCounts> {
-  const counts: SettleCounts = {};
+export async function settleDueGrants(ctx: AppContext, concurrency = SETTLE_CONCURRENCY, counts: SettleCounts = {}): Promise<SettleCounts> {
   const seen = new Set<string>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     // A grant that is still due after we processed it (e.g. retry due at once) waits for the next sweep.

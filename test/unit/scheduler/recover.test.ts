@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { grants, outbox, requests } from '../../../db/schema.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
-import { recoverOnStart } from '../../../src/scheduler/index.ts';
+import { recoverOnStart, startScheduler } from '../../../src/scheduler/index.ts';
+import { GatedProvider } from './gated-provider.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { alice, bob, carol } from '../../support/policy-fixture.ts';
 import { auditOf, fileGrant, grantRow, M, person, recordingPort } from './support.ts';
@@ -96,5 +97,31 @@ describe('recoverOnStart', () => {
     expect(h.db.orm.select().from(grants).where(eq(grants.status, 'revoked')).all()).toHaveLength(250);
     expect(h.provider.held.size).toBe(0);
     expect(h.db.orm.select().from(outbox).all()).toHaveLength(0);
+  });
+
+  it('does not hold up start-up on a hanging target: returns after waitMs, and the scheduler stop() waits for the rest', async () => {
+    const provider = new GatedProvider();
+    h = createHarness({ provider });
+    const id = fileGrant(h, 5 * M, alice);
+    await h.worker.idle();
+    const open = provider.hold('revoke');
+    h.clock.advance(6 * M);
+    const started = Date.now();
+    const report = await recoverOnStart(h.ctx, { waitMs: 150 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(report).toMatchObject({ revokesStarted: 1, settled: {}, inBackground: true, reconcile: null });
+    expect(provider.startedCount('revoke')).toBe(1);
+
+    const never = '0 0 0 1 1 *';
+    const scheduler = startScheduler(h.ctx, { worker: h.worker, ports: () => [], sweepEvery: never, remindEvery: never, dispatchEvery: never, reconcileEvery: never });
+    let stopped = false;
+    const stopping = scheduler.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(stopped).toBe(false); // still waiting for the catch-up's revoke
+    expect(grantRow(h, id).status).toBe('revoking');
+    open();
+    await stopping;
+    expect(grantRow(h, id)).toMatchObject({ status: 'revoked', leaseOwner: null });
+    expect(provider.startedCount('revoke')).toBe(1);
   });
 });

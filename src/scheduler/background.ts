@@ -1,0 +1,33 @@
+/**
+ * Work that outlives the call that started it (start-up catch-up that took longer than start-up may wait),
+ * registered per database so the scheduler's stop() can wait for it before the database is closed.
+ */
+import type { Db } from '../../db/client.ts';
+
+const running = new WeakMap<Db, Set<Promise<unknown>>>();
+
+/** Register `work` as running against `db` until it settles. */
+export function keepRunning(db: Db, work: Promise<unknown>): void {
+  let set = running.get(db);
+  if (!set) running.set(db, (set = new Set()));
+  const tracked = work.catch(() => {});
+  set.add(tracked);
+  void tracked.finally(() => set.delete(tracked));
+}
+
+/** Wait until no registered work is left for `db` (including work registered meanwhile). */
+export async function drainBackground(db: Db): Promise<void> {
+  const set = running.get(db);
+  while (set && set.size > 0) await Promise.allSettled([...set]);
+}
+
+/** Resolve true when `work` settles within `ms`, false when it is still running then. */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
