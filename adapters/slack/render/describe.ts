@@ -1,6 +1,7 @@
 /** Sentences about a request that the card, its thread, DMs and App Home share. */
 import { formatDuration } from '../../../src/domain/duration.ts';
 import type { RequestView, ReviewView } from '../../../src/app/request-view.ts';
+import { memberKeys } from '../../../src/domain/identity.ts';
 import { actorLabel, escapeAndTruncate, joinAnd, memberLabel, mentionPerson, oneLine, plural } from './text.ts';
 import { slackDate } from './time.ts';
 
@@ -27,10 +28,15 @@ export function deniedBy(view: RequestView, maxNote = 500): string {
   return note ? `${who}: ${escapeAndTruncate(oneLine(note), maxNote)}` : who;
 }
 
-/** Approver members for "who can approve", mentions first; Teams-only members summarised. */
+/**
+ * Approver members for "who can approve": Teams-only members summarised, and neither the requester nor anyone
+ * who already reviewed (they cannot approve this request, whatever the role's list says).
+ */
 export function approversText(view: RequestView, max = 1500): string {
-  const shown = view.approverMembers.filter((m) => !m.startsWith('teams:')).map(memberLabel);
-  const teams = view.approverMembers.length - shown.length;
+  const cannot = new Set([view.requester, ...view.reviews.map((r) => r.who)].flatMap(memberKeys));
+  const members = view.approverMembers.filter((m) => !cannot.has(m));
+  const shown = members.filter((m) => !m.startsWith('teams:')).map(memberLabel);
+  const teams = members.length - shown.length;
   const parts = teams ? [...shown, plural(teams, 'Teams user')] : shown;
   if (parts.length === 0) return 'nobody (check the policy)';
   let text = '';

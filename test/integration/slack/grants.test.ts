@@ -121,6 +121,8 @@ describe('two approvals', () => {
     await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('approved your request')));
     await h.settle();
     expect(visible(h.emu.message(APPROVALS_CHANNEL.id, card.ts))).toMatch(/1 of 2 — <@U0BOB>/);
+    // Bob has approved, so he is no longer among those who can.
+    expect(visible(h.emu.message(APPROVALS_CHANNEL.id, card.ts))).toContain('Can approve: <@U0CAROL>, robot@example.com');
     expect(buttons(h.emu.message(APPROVALS_CHANNEL.id, card.ts)!.blocks)).toEqual(['request_approve', 'request_deny']);
     expect(h.provider.count('grant')).toBe(0);
 

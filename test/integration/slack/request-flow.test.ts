@@ -26,14 +26,15 @@ describe('a request filed with /request-access', () => {
     expect(visible(card)).toContain('<@U0ALICE>');
     expect(visible(card)).toContain('checking INC-123 &lt;!channel&gt;');
     expect(buttons(card.blocks)).toEqual(['request_approve', 'request_deny']);
-    // Who can approve: approvers the policy names by email are @-mentioned (a bot account stays an email).
-    expect(visible(card)).toContain('Can approve: <@U0ALICE>, <@U0BOB>, <@U0CAROL>, robot@example.com');
+    // Who can approve: approvers the policy names by email are @-mentioned (a bot account stays an email);
+    // the requester, though an approver of the role, is not listed.
+    expect(visible(card)).toContain('Can approve: <@U0BOB>, <@U0CAROL>, robot@example.com');
     const approve = JSON.stringify(card.blocks).match(/"action_id":"request_approve","value":"(\d+)"/);
     expect(approve?.[1]).toBe('1');
     // The requester's DM: filed, with a Cancel button.
     const filedDm = await h.emu.waitFor(() => h.dms(ALICE)[0]);
     expect(visible(filedDm)).toMatch(/Your request AR-1 .* was filed/);
-    expect(visible(filedDm)).toContain('Waiting for 1 approval from <@U0ALICE>, <@U0BOB>, <@U0CAROL>, robot@example.com');
+    expect(visible(filedDm)).toContain('Waiting for 1 approval from <@U0BOB>, <@U0CAROL>, robot@example.com');
     expect(buttons(filedDm.blocks)).toEqual(['request_cancel']);
 
     // The requester's own click is refused, privately, and changes nothing.
