@@ -99,8 +99,9 @@ async function terminateSessions(ctx: RoleContext, role: string, oid: string): P
 }
 
 /**
- * Drops the role. When it owns objects or holds privileges, they are reassigned/dropped first; a non-superuser
- * admin (CREATEROLE) needs the role's privileges for that, so it takes a membership inside the same transaction.
+ * Drops the role. What it owns goes to the powerless LEFTOVERS_ROLE (never to the admin), and DROP OWNED takes
+ * its privileges away. A non-superuser admin (CREATEROLE) needs the privileges of both roles for that, so it
+ * takes a membership in the grant's role inside the same transaction.
  */
 async function dropRole(ctx: RoleContext, role: string): Promise<{ dropped: boolean }> {
   try {
@@ -108,10 +109,10 @@ async function dropRole(ctx: RoleContext, role: string): Promise<{ dropped: bool
       await client.query(sql.LOCK_ROLE, [role]);
       const oid = await ownRoleOid(client, ctx.resource, role);
       if (oid === null) return;
-      const deps = (await client.query<{ has_dependencies: boolean; admin_has_privileges: boolean }>(sql.ROLE_DEPENDENCIES, [oid])).rows[0];
+      const deps = (await client.query<{ has_dependencies: boolean; owns_objects: boolean; admin_has_privileges: boolean }>(sql.ROLE_DEPENDENCIES, [oid])).rows[0];
       if (deps?.has_dependencies) {
         if (!deps.admin_has_privileges) await client.query(sql.grantToAdmin(role));
-        await client.query(sql.reassignOwned(role));
+        if (deps.owns_objects) await client.query(sql.reassignOwned(role, await leftoversRole(ctx, client)));
         await client.query(sql.dropOwned(role));
       }
       await client.query(sql.dropRole(role));
@@ -126,6 +127,25 @@ async function dropRole(ctx: RoleContext, role: string): Promise<{ dropped: bool
     }
     throw error;
   }
+}
+
+/** The leftovers owner, created on first use; the admin becomes a member so it may hand objects to it. */
+async function leftoversRole(ctx: RoleContext, client: pg.PoolClient): Promise<string> {
+  const holder = sql.LEFTOVERS_ROLE;
+  await client.query(sql.LOCK_ROLE, [holder]);
+  let state = (await client.query<{ unfit: boolean; admin_has_privileges: boolean }>(sql.HOLDER_STATE, [holder])).rows[0];
+  if (!state) {
+    await client.query(sql.createLeftoversRole());
+    await client.query(sql.markLeftoversRole());
+    state = { unfit: false, admin_has_privileges: false };
+  }
+  if (state.unfit) {
+    throw new ProviderError(`postgres ${ctx.resource}: role ${holder} can log in or has special attributes; it must not own what revoked logins left`, false, {
+      user: holder,
+    });
+  }
+  if (!state.admin_has_privileges) await client.query(sql.grantToAdmin(holder));
+  return holder;
 }
 
 /** Grant ids whose role exists at the target (only roles accessbot marked as its own). */

@@ -47,7 +47,17 @@ export const grantToAdmin = (role: string): string => `GRANT ${ident(role)} TO C
 export const disableLogin = (role: string): string => `ALTER ROLE ${ident(role)} NOLOGIN VALID UNTIL '-infinity'`;
 export const grantMembership = (role: string, member: string): string => `GRANT ${ident(role)} TO ${ident(member)}`;
 export const revokeMembership = (role: string, member: string): string => `REVOKE ${ident(role)} FROM ${ident(member)}`;
-export const reassignOwned = (role: string): string => `REASSIGN OWNED BY ${ident(role)} TO CURRENT_USER`;
+/**
+ * Owns what revoked logins created. It has no privileges and cannot log in: objects handed to the admin instead
+ * would run with the admin's rights (a view over a secret table, a SECURITY DEFINER function) — an escalation.
+ * Not named `accessbot_…`, so verify never lists it.
+ */
+export const LEFTOVERS_ROLE = 'accessbot-leftovers';
+export const createLeftoversRole = (): string =>
+  `CREATE ROLE ${ident(LEFTOVERS_ROLE)} WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT`;
+export const markLeftoversRole = (): string =>
+  `COMMENT ON ROLE ${ident(LEFTOVERS_ROLE)} IS ${literal('accessbot owner of objects that revoked logins created; it has no privileges of its own')}`;
+export const reassignOwned = (role: string, to: string): string => `REASSIGN OWNED BY ${ident(role)} TO ${ident(to)}`;
 export const dropOwned = (role: string): string => `DROP OWNED BY ${ident(role)}`;
 export const dropRole = (role: string): string => `DROP ROLE IF EXISTS ${ident(role)}`;
 
@@ -88,9 +98,15 @@ export const TERMINATE_SESSIONS = `SELECT count(*) FILTER (WHERE pg_terminate_ba
   FROM pg_stat_activity a
   WHERE a.pid <> pg_backend_pid() AND a.usename IS DISTINCT FROM current_user
     AND (a.usesysid = $1::oid OR a.usesysid IN (SELECT m.member FROM pg_auth_members m WHERE m.roleid = $1::oid))`;
-/** Objects the role owns, or privileges granted to it, in any database (both stop DROP ROLE); whether the admin has its privileges. */
+/** Objects the role owns or privileges granted to it, in any database (both stop DROP ROLE); objects it owns here; whether the admin has its privileges. */
 export const ROLE_DEPENDENCIES = `SELECT EXISTS (SELECT 1 FROM pg_shdepend WHERE refclassid = 'pg_authid'::regclass AND refobjid = $1::oid) AS has_dependencies,
+    EXISTS (SELECT 1 FROM pg_shdepend WHERE refclassid = 'pg_authid'::regclass AND refobjid = $1::oid AND deptype = 'o'
+      AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())) AS owns_objects,
     pg_has_role(current_user, $1::oid, 'USAGE') AS admin_has_privileges`;
+/** $1 role name: whether it is fit to own leftovers (cannot log in, no special attributes), and whether the admin has its privileges. */
+export const HOLDER_STATE = `SELECT (rolcanlogin OR rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls) AS unfit,
+    pg_has_role(current_user, oid, 'USAGE') AS admin_has_privileges
+  FROM pg_roles WHERE rolname = $1`;
 /** $1 ROLE_MARKER. */
 export const LIST_EPHEMERAL = `SELECT rolname FROM pg_roles
   WHERE rolname LIKE 'accessbot\\_%' AND starts_with(coalesce(shobj_description(oid, 'pg_authid'), ''), $1)

@@ -142,6 +142,31 @@ describe.skipIf(skipReason !== null)('postgres provider, ephemeral logins (scram
     await provider.revoke(target);
   });
 
+  it('what a login created is kept by a powerless owner at revoke, never by the admin (no view or function running as the admin)', async () => {
+    await admin.query(`CREATE ROLE mallory LOGIN PASSWORD 'mallory-pass'`);
+    const target = grantTarget({ params: { privileges: [{ privilege: 'USAGE', on: 'public' }, { privilege: 'CREATE', on: 'public' }] } });
+    const creds = (await provider.grant(target)).credentials!;
+    const session = await connectAs(creds.url!);
+    await session.query('CREATE VIEW public.peek AS SELECT * FROM public.secrets');
+    await session.query(`CREATE FUNCTION public.whoami() RETURNS text LANGUAGE sql SECURITY DEFINER AS 'SELECT current_user::text'`);
+    await session.query('GRANT SELECT ON public.peek TO PUBLIC');
+    await session.end();
+    expect((await provider.revoke(target)).detail).toMatchObject({ dropped: true });
+
+    const owners = await admin.query(
+      `SELECT (SELECT viewowner FROM pg_views WHERE viewname = 'peek') AS view_owner, (SELECT proowner::regrole::text FROM pg_proc WHERE proname = 'whoami') AS function_owner`,
+    );
+    expect(owners.rows[0]).toEqual({ view_owner: 'accessbot-leftovers', function_owner: '"accessbot-leftovers"' });
+    const mallory = await connectAs(cluster.urlFor('mallory', 'mallory-pass'));
+    try {
+      await expect(mallory.query('SELECT * FROM public.peek')).rejects.toMatchObject({ code: '42501' });
+      expect((await mallory.query('SELECT public.whoami() AS who')).rows[0]).toEqual({ who: 'accessbot-leftovers' });
+    } finally {
+      await mallory.end();
+      await admin.query('DROP VIEW public.peek; DROP FUNCTION public.whoami()');
+    }
+  });
+
   it('errors never carry the admin password; bad login is final, connection refused is retryable', async () => {
     const badUrl = cluster.urlFor('postgres', 'not-the-password-xyz');
     const bad = createPostgresProvider('orders-db', postgresResourceSchema.parse({ url: badUrl }), testDeps());
