@@ -1,5 +1,5 @@
 /** Time-driven transitions: lapse stale pending requests, start revoking expired grants, remind before expiry. */
-import { and, eq, inArray, isNull, lte } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { grants, requests } from '../../db/schema.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { writeTx, type AppContext } from './context.ts';
@@ -64,10 +64,19 @@ export function sendExpiryReminders(ctx: AppContext): number {
   const due = ctx.db.orm
     .select()
     .from(grants)
-    .where(and(eq(grants.status, 'active'), isNull(grants.remindedAt), lte(grants.expiresAt, now + REMINDER_LEAD_MS)))
+    .where(
+      and(
+        eq(grants.status, 'active'),
+        isNull(grants.remindedAt),
+        gt(grants.expiresAt, now),
+        lte(grants.expiresAt, now + REMINDER_LEAD_MS),
+        // In SQL, not after the LIMIT: short grants that never get a reminder must not crowd out the batch.
+        sql`${grants.expiresAt} - ${grants.startsAt} >= ${2 * REMINDER_LEAD_MS}`,
+      ),
+    )
+    .orderBy(asc(grants.expiresAt))
     .limit(BATCH)
-    .all()
-    .filter((g) => g.expiresAt > now && g.expiresAt - g.startsAt >= 2 * REMINDER_LEAD_MS);
+    .all();
   let count = 0;
   for (const grant of due) {
     const sent = writeTx(ctx, (tx) => {

@@ -3,18 +3,26 @@
  * - orphan: the target holds access for a grant id that is not granting/active/revoking here (a crash between a
  *   target call and its commit, a failed cleanup, a restored backup) → revoke it at the target, alert, audit.
  * - drift: a grant active here is missing at the target (someone removed it by hand) → alert and audit, once.
- * Only providers that implement `verify()` take part. One provider failing never stops the others.
+ * Only providers that implement `verify()` take part. One provider failing never stops the others, and every
+ * target call has a deadline, so a hanging target cannot wedge the job (or the shutdown waiting for it).
  */
 import { and, eq, gt } from 'drizzle-orm';
 import { auditEvents, grants, requests, reviews } from '../../db/schema.ts';
 import { appendAudit } from '../audit/chain.ts';
 import type { GrantTarget, Provider } from '../providers/types.ts';
+import { guardCall } from '../scheduler/in-flight.ts';
 import { writeTx, type AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import type { GrantRow } from './records.ts';
 
 const LIVE = ['granting', 'active', 'revoking'] as const;
 const HOUR = 3_600_000;
+/** Longest one listing or orphan revoke may take before it counts as failed (tried again next run). */
+export const RECONCILE_CALL_TIMEOUT_MS = 2 * 60_000;
+
+export interface ReconcileOptions {
+  callTimeoutMs?: number;
+}
 
 export interface OrphanFinding {
   grantId: string;
@@ -41,23 +49,30 @@ export interface ReconcileReport {
   providers: ProviderReconcileResult[];
 }
 
-export async function reconcile(ctx: AppContext): Promise<ReconcileReport> {
+export async function reconcile(ctx: AppContext, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const at = ctx.clock.now();
   const results: ProviderReconcileResult[] = [];
+  const timeoutMs = options.callTimeoutMs ?? RECONCILE_CALL_TIMEOUT_MS;
+  const within =
+    (what: string) =>
+    <T>(call: () => Promise<T>): Promise<T> =>
+      guardCall(call, { renew: () => true, renewEveryMs: timeoutMs, deadlineMs: timeoutMs, what });
   for (const [resource, provider] of ctx.providers) {
-    results.push(await reconcileProvider(ctx, resource, provider));
+    results.push(await reconcileProvider(ctx, resource, provider, within(`${resource} (reconciliation)`)));
   }
   return { at, providers: results };
 }
 
-async function reconcileProvider(ctx: AppContext, resource: string, provider: Provider): Promise<ProviderReconcileResult> {
+type Deadline = <T>(call: () => Promise<T>) => Promise<T>;
+
+async function reconcileProvider(ctx: AppContext, resource: string, provider: Provider, within: Deadline): Promise<ProviderReconcileResult> {
   const result: ProviderReconcileResult = { resource, kind: provider.kind, checked: false, held: 0, orphans: [], drift: [], error: null };
   if (!provider.verify) return result;
   // Rows that change after this instant may have changed while the target was being listed: judge them next time.
   const startedAt = ctx.clock.now();
   let held: string[];
   try {
-    held = (await provider.verify()).grantIds;
+    held = (await within(() => provider.verify!())).grantIds;
   } catch (error) {
     result.error = messageOf(error);
     ctx.log.warn({ resource, err: result.error }, 'reconciliation could not list what the target holds; will try again later');
@@ -69,7 +84,7 @@ async function reconcileProvider(ctx: AppContext, resource: string, provider: Pr
 
   for (const grantId of heldSet) {
     try {
-      const orphan = await checkHeld(ctx, resource, provider, grantId, startedAt);
+      const orphan = await checkHeld(ctx, resource, provider, grantId, startedAt, within);
       if (orphan) result.orphans.push(orphan);
     } catch (error) {
       ctx.log.error({ resource, grantId, err: messageOf(error) }, 'reconciling one grant failed');
@@ -95,13 +110,14 @@ async function reconcileProvider(ctx: AppContext, resource: string, provider: Pr
   return result;
 }
 
-async function checkHeld(ctx: AppContext, resource: string, provider: Provider, grantId: string, startedAt: number): Promise<OrphanFinding | null> {
+async function checkHeld(ctx: AppContext, resource: string, provider: Provider, grantId: string, startedAt: number, within: Deadline): Promise<OrphanFinding | null> {
   const row = ctx.db.orm.select().from(grants).where(eq(grants.id, grantId)).get();
   if (row && (LIVE as readonly string[]).includes(row.status)) return null;
   if (row && row.updatedAt >= startedAt) return null;
   const finding: OrphanFinding = { grantId, knownAs: row?.status ?? null, revoked: false, error: null };
   try {
-    await provider.revoke(row ? targetFromRow(ctx, row) : unknownTarget(ctx, resource, grantId));
+    const target = row ? targetFromRow(ctx, row) : unknownTarget(ctx, resource, grantId);
+    await within(() => provider.revoke(target));
     finding.revoked = true;
   } catch (error) {
     finding.error = messageOf(error);

@@ -116,4 +116,33 @@ describe('reconcile', () => {
     h.ctx.providers = new Map([['blind', blind]]);
     expect((await reconcile(h.ctx)).providers).toEqual([{ resource: 'blind', kind: 'recording', checked: false, held: 0, orphans: [], drift: [], error: null }]);
   });
+
+  it('a target whose listing never answers fails at the deadline and does not hold up the others', async () => {
+    h = createHarness({ ports: [recordingPort()] });
+    const hanging = new RecordingProvider('hanging-db');
+    hanging.verify = () => new Promise(() => {});
+    h.ctx.providers = new Map([
+      ['hanging-db', hanging],
+      ['orders-db', h.provider],
+    ]);
+    h.provider.held.set('orphan000004', 0);
+    const started = Date.now();
+    const report = await reconcile(h.ctx, { callTimeoutMs: 100 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(report.providers.map((p) => [p.resource, p.checked])).toEqual([
+      ['hanging-db', false],
+      ['orders-db', true],
+    ]);
+    expect(report.providers[0]!.error).toMatch(/did not answer within 100 ms/);
+    expect(h.provider.held.size).toBe(0);
+  });
+
+  it('an orphan revoke that never answers is reported as failed at the deadline', async () => {
+    h = createHarness({ ports: [recordingPort()] });
+    h.provider.held.set('orphan000005', 0);
+    h.provider.revoke = () => new Promise(() => {});
+    const report = await reconcile(h.ctx, { callTimeoutMs: 100 });
+    expect(report.providers[0]!.orphans).toEqual([{ grantId: 'orphan000005', knownAs: null, revoked: false, error: expect.stringMatching(/did not answer/) }]);
+    expect(alerts('orphan')).toHaveLength(1);
+  });
 });
