@@ -9,6 +9,14 @@ import type { Policy } from '../../src/domain/policy.ts';
 import type { Logger } from '../../src/logging.ts';
 import { escapeSlackText } from './render/index.ts';
 
+/** A refusal the adapter itself gives (Slack trouble the person can act on), shown as written. */
+export class SlackRefusal extends Error {
+  constructor(readonly userMessage: string) {
+    super(userMessage);
+    this.name = 'SlackRefusal';
+  }
+}
+
 export const SOMETHING_WENT_WRONG = "Something went wrong on accessbot's side. Please try again in a minute; if it keeps happening, tell your accessbot admin.";
 
 /** True when no role names this person as a requester or an approver. */
@@ -39,6 +47,7 @@ export function identityHint(error: AccessError, policy: Policy, person: Person 
 
 export function refusalText(error: unknown, input: { policy: Policy; person: Person | null; slackUserId: string; log: Logger; what: string }): string {
   if (isAccessError(error)) return `${escapeSlackText(error.userMessage)}${identityHint(error, input.policy, input.person, input.slackUserId)}`;
+  if (error instanceof SlackRefusal) return escapeSlackText(error.userMessage);
   input.log.error({ err: error instanceof Error ? error.message : String(error), what: input.what }, 'slack handler failed');
   return SOMETHING_WENT_WRONG;
 }

@@ -9,6 +9,7 @@ import { openCredentials } from '../../../src/providers/credential-seal.ts';
 import { ACTION_IDS, credentialsModal, extendModal } from '../render/index.ts';
 import type { SlackServices } from '../services.ts';
 import { onRequestButton } from './button.ts';
+import { openModal } from '../open-modal.ts';
 
 const DOING = { extend: 'ask to extend it', credentials: 'see its credentials' } as const;
 
@@ -49,7 +50,7 @@ export function registerGrantButtons(app: App, s: SlackServices): void {
     if (maxExtraMs !== null && maxExtraMs <= 0) {
       throw new AccessError('extend_too_long', `${view.ref} already lasts the longest "${view.role}" allows; file a new request when it ends.`);
     }
-    await s.client.views.open({ trigger_id: click.triggerId, view: extendModal(view, { maxExtraMs }) });
+    await openModal(s, click.triggerId, extendModal(view, { maxExtraMs }), 'Extend');
     return null;
   });
 
@@ -60,7 +61,7 @@ export function registerGrantButtons(app: App, s: SlackServices): void {
     if (!s.ctx.secretKey) throw new Error('credentials are stored but ACCESSBOT_SECRET_KEY is not set');
     const credentials = openCredentials(s.ctx.secretKey, sealed);
     // A modal, never a message: it leaves nothing in the conversation history.
-    await s.client.views.open({ trigger_id: click.triggerId, view: credentialsModal(credentials, view) });
+    await openModal(s, click.triggerId, credentialsModal(credentials, view), 'Show credentials');
     s.log.info({ requestId: click.requestId, grantId: view.grant?.id }, 'credentials shown to their holder');
     return null;
   });

@@ -10,6 +10,7 @@ import { evaluateReview } from '../../../src/domain/request-rules.ts';
 import { ACTION_IDS, denyModal } from '../render/index.ts';
 import type { SlackServices } from '../services.ts';
 import { onRequestButton } from './button.ts';
+import { openModal } from '../open-modal.ts';
 
 export function registerRequestButtons(app: App, s: SlackServices): void {
   onRequestButton(app, s, ACTION_IDS.approve, (click, person) => {
@@ -29,7 +30,7 @@ export function registerRequestButtons(app: App, s: SlackServices): void {
       throw error;
     }
     const view = loadRequestView(s.ctx.db, s.ctx.policy, click.requestId, s.ctx.clock.now())!;
-    await s.client.views.open({ trigger_id: click.triggerId, view: denyModal(view) });
+    await openModal(s, click.triggerId, denyModal(view), 'Deny');
     return null;
   });
 

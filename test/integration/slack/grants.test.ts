@@ -97,6 +97,10 @@ describe('deny', () => {
     expect(await h.ephemeral(ALICE, 1)).toMatch(/This is your own request, so you cannot deny it\. To withdraw it, use Cancel request in my DM about it, or `\/access cancel AR-1`\./);
     expect(h.emu.views).toEqual([]);
 
+    // Slack refuses the trigger (it expired while we looked Bob up): he is told to press again, not "something went wrong".
+    h.emu.failNext('views.open', { error: 'expired_trigger_id' });
+    await h.clickOnMessage(BOB, 'request_deny', '1', card);
+    expect(await h.ephemeral(BOB)).toBe('Slack did not let me open the form in time (it allows only a few seconds after a click). Please press Deny again.');
     await h.clickOnMessage(BOB, 'request_deny', '1', card);
     const form = await h.emu.waitFor(() => h.emu.views.find((v) => v.view.callback_id === 'request_deny_modal'));
     expect(form.view.private_metadata).toBe('1');
