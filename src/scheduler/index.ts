@@ -2,4 +2,4 @@
 export { recoverOnStart, RECOVERY_WAIT_MS, type RecoverOptions, type RecoveryReport } from './recover.ts';
 export { drainBackground } from './background.ts';
 export { startScheduler, DEFAULT_SCHEDULES, type JobName, type JobStatus, type Scheduler, type SchedulerDeps, type SchedulerStatus } from './scheduler.ts';
-export { countOverdueRevokes, REVOKE_OVERDUE_AFTER_MS } from './overdue.ts';
+export { countOverdueRevokes, isRevokeOverdue, REVOKE_OVERDUE_AFTER_MS } from './overdue.ts';

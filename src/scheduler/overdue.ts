@@ -2,6 +2,7 @@
 import { and, count, eq, inArray, lt, or } from 'drizzle-orm';
 import { grants } from '../../db/schema.ts';
 import type { AppContext } from '../app/context.ts';
+import type { GrantRow } from '../app/records.ts';
 
 export const REVOKE_OVERDUE_AFTER_MS = 60_000;
 
@@ -22,4 +23,14 @@ export function countOverdueRevokes(ctx: Pick<AppContext, 'db' | 'clock'>, grace
     )
     .get();
   return row?.n ?? 0;
+}
+
+/**
+ * The same rule for one grant, for views (App Home, /access, `grants list`) that must agree with /healthz:
+ * past its expiry by more than `graceMs` and not revoked, or an early revoke unconfirmed for more than `graceMs`.
+ */
+export function isRevokeOverdue(grant: Pick<GrantRow, 'status' | 'expiresAt' | 'revokeRequestedAt'>, now: number, graceMs = REVOKE_OVERDUE_AFTER_MS): boolean {
+  const cutoff = now - graceMs;
+  const live = grant.status === 'granting' || grant.status === 'active' || grant.status === 'revoking';
+  return (live && grant.expiresAt < cutoff) || (grant.status === 'revoking' && grant.revokeRequestedAt !== null && grant.revokeRequestedAt < cutoff);
 }
