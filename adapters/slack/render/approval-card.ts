@@ -30,7 +30,14 @@ export function approvalCard(view: RequestView, _opts: RenderOptions): SlackMess
     field('Role', `${escapeAndTruncate(view.role, 150)} on \`${escapeAndTruncate(view.resource, 150)}\``),
     field(view.kind === 'extend' ? 'Extend by' : 'Duration', formatDuration(view.durationMs)),
     field('Ticket', view.ticket ? escapeAndTruncate(oneLine(view.ticket), 200) : '—'),
-    field('Approvals', `${approvalCount(view)}${approvals.length ? ` — ${joinAnd(approvals)}` : ''}`),
+    field(
+      'Approvals',
+      view.breakGlass
+        ? 'None: break-glass'
+        : view.autoApproved
+          ? 'Not needed: auto-approved'
+          : `${approvalCount(view)}${approvals.length ? ` — ${joinAnd(approvals)}` : ''}`,
+    ),
     view.status === 'pending' ? field('Lapses', date(view, view.lapsesAt)) : field('Requested', date(view, view.createdAt)),
   ];
   const facts: SectionBlock = { type: 'section', block_id: 'request_facts', fields };

@@ -94,6 +94,13 @@ describe('approvalCard after a decision has no buttons and says what happened', 
     });
   }
 
+  it('does not say "0 of 1" approvals when none were needed', () => {
+    const auto = approvalCard(requestView({ status: 'approved', autoApproved: true, decidedBy: 'auto-approval', grant: grantView() }), { now });
+    expect(allText(auto.blocks)).toContain('*Approvals*\nNot needed: auto-approved');
+    const glass = approvalCard(requestView({ status: 'approved', breakGlass: true, decidedBy: 'break-glass', grant: grantView() }), { now });
+    expect(allText(glass.blocks)).toContain('*Approvals*\nNone: break-glass');
+  });
+
   it('marks break-glass and extensions clearly in the header', () => {
     const glass = approvalCard(requestView({ status: 'approved', breakGlass: true, decidedBy: 'break-glass', grant: grantView() }), { now });
     expect(glass.blocks[0]).toMatchObject({ text: { text: '🚨 Break-glass AR-42 · readonly' } });
