@@ -6,7 +6,7 @@ import { ProviderError, type GrantOutcome, type GrantTarget } from '../types.ts'
 import { toProviderError } from './errors.ts';
 import { generatePassword, scramSha256Verifier } from './password.ts';
 import { inTransaction } from './pool.ts';
-import { grantRoleName, ownRoleOid, requireRolesExist, type RoleContext } from './roles.ts';
+import { grantRoleName, ownRoleOid, refuseEscalation, requireRolesExist, type RoleContext } from './roles.ts';
 import type { PostgresGrant, PostgresSettings } from './settings.ts';
 import * as sql from './sql.ts';
 import { credentialsFor, type ConnectTarget } from './target.ts';
@@ -26,10 +26,12 @@ export async function grantEphemeral(ctx: EphemeralContext, target: GrantTarget,
     connectionLimit: ctx.settings.connection_limit,
   };
   try {
+    let escalating: string[] = [];
     const created = await inTransaction(ctx.pool, async (client) => {
       await client.query(sql.LOCK_ROLE, [role]);
       const exists = (await ownRoleOid(client, ctx.resource, role)) !== null;
       await requireRolesExist(client, ctx.resource, params.roles);
+      escalating = await refuseEscalation(client, ctx.resource, params.roles, params.allow_escalation);
       if (exists) {
         await client.query(sql.alterLoginRole(spec));
       } else {
@@ -42,7 +44,14 @@ export async function grantEphemeral(ctx: EphemeralContext, target: GrantTarget,
     });
     return {
       credentials: credentialsFor(ctx.connectTo, role, password, target.expiresAt),
-      detail: { user: role, created, roles: params.roles, privileges: params.privileges.length, valid_until: target.expiresAt.toISOString() },
+      detail: {
+        user: role,
+        created,
+        roles: params.roles,
+        privileges: params.privileges.length,
+        valid_until: target.expiresAt.toISOString(),
+        ...(escalating.length > 0 ? { escalating_roles: escalating } : {}),
+      },
     };
   } catch (error) {
     throw toProviderError(error, ctx.resource, 'grant', [...ctx.secrets, password]);

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { ProviderError, type GrantOutcome, type GrantTarget } from '../types.ts';
 import { toProviderError } from './errors.ts';
 import { inTransaction } from './pool.ts';
-import { grantRoleName, ownRoleOid, requireRolesExist, type RoleContext } from './roles.ts';
+import { grantRoleName, ownRoleOid, refuseEscalation, requireRolesExist, type RoleContext } from './roles.ts';
 import type { PostgresGrant } from './settings.ts';
 import * as sql from './sql.ts';
 
@@ -49,11 +49,13 @@ export async function grantExisting(ctx: ExistingContext, target: GrantTarget, p
   }
   const role = grantRoleName(ctx.resource, target.grantId);
   try {
+    let escalating: string[] = [];
     const created = await inTransaction(ctx.pool, async (client) => {
       await client.query(sql.LOCK_ROLE, [role]);
       const exists = (await ownRoleOid(client, ctx.resource, role)) !== null;
       await requireGrantableUser(client, ctx.resource, user);
       await requireRolesExist(client, ctx.resource, params.roles);
+      escalating = await refuseEscalation(client, ctx.resource, params.roles, params.allow_escalation);
       if (!exists) {
         await client.query(sql.createGroupRole(role));
         await client.query(sql.markRole(role, `memberships of ${user} for grant ${target.grantId} (${target.requestId}) on resource ${ctx.resource}`));
@@ -62,7 +64,7 @@ export async function grantExisting(ctx: ExistingContext, target: GrantTarget, p
       await client.query(sql.grantMembership(role, user));
       return !exists;
     });
-    return { detail: { user, via: role, created, roles: params.roles } };
+    return { detail: { user, via: role, created, roles: params.roles, ...(escalating.length > 0 ? { escalating_roles: escalating } : {}) } };
   } catch (error) {
     throw toProviderError(error, ctx.resource, 'grant', ctx.secrets);
   }

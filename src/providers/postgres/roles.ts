@@ -59,6 +59,25 @@ export async function requireRolesExist(client: pg.PoolClient, resource: string,
   }
 }
 
+/**
+ * A final error when `grant.roles` would let the holder keep access after the revoke, unless the policy allows
+ * it; returns the names of such roles (for the audit detail).
+ */
+export async function refuseEscalation(client: pg.PoolClient, resource: string, roles: readonly string[], allowed: boolean): Promise<string[]> {
+  if (roles.length === 0) return [];
+  const found = (await client.query<{ name: string; via: string; power: string }>(sql.ESCALATING_ROLES, [roles])).rows;
+  if (found.length === 0 || allowed) return found.map((row) => row.name);
+  const what = found.map((row) =>
+    row.via === row.name ? `${JSON.stringify(row.name)} is a ${row.power} role` : `${JSON.stringify(row.name)} leads to ${row.power} role ${JSON.stringify(row.via)}`,
+  );
+  throw new ProviderError(
+    `postgres ${resource}: grant.roles: ${what.join('; ')}. Whoever holds it could create a login or change a password that outlives the revoke; ` +
+      'grant a role without those powers, or set grant.allow_escalation: true',
+    false,
+    { escalating_roles: found.map((row) => row.name) },
+  );
+}
+
 export async function revokeGrantRole(ctx: RoleContext, role: string): Promise<RevokeOutcome> {
   try {
     const cut = await inTransaction(ctx.pool, async (client) => {

@@ -107,6 +107,11 @@ export const postgresGrantSchema = z
     roles: z.array(pgIdentifier).default([]),
     /** Direct privileges (mode ephemeral only). */
     privileges: z.array(privilegeSchema).default([]),
+    /**
+     * Allow `roles` that are (or lead to) a superuser, CREATEROLE or login role. Whoever holds one can make
+     * access that outlives the revoke (a new login, another role's password), so they are refused by default.
+     */
+    allow_escalation: z.boolean().default(false),
   })
   .strict()
   .refine((grant) => grant.roles.length > 0 || grant.privileges.length > 0, {

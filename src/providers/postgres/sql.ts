@@ -89,6 +89,17 @@ export const ROLE_STATE = `SELECT oid::text AS oid,
   FROM pg_roles WHERE rolname = $1`;
 /** $1 text[]: the names that are not roles on this server. */
 export const MISSING_ROLES = `SELECT w.name FROM unnest($1::text[]) AS w(name) WHERE NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = w.name)`;
+/**
+ * $1 text[]: the named roles through which a member could make access that outlives the revoke — by being, or
+ * reaching through memberships (SET ROLE), a superuser, a CREATEROLE role, or a role that can log in (whose
+ * password a member may change), with the most powerful such role reached.
+ */
+export const ESCALATING_ROLES = `SELECT DISTINCT ON (w.name) w.name, s.rolname AS via,
+    CASE WHEN s.rolsuper THEN 'superuser' WHEN s.rolcreaterole THEN 'CREATEROLE' ELSE 'login' END AS power
+  FROM unnest($1::text[]) AS w(name)
+  JOIN pg_roles r ON r.rolname = w.name
+  JOIN pg_roles s ON (s.rolsuper OR s.rolcreaterole OR s.rolcanlogin) AND pg_has_role(r.oid, s.oid, 'MEMBER')
+  ORDER BY w.name, s.rolsuper DESC, s.rolcreaterole DESC, s.rolname`;
 /** $1 database user: whether it can get a temporary membership (exists, not a superuser, not the admin itself). */
 export const USER_STATE = `SELECT rolsuper AS superuser, rolname = current_user AS is_admin FROM pg_roles WHERE rolname = $1`;
 export const MEMBER_OF = `SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid WHERE m.member = $1::oid`;

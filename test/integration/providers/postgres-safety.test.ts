@@ -116,6 +116,45 @@ describe.skipIf(!server.available)('postgres provider: injection, idempotency, v
     expect(await roleExists('postgres')).toBe(true);
   });
 
+  it('refuses roles through which the holder could outlast the revoke, unless the policy allows it', async () => {
+    const appLogin = `app_login_${run}`;
+    const group = `app_group_${run}`;
+    await admin.query(`CREATE ROLE ${id(appLogin)} LOGIN`);
+    await admin.query(`CREATE ROLE ${id(group)} NOLOGIN IN ROLE ${id(appLogin)}`); // a member of a login role
+    try {
+      const cases: Array<[string, RegExp]> = [
+        ['postgres', /"postgres" is a superuser role/],
+        [appLogin, new RegExp(`"${appLogin}" is a login role`)],
+        [group, new RegExp(`"${group}" leads to login role "${appLogin}"`)],
+      ];
+      for (const [role, message] of cases) {
+        const target = grantTarget({ params: { roles: ['pg_read_all_data', role] } });
+        const error = await provider.grant(target).catch((e: unknown) => e);
+        expect(error).toMatchObject({ retryable: false, detail: { escalating_roles: [role] } });
+        expect((error as Error).message).toMatch(message);
+        expect((error as Error).message).toContain('allow_escalation');
+        expect(await roleExists(`accessbot_${target.grantId}`)).toBe(false);
+      }
+
+      // Why: a member may SET ROLE to the login role and change its password, which no revoke undoes.
+      const target = grantTarget({ params: { roles: [group], allow_escalation: true } });
+      const outcome = await provider.grant(target);
+      expect(outcome.detail).toMatchObject({ escalating_roles: [group] });
+      const session = new pg.Client({ connectionString: server.url.replace(/\/\/[^@/]*@/, `//${outcome.credentials!.user}:${outcome.credentials!.password}@`) });
+      await session.connect();
+      try {
+        await session.query(`SET ROLE ${id(appLogin)}`);
+        await expect(session.query(`ALTER ROLE ${id(appLogin)} PASSWORD 'kept-after-revoke'`)).resolves.toBeDefined();
+      } finally {
+        await session.end();
+      }
+      await provider.revoke(target);
+    } finally {
+      await admin.query(`DROP ROLE IF EXISTS ${id(group)}`);
+      await admin.query(`DROP ROLE IF EXISTS ${id(appLogin)}`);
+    }
+  });
+
   it('never lists, changes or drops a look-alike role it did not create (e.g. an admin named accessbot_admin)', async () => {
     const lookAlike = `accessbot_admin${run}`;
     await admin.query(`CREATE ROLE ${id(lookAlike)} LOGIN IN ROLE pg_read_all_data`);

@@ -40,7 +40,9 @@ describe('postgres settings', () => {
     expect(once).toMatchObject({ mode: 'ephemeral', connection_limit: 2, pool_max: 2 });
     expect(postgresResourceSchema.parse(once)).toEqual(once);
     const grant = postgresGrantSchema.parse({ roles: ['r'] });
+    expect(grant).toEqual({ roles: ['r'], privileges: [], allow_escalation: false });
     expect(postgresGrantSchema.parse(grant)).toEqual(grant);
+    expect(postgresGrantSchema.safeParse({ roles: ['r'], allow_escalation: 'yes' }).success).toBe(false);
   });
 
   it('checks privilege targets', () => {
