@@ -70,7 +70,7 @@ export class SlackChatPort implements ChatPort {
     const event = threadEventOf(notice);
     if (card && event) {
       await this.ledger.once(key, 'thread', async () => {
-        const text = threadMessage(view, event, { now });
+        const text = threadMessage(view, event, { now, reviewer: notice.type === 'request.reviewed' ? notice.reviewer : null });
         await this.client.chat.postMessage({ channel: card.channel, thread_ts: card.ts, text, unfurl_links: false, unfurl_media: false });
       });
     }

@@ -1,7 +1,7 @@
 /** Sentences about a request that the card, its thread, DMs and App Home share. */
 import { formatDuration } from '../../../src/domain/duration.ts';
 import type { RequestView, ReviewView } from '../../../src/app/request-view.ts';
-import { memberKeys } from '../../../src/domain/identity.ts';
+import { displayName, memberKeys } from '../../../src/domain/identity.ts';
 import { actorLabel, escapeAndTruncate, joinAnd, memberLabel, mentionPerson, oneLine, plural } from './text.ts';
 import { slackDate } from './time.ts';
 
@@ -15,6 +15,20 @@ export const roleOnResource = (view: RequestView): string => `*${escapeAndTrunca
 
 /** "1 of 2" */
 export const approvalCount = (view: RequestView): string => `${Math.min(approvalsOf(view).length, view.approvalsRequired)} of ${view.approvalsRequired}`;
+
+/**
+ * One approval, named by the display label a notice carries: an @-mention when exactly one approval has that
+ * label, and which approval it was ("1 of 2"), so a notice delivered late still tells its own step.
+ */
+export function oneApproval(view: RequestView, label: string | null): { who: string; count: string } {
+  const approvals = approvalsOf(view);
+  const matches = label === null ? [] : approvals.filter((r) => displayName(r.who) === label);
+  const match = matches.length === 1 ? matches[0]! : null;
+  const last = approvals.at(-1);
+  const who = match ? mentionPerson(match.who) : label !== null ? actorLabel(label) : last ? mentionPerson(last.who) : 'An approver';
+  const ordinal = match ? approvals.indexOf(match) + 1 : approvals.length;
+  return { who, count: `${Math.min(ordinal, view.approvalsRequired)} of ${view.approvalsRequired}` };
+}
 
 export function approvedBy(view: RequestView): string {
   const people = approvalsOf(view).map((r) => mentionPerson(r.who));

@@ -4,10 +4,9 @@ import type { Notice } from '../../../src/app/ports.ts';
 import type { RequestView } from '../../../src/app/request-view.ts';
 import type { RenderOptions } from './approval-card.ts';
 import { actions, button, confirmDialog, context, section, type SlackBlock, type SlackMessage } from './blocks.ts';
-import { approvalCount, approvalsOf, approvedBy, approversText, date, deniedBy, endedByExpiry, endedText, grantLine, roleOnResource, statusText } from './describe.ts';
+import { approvalsOf, approvedBy, approversText, date, deniedBy, endedByExpiry, endedText, grantLine, oneApproval, roleOnResource, statusText } from './describe.ts';
 import { ACTION_IDS, requestButtonValue } from './ids.ts';
-import { displayName } from '../../../src/domain/identity.ts';
-import { actorLabel, mentionPerson, plural, truncate } from './text.ts';
+import { actorLabel, plural, truncate } from './text.ts';
 import { relativeTo } from './time.ts';
 
 const message = (text: string, ...extra: SlackBlock[]): SlackMessage => {
@@ -41,7 +40,10 @@ export function requesterNotice(view: RequestView, notice: Notice, opts: RenderO
     }
     case 'request.reviewed': {
       if (notice.decision === 'deny') return message(`❌ Your request ${what} was denied by ${deniedBy(view, 1500)}.`);
-      if (!notice.final) return message(`👍 ${reviewerShown(view, notice.reviewer)} approved your request ${what} (${approvalCount(view)}).`);
+      if (!notice.final) {
+        const approval = oneApproval(view, notice.reviewer);
+        return message(`👍 ${approval.who} approved your request ${what} (${approval.count}).`);
+      }
       return message(`✅ Your request ${what} was approved by ${approvalsOf(view).length ? approvedBy(view) : actorLabel(notice.reviewer)}. Setting up access…`);
     }
     case 'request.closed':
@@ -54,12 +56,6 @@ export function requesterNotice(view: RequestView, notice: Notice, opts: RenderO
     case 'digest':
       return null;
   }
-}
-
-/** The reviewer a notice names (a display label), as an @-mention when exactly one approval carries that label. */
-function reviewerShown(view: RequestView, label: string): string {
-  const matches = approvalsOf(view).filter((r) => displayName(r.who) === label);
-  return matches.length === 1 ? mentionPerson(matches[0]!.who) : actorLabel(label);
 }
 
 function grantNotice(

@@ -2,20 +2,25 @@
 import type { GrantEvent } from '../../../src/app/ports.ts';
 import type { RequestView } from '../../../src/app/request-view.ts';
 import type { RenderOptions } from './approval-card.ts';
-import { approvalCount, approvalsOf, approvedBy, date, deniedBy, endedText } from './describe.ts';
+import { approvedBy, date, deniedBy, endedText, oneApproval } from './describe.ts';
 import { mentionPerson, truncate } from './text.ts';
 
 /** `approval`: one approval recorded, more needed. */
 export type ThreadEvent = GrantEvent | 'approved' | 'denied' | 'cancelled' | 'expired' | 'approval';
 
-export function threadMessage(view: RequestView, event: ThreadEvent, _opts: RenderOptions): string {
+export interface ThreadOptions extends RenderOptions {
+  /** For 'approval': the display label of the reviewer the notice is about. */
+  reviewer?: string | null;
+}
+
+export function threadMessage(view: RequestView, event: ThreadEvent, opts: ThreadOptions): string {
   const holder = mentionPerson(view.requester);
   const grant = view.grant;
   const text = ((): string => {
     switch (event) {
       case 'approval': {
-        const last = approvalsOf(view).at(-1);
-        return `👍 ${last ? mentionPerson(last.who) : 'An approver'} approved (${approvalCount(view)}).`;
+        const approval = oneApproval(view, opts.reviewer ?? null);
+        return `👍 ${approval.who} approved (${approval.count}).`;
       }
       case 'approved':
         if (view.breakGlass) return '🚨 Break-glass: activated without approval, flagged for review.';

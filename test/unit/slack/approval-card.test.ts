@@ -119,5 +119,10 @@ describe('threadMessage', () => {
     expect(threadMessage(requestView({ status: 'approved', grant: grantView() }), 'active', { now })).toMatch(/^🟢 Access granted to <@U0ALICE> until <!date\^/);
     expect(threadMessage(requestView({ status: 'approved', grant: grantView({ status: 'revoking', overdue: true }) }), 'revoke_overdue', { now })).toMatch(/^⚠️ Revoke overdue/);
     expect(threadMessage(requestView({ approvalsRequired: 2, reviews: [BOB_REVIEW] }), 'approval', { now })).toBe('👍 <@U0BOB> approved (1 of 2).');
+    // Delivered late, after Carol's approval too: it still tells Bob's step.
+    const carol = { ...BOB_REVIEW, who: { email: 'carol@example.com', slackId: 'U0CAROL', name: 'Carol' }, at: T0 + 90_000 };
+    const both = requestView({ status: 'approved', approvalsRequired: 2, reviews: [BOB_REVIEW, carol] });
+    expect(threadMessage(both, 'approval', { now, reviewer: 'Bob' })).toBe('👍 <@U0BOB> approved (1 of 2).');
+    expect(threadMessage(both, 'approval', { now, reviewer: 'Carol' })).toBe('👍 <@U0CAROL> approved (2 of 2).');
   });
 });

@@ -48,6 +48,15 @@ describe('requesterNotice', () => {
     expect(denied.text).toContain('denied by <@U0BOB>: use the replica');
   });
 
+  it('a first approval delivered late still names that approver and that step', () => {
+    const carol = { ...BOB_REVIEW, who: { email: 'carol@example.com', slackId: 'U0CAROL', name: 'Carol' }, at: T0 + 90_000 };
+    const view = requestView({ status: 'approved', approvalsRequired: 2, reviews: [BOB_REVIEW, carol], grant: grantView() });
+    const first = requesterNotice(view, { type: 'request.reviewed', requestId: 42, reviewer: 'Bob', decision: 'approve', final: false }, opts)!;
+    expect(first.text).toBe('👍 <@U0BOB> approved your request AR-42 *readonly* on `orders-db` (1 of 2).');
+    const final = requesterNotice(view, { type: 'request.reviewed', requestId: 42, reviewer: 'Carol', decision: 'approve', final: true }, opts)!;
+    expect(final.text).toContain('was approved by <@U0BOB> and <@U0CAROL>');
+  });
+
   it('active with credentials offers "Show credentials" carrying only the request id', () => {
     const message = requesterNotice(requestView({ status: 'approved', grant: grantView({ hasCredentials: true }) }), { type: 'grant.changed', requestId: 42, grantId: 'g1abc', event: 'active' }, opts)!;
     expect(allText(message.blocks)).toMatch(/is active until <!date\^/);
