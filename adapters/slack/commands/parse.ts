@@ -20,11 +20,13 @@ export const ACCESS_USAGE = '/access, /access pending, /access revoke AR-42, /ac
 
 export type Invalid = { kind: 'invalid'; problem: string };
 
+/** The policy's role-name pattern; the length cap only keeps junk out (the policy sets no maximum). */
 const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ROLE_NAME_MAX = 255;
 
 const fileRequestSchema = z.object({
   kind: z.literal('file'),
-  role: z.string().regex(ROLE_NAME).max(100),
+  role: z.string().regex(ROLE_NAME).max(ROLE_NAME_MAX),
   durationMs: z.number().int().positive(),
   reason: z.string().min(1),
   ticket: z.string().min(1).max(200).nullable(),
@@ -77,7 +79,7 @@ export function parseRequestAccess(text: string): RequestAccessCommand {
   if (all.length === 1 && HELP_WORDS.has(all[0]!.toLowerCase())) return { kind: 'help' };
   const [role, ...rest] = all as [string, ...string[]];
   if (isFlag(role)) return invalid(`Put the role first, then the duration and the reason: ${REQUEST_USAGE}.`);
-  if (!ROLE_NAME.test(role) || role.length > 100) return invalid(`${shown(role)} is not a role name. Usage: ${REQUEST_USAGE}.`);
+  if (!ROLE_NAME.test(role) || role.length > ROLE_NAME_MAX) return invalid(`${shown(role)} is not a role name. Usage: ${REQUEST_USAGE}.`);
 
   let ticket: string | null = null;
   let breakGlass = false;

@@ -5,7 +5,7 @@ import { context, plain, section, type InputBlock, type ModalView, type OptionOb
 import { date, roleOnResource } from './describe.ts';
 import { BREAK_GLASS_OPTION_VALUE, CALLBACK_IDS, DENY_MODAL_FIELDS, EXTEND_MODAL_FIELDS, REQUEST_MODAL_FIELDS } from './ids.ts';
 import { readState, selectedValuesOf, textOf } from './modal-state.ts';
-import { escapeAndTruncate, joinAnd, mentionPerson, oneLine, truncate } from './text.ts';
+import { codePoints, escapeAndTruncate, joinAnd, mentionPerson, oneLine, truncate } from './text.ts';
 
 /** What the request form needs to know about a role. The core's RoleDef fits this shape. */
 export interface RoleChoice {
@@ -53,7 +53,9 @@ export function requestModal(roles: RoleChoice[], opts: RequestModalOptions = {}
   if (roles.length === 0) {
     return { ...base, close: plain('Close', 24), blocks: [section('You may not request any role yet. Ask an accessbot admin to add you to a role’s requesters.')] };
   }
-  const offered = roles.slice(0, 100);
+  // A select carries at most 100 options, each value at most 150 characters: a role whose name is longer can
+  // still be requested by command, not from the form.
+  const offered = roles.filter((r) => codePoints(r.name) <= 150).slice(0, 100);
   const option = (role: RoleChoice): OptionObject => {
     const description = [role.description ? oneLine(role.description) : null, `up to ${formatDuration(role.maxDurationMs)}`].filter(Boolean).join(' · ');
     return { text: plain(role.name, 75), value: role.name, description: plain(description, 75) };
