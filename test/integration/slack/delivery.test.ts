@@ -110,6 +110,28 @@ describe('what gets posted', () => {
     expect(visible(h.emu.messages(AUDIT_CHANNEL.id)[0])).toContain('grant failed on purpose');
   });
 
+  it('a revoke the target keeps refusing: the holder is told to stop using it, the auditors are alerted, retries go on', async () => {
+    h = await SlackHarness.start();
+    await h.command(ALICE, '/request-access', 'readonly 10m quick look');
+    await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('is active until')));
+    h.provider.failNext('revoke', 100);
+    h.clock.advance(11 * M);
+    for (let i = 0; i < 6 && h.emu.messages(AUDIT_CHANNEL.id).length === 0; i++) await later(5);
+    const alert = await h.emu.waitFor(() => h.emu.messages(AUDIT_CHANNEL.id)[0]);
+    expect(visible(alert)).toMatch(/Revoke overdue\* · AR-1/);
+    const dm = await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('should have ended')));
+    expect(visible(dm)).toContain('please stop using it');
+    expect(visible(dm)).not.toContain('revoke failed on purpose');
+    expect(visible(h.cards()[0])).toMatch(/Revoke overdue/);
+    expect(h.provider.held.size).toBe(1);
+
+    h.provider.failures.length = 0;
+    await later(10);
+    await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('expired')));
+    expect(h.provider.held.size).toBe(0);
+    expect(visible(h.cards()[0])).not.toMatch(/Revoke overdue/);
+  });
+
   it('auto-approved and break-glass requests get a clearly marked card without buttons; break-glass alerts the audit channel', async () => {
     h = await SlackHarness.start();
     await h.command(ALICE, '/request-access', 'readonly 10m quick look');
