@@ -175,7 +175,7 @@ async function undoIfEnded(ctx: AppContext, grant: GrantRow, target: GrantTarget
         action: 'grant.undone_at_target',
         requestId: grant.requestId,
         grantId: grant.id,
-        details: { why: `the grant ${why} while the grant was ${row.status}`, revoked: error === null, ...(error ? { error } : {}) },
+        details: { why: `the grant ${why}`, status_here: row.status, revoked: error === null, ...(error ? { error } : {}) },
       });
       if (error) {
         enqueueNotice(
@@ -187,7 +187,9 @@ async function undoIfEnded(ctx: AppContext, grant: GrantRow, target: GrantTarget
       }
     });
     if (error) ctx.afterCommit.noticesQueued();
-    (error ? ctx.log.error : ctx.log.warn).call(ctx.log, { grantId: grant.id, status: row.status, err: error ?? undefined }, `a grant ${why} after it had ended; ${error ? 'undoing it failed, reconciliation retries' : 'undone at the target'}`);
+    const message = `a grant ${why} while it was ${row.status} here; ${error ? 'undoing it at the target failed, reconciliation retries' : 'undone at the target'}`;
+    if (error) ctx.log.error({ grantId: grant.id, err: error }, message);
+    else ctx.log.warn({ grantId: grant.id }, message);
     return true;
   } catch (failure) {
     ctx.log.error({ grantId: grant.id, err: describe(failure).message }, 'checking a late grant failed; reconciliation will find any leftover');
