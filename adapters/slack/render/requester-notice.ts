@@ -44,7 +44,13 @@ export function requesterNotice(view: RequestView, notice: Notice, opts: RenderO
         const approval = oneApproval(view, notice.reviewer);
         return message(`👍 ${approval.who} approved your request ${what} (${approval.count}).`);
       }
-      return message(`✅ Your request ${what} was approved by ${approvalsOf(view).length ? approvedBy(view) : actorLabel(notice.reviewer)}. Setting up access…`);
+      const by = approvalsOf(view).length ? approvedBy(view) : actorLabel(notice.reviewer);
+      if (view.kind === 'extend') {
+        // Applied: the original request's "extended" DM says the new end, so nothing more here.
+        if (view.grant?.status === 'active') return null;
+        return message(`✅ Your request to extend ${what} was approved by ${by}, but the access has ended. Ask for new access with \`/request-access\` if you need more.`);
+      }
+      return message(`✅ Your request ${what} was approved by ${by}. Setting up access…`);
     }
     case 'request.closed':
       return notice.status === 'cancelled'

@@ -84,6 +84,9 @@ describe('extending', () => {
     const originalCard = h.cards()[0]!;
     await h.emu.waitFor(() => h.emu.thread(APPROVALS_CHANNEL.id, originalCard.ts).find((m) => m.text.includes('Extended')));
     await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('was extended')));
+    await h.settle();
+    // One DM says the new end; the extension's approval does not also claim access is being "set up".
+    expect(h.dms(ALICE).filter((m) => /Setting up access/.test(m.text) && m.text.includes('AR-2'))).toEqual([]);
     expect(h.provider.count('extend')).toBe(1);
     expect([...h.provider.held.values()][0]).toBe(h.clock.now() - 56 * M + 2 * 60 * M);
   });

@@ -57,6 +57,15 @@ describe('requesterNotice', () => {
     expect(final.text).toContain('was approved by <@U0BOB> and <@U0CAROL>');
   });
 
+  it('an approved extension: no DM of its own while the access runs (the "extended" DM says the new end); a plain word when it had ended', () => {
+    const extension = { kind: 'extend' as const, status: 'approved' as const, reviews: [BOB_REVIEW] };
+    const reviewed = { type: 'request.reviewed' as const, requestId: 42, reviewer: 'Bob', decision: 'approve' as const, final: true };
+    expect(requesterNotice(requestView({ ...extension, grant: grantView() }), reviewed, opts)).toBeNull();
+    const late = requesterNotice(requestView({ ...extension, grant: grantView({ status: 'revoked', revokeReason: 'expired' }) }), reviewed, opts)!;
+    expect(late.text).toContain('was approved by <@U0BOB>, but the access has ended');
+    expect(late.text).not.toContain('Setting up access');
+  });
+
   it('active with credentials offers "Show credentials" carrying only the request id', () => {
     const message = requesterNotice(requestView({ status: 'approved', grant: grantView({ hasCredentials: true }) }), { type: 'grant.changed', requestId: 42, grantId: 'g1abc', event: 'active' }, opts)!;
     expect(allText(message.blocks)).toMatch(/is active until <!date\^/);
