@@ -70,6 +70,7 @@ const shown = (word: string): string => `"${escapeSlackText(word.length > 40 ? `
 
 function durationProblem(word: string | undefined, example: string): string {
   if (word === undefined) return `Say how long you need it, e.g. \`${example}\` (${DURATION_EXAMPLES}).`;
+  if (/^(0+[dhms])+$/i.test(word)) return `${shown(word)} is no time at all: give a length above zero (e.g. \`${example}\`).`;
   return `${shown(word)} is not a duration: ${DURATION_EXAMPLES} (e.g. \`${example}\`).`;
 }
 

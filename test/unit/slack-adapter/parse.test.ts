@@ -41,6 +41,13 @@ describe('/request-access words', () => {
     expect(parseRequestAccess('readonly 30m a &lt;b&gt; &amp; c')).toMatchObject({ reason: 'a <b> & c' });
   });
 
+  it('says a zero duration is no time at all', () => {
+    expect(parseRequestAccess('readonly 0m why')).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/^"0m" is no time at all: give a length above zero/) });
+    expect(parseAccess('extend AR-1 0h0m')).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/^"0h0m" is no time at all/) });
+    expect(parseRequestAccess('readonly 3x why')).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/^"3x" is not a duration/) });
+    expect(parseRequestAccess('readonly 1h1h why')).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/^"1h1h" is not a duration/) });
+  });
+
   it('quotes a bad word back escaped, so it cannot become a link, a mention or @channel in the answer', () => {
     const bad = parseRequestAccess('&lt;https://evil.example|docs&gt;');
     expect(bad).toMatchObject({ kind: 'invalid', problem: expect.stringContaining('"&lt;https://evil.example|docs&gt;" is not a role name') });
