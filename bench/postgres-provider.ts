@@ -1,8 +1,10 @@
 /**
- * Time of one PostgreSQL grant and one revoke (ephemeral mode), median of N runs.
+ * Time of one PostgreSQL grant and one revoke (ephemeral mode), median of N runs; and of a revoke that has to
+ * end an open session of the login (pg_terminate_backend waits until the backend is gone).
  * Usage: tsx bench/postgres-provider.ts [runs]   (ACCESSBOT_BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/test)
  */
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { createPostgresProvider, postgresResourceSchema } from '../src/providers/postgres/index.ts';
 import type { GrantTarget } from '../src/providers/types.ts';
 
@@ -34,6 +36,12 @@ function target(): GrantTarget {
   };
 }
 
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
 try {
   // Warm the pool so connection set-up is not counted.
   const warm = target();
@@ -42,19 +50,27 @@ try {
 
   const grants: number[] = [];
   const revokes: number[] = [];
+  const revokesWithSession: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = target();
-    let start = performance.now();
-    await provider.grant(t);
-    grants.push(performance.now() - start);
-    start = performance.now();
-    await provider.revoke(t);
-    revokes.push(performance.now() - start);
+    grants.push(await timed(() => provider.grant(t)));
+    revokes.push(await timed(() => provider.revoke(t)));
+
+    const s = target();
+    const creds = (await provider.grant(s)).credentials!;
+    const session = new pg.Client({ connectionString: creds.url });
+    session.on('error', () => undefined);
+    await session.connect();
+    revokesWithSession.push(await timed(() => provider.revoke(s)));
+    await session.end().catch(() => undefined);
   }
   const fmt = (ms: number) => ms.toFixed(1);
+  const line = (name: string, values: number[]) =>
+    console.log(`  ${name.padEnd(22)} median ${fmt(median(values))} ms  (min ${fmt(Math.min(...values))}, max ${fmt(Math.max(...values))})`);
   console.log(`postgres provider (${runs} runs, ${new URL(url).host}):`);
-  console.log(`  grant   median ${fmt(median(grants))} ms  (min ${fmt(Math.min(...grants))}, max ${fmt(Math.max(...grants))})`);
-  console.log(`  revoke  median ${fmt(median(revokes))} ms  (min ${fmt(Math.min(...revokes))}, max ${fmt(Math.max(...revokes))})`);
+  line('grant', grants);
+  line('revoke', revokes);
+  line('revoke, 1 open session', revokesWithSession);
 } finally {
   await provider.close?.();
 }
