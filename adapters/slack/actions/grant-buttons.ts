@@ -39,6 +39,7 @@ function heldBy(s: SlackServices, requestId: number, person: Person, purpose: ke
 export function registerGrantButtons(app: App, s: SlackServices): void {
   onRequestButton(app, s, ACTION_IDS.revoke, (click, person) => {
     const view = revokeAccess(s.ctx, { requestId: click.requestId, actor: person });
+    if (view.requester.slackId) s.homes.refreshUser(view.requester.slackId);
     return { text: `⏹️ Ending ${view.ref} now.` };
   });
 

@@ -38,6 +38,8 @@ export function registerAccess(app: App, s: SlackServices): void {
           return { text: helpText({ command: 'access', roles: requestableRoles(s.ctx.policy, person), minDurationMs: s.ctx.policy.minDurationMs }) };
         case 'revoke': {
           const view = revokeAccess(s.ctx, { requestId: parsed.requestId, actor: person, reason: parsed.reason });
+          // The holder's Home shows "being removed" now, not when the target is done.
+          if (view.requester.slackId) s.homes.refreshUser(view.requester.slackId);
           const who = samePerson(view.requester, person) ? "you'll get a DM" : `${mentionPerson(view.requester)} gets a DM`;
           return { text: `⏹️ Ending ${view.ref} now; ${who} when the access is gone.` };
         }

@@ -203,4 +203,15 @@ describe('App Home', () => {
     expect(buttons(removing!.blocks as unknown[])).toEqual(['request_open_modal']);
     await h.emu.waitFor(() => h.dms(ALICE).find((m) => /was revoked/.test(m.text)), 5000);
   });
+
+  it('/access revoke refreshes the holder\'s Home at once too', async () => {
+    await approvedReadonly();
+    await h.openHome(ALICE);
+    await h.emu.waitFor(() => h.emu.homeView(ALICE.id));
+    h.provider.delayMs = 2000;
+    await h.command(ALICE, '/access', 'revoke AR-1');
+    await h.emu.waitFor(() => (JSON.stringify(h.emu.homeView(ALICE.id)?.blocks).includes('Being removed') ? true : null), 1500);
+    expect(h.provider.held.size).toBe(1);
+    await h.emu.waitFor(() => h.dms(ALICE).find((m) => /was revoked/.test(m.text)), 5000);
+  });
 });
