@@ -28,6 +28,8 @@ export const DELIVERY_TIMEOUT_MS = 5 * 60_000;
 export interface DispatchResult {
   sent: number;
   failed: number;
+  /** Due rows another process claimed first. */
+  skipped: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface DispatchResult {
  * serves (e.g. queued by the CLI while `serve` is down) are left pending, untouched, for a process that has it.
  */
 export async function dispatchOutbox(ctx: AppContext, ports: readonly ChatPort[], limit = 50): Promise<DispatchResult> {
-  const result: DispatchResult = { sent: 0, failed: 0 };
+  const result: DispatchResult = { sent: 0, failed: 0, skipped: 0 };
   const byPlatform = new Map(ports.map((port) => [port.platform, port]));
   if (byPlatform.size === 0) return result;
   const now = ctx.clock.now();
@@ -62,7 +64,10 @@ export async function dispatchOutbox(ctx: AppContext, ports: readonly ChatPort[]
       .where(and(eq(outbox.id, id), eq(outbox.status, 'pending'), or(isNull(outbox.leaseUntil), lt(outbox.leaseUntil, ctx.clock.now()))))
       .returning()
       .get();
-    if (!claimed) continue;
+    if (!claimed) {
+      result.skipped++;
+      continue;
+    }
     const port = byPlatform.get(claimed.platform)!;
     const notice = JSON.parse(claimed.notice) as Notice;
     try {

@@ -64,16 +64,20 @@ export async function settleDueGrants(ctx: AppContext, concurrency = SETTLE_CONC
   return counts;
 }
 
-/** Deliver due chat notices in batches until a batch comes back short. */
+/**
+ * Deliver due chat notices in batches until a batch comes back short (rows another replica took count as
+ * seen, so two replicas draining one backlog both keep going).
+ */
 export async function dispatchDue(ctx: AppContext, ports: readonly ChatPort[], maxBatches = 20): Promise<DispatchResult> {
-  const total: DispatchResult = { sent: 0, failed: 0 };
+  const total: DispatchResult = { sent: 0, failed: 0, skipped: 0 };
   if (ports.length === 0) return total;
   const batch = 50;
   for (let i = 0; i < maxBatches; i++) {
     const result = await dispatchOutbox(ctx, ports, batch);
     total.sent += result.sent;
     total.failed += result.failed;
-    if (result.sent + result.failed < batch) break;
+    total.skipped += result.skipped;
+    if (result.sent + result.failed + result.skipped < batch) break;
   }
   return total;
 }

@@ -7,11 +7,13 @@
  *                 (STOP_WHEN=settled: granting/revoking) or UNTIL_MS passes, stop cleanly, exit.
  *   MODE=recover  recoverOnStart, one scheduler pass, exit.
  * KILL_AT / KILL_ON_CALL make the provider SIGKILL the process at a step (see kill-switch.ts).
+ * CHAT=queue: notices are queued for platform "slack" (no adapter runs); CHAT=deliver: also a "slack" port that
+ * posts into the target file after CHAT_DELAY_MS, and serve waits until no notice is pending.
  */
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { openDatabase } from '../../../db/client.ts';
-import { grants } from '../../../db/schema.ts';
+import { grants, outbox } from '../../../db/schema.ts';
 import { DEFAULT_RETRY, type AppContext } from '../../../src/app/context.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { Worker } from '../../../src/app/worker.ts';
@@ -21,7 +23,7 @@ import { createLogger } from '../../../src/logging.ts';
 import type { Provider } from '../../../src/providers/types.ts';
 import { recoverOnStart, startScheduler } from '../../../src/scheduler/index.ts';
 import { withKillSwitch } from './kill-switch.ts';
-import { SqliteTargetProvider } from './sqlite-target.ts';
+import { SqliteChatPort, SqliteTargetProvider } from './sqlite-target.ts';
 
 const startedAt = Date.now();
 const env = z
@@ -44,6 +46,8 @@ const env = z
     /** serve stops when no grant is granting/active/revoking ('ended') or none is granting/revoking ('settled'). */
     STOP_WHEN: z.enum(['ended', 'settled']).default('ended'),
     SWEEP_EVERY: z.string().optional(),
+    CHAT: z.enum(['off', 'queue', 'deliver']).default('off'),
+    CHAT_DELAY_MS: z.coerce.number().int().min(0).default(0),
     LOG_LEVEL: z.string().default('warn'),
   })
   .parse(process.env);
@@ -92,14 +96,16 @@ async function main(): Promise<void> {
   const log = createLogger(env.LOG_LEVEL, process.stderr);
   const db = openDatabase(env.DB);
   const provider = withKillSwitch(await buildProvider(log), env.KILL_AT ?? null, env.KILL_ON_CALL);
-  const worker = new Worker();
+  const chat = env.CHAT === 'deliver' ? new SqliteChatPort(env.TARGET, 'slack', env.CHAT_DELAY_MS) : null;
+  const ports = chat ? [chat] : [];
+  const worker = new Worker(ports);
   const ctx: AppContext = {
     db,
     policy: crashPolicy(),
     clock: systemClock,
     log,
     providers: new Map([['orders-db', provider]]),
-    platforms: [],
+    platforms: env.CHAT === 'off' ? [] : ['slack'],
     secretKey: Buffer.alloc(32, 7),
     instanceId: env.INSTANCE_ID,
     afterCommit: worker,
@@ -108,7 +114,8 @@ async function main(): Promise<void> {
   };
   worker.attach(ctx);
   const waitingFor = env.STOP_WHEN === 'ended' ? (['granting', 'active', 'revoking'] as const) : (['granting', 'revoking'] as const);
-  const live = () => db.orm.select({ id: grants.id }).from(grants).where(inArray(grants.status, [...waitingFor])).all().length;
+  const pendingNotices = () => (chat ? db.orm.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'pending')).all().length : 0);
+  const live = () => db.orm.select({ id: grants.id }).from(grants).where(inArray(grants.status, [...waitingFor])).all().length + pendingNotices();
 
   if (env.MODE === 'grant') {
     for (let i = 0; i < env.COUNT; i++) {
@@ -120,7 +127,7 @@ async function main(): Promise<void> {
     emit('done', { startedAt });
   } else {
     const recovery = await recoverOnStart(ctx);
-    const scheduler = startScheduler(ctx, { worker, ports: () => [], ...(env.SWEEP_EVERY ? { sweepEvery: env.SWEEP_EVERY } : {}) });
+    const scheduler = startScheduler(ctx, { worker, ports: () => ports, ...(env.SWEEP_EVERY ? { sweepEvery: env.SWEEP_EVERY } : {}) });
     emit('ready', { startedAt, recovery: { ...recovery, reconcile: recovery.reconcile?.providers.map((p) => ({ orphans: p.orphans.length, drift: p.drift.length })) } });
     if (env.MODE === 'recover') {
       await scheduler.runOnce();
@@ -133,6 +140,7 @@ async function main(): Promise<void> {
     emit('done', { startedAt, live: live(), timerFires: status.timer.fires, sweeps: status.jobs.sweep?.runs ?? 0 });
   }
   await provider.close?.();
+  chat?.close();
   db.close();
 }
 

@@ -4,6 +4,7 @@
  * that changes the holding, so the tests can count exactly what reached the target.
  */
 import Database from 'better-sqlite3';
+import type { ChatPort, Notice } from '../../../src/app/ports.ts';
 import type { GrantOutcome, GrantTarget, Provider, RevokeOutcome, VerifyOutcome } from '../../../src/providers/types.ts';
 
 export type TargetEffect = 'created' | 'refreshed' | 'removed' | 'absent' | 'extended';
@@ -20,6 +21,7 @@ export interface TargetCall {
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS held (grant_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, pid INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS calls (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, grant_id TEXT NOT NULL, effect TEXT NOT NULL, pid INTEGER NOT NULL, at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS posts (seq INTEGER PRIMARY KEY AUTOINCREMENT, platform TEXT NOT NULL, notice TEXT NOT NULL, pid INTEGER NOT NULL, at INTEGER NOT NULL);
 `;
 
 function open(path: string): Database.Database {
@@ -87,6 +89,38 @@ export class SqliteTargetProvider implements Provider {
 
   private async pause(): Promise<void> {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+  }
+}
+
+/** A chat platform whose every post lands in the same file, so the test can count posts across processes. */
+export class SqliteChatPort implements ChatPort {
+  private readonly db: Database.Database;
+
+  constructor(
+    path: string,
+    readonly platform = 'slack',
+    private readonly delayMs = 0,
+  ) {
+    this.db = open(path);
+  }
+
+  async deliver(notice: Notice): Promise<void> {
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    this.db.prepare('INSERT INTO posts (platform, notice, pid, at) VALUES (?, ?, ?, ?)').run(this.platform, JSON.stringify(notice), process.pid, Date.now());
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Every chat post made through SqliteChatPort, in order. */
+export function readPosts(path: string): Array<{ notice: string; pid: number }> {
+  const db = open(path);
+  try {
+    return db.prepare<[], { notice: string; pid: number }>('SELECT notice, pid FROM posts ORDER BY seq').all();
+  } finally {
+    db.close();
   }
 }
 

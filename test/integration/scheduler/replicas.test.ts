@@ -1,6 +1,7 @@
 /**
  * Two real processes share one SQLite database and sweep the same 200 grants, which all expire within one
  * second: every grant must be revoked exactly once at the target, and both replicas must have taken part.
+ * They also share the chat outbox (600 notices: filed, active, revoked): each is posted exactly once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,23 +10,25 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../db/client.ts';
 import { auditEvents } from '../../../db/schema.ts';
 import { inconsistencies, readGrants } from '../crash/consistency.ts';
-import { readTarget } from '../crash/sqlite-target.ts';
+import { readPosts, readTarget } from '../crash/sqlite-target.ts';
 import { runChild, startChild } from '../crash/run-child.ts';
 
 const COUNT = 200;
 
 describe('two replicas', () => {
-  it('revoke each of 200 grants expiring within a second exactly once', async () => {
+  it('revoke each of 200 grants expiring within a second exactly once, and post each of their 600 notices once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'accessbot-replicas-'));
     try {
       const common = { DB: join(dir, 'bot.db'), TARGET: join(dir, 'target.db'), TARGET_KIND: 'sqlite', TARGET_DELAY_MS: 2 };
-      const expireAt = Date.now() + 4_000;
-      const seeded = await runChild({ ...common, MODE: 'grant', INSTANCE_ID: 'seed', COUNT, EXPIRE_AT: expireAt, SPREAD_MS: 1_000 });
+      const expireAt = Date.now() + 6_000;
+      // The seed queues chat notices but runs no chat adapter: the replicas deliver them.
+      const seeded = await runChild({ ...common, MODE: 'grant', INSTANCE_ID: 'seed', COUNT, EXPIRE_AT: expireAt, SPREAD_MS: 1_000, CHAT: 'queue' });
       expect(seeded.code, seeded.stderr).toBe(0);
       expect(readGrants(common.DB).filter((g) => g.status === 'active')).toHaveLength(COUNT);
 
-      const a = startChild({ ...common, MODE: 'serve', INSTANCE_ID: 'replica-a', UNTIL_MS: 15_000 });
-      const b = startChild({ ...common, MODE: 'serve', INSTANCE_ID: 'replica-b', UNTIL_MS: 15_000 });
+      const chat = { CHAT: 'deliver', CHAT_DELAY_MS: 3 };
+      const a = startChild({ ...common, ...chat, MODE: 'serve', INSTANCE_ID: 'replica-a', UNTIL_MS: 15_000 });
+      const b = startChild({ ...common, ...chat, MODE: 'serve', INSTANCE_ID: 'replica-b', UNTIL_MS: 15_000 });
       const ready = await Promise.all([a.ready, b.ready]);
       for (const event of ready) expect(event.at, 'a replica was not ready before the first expiry; the machine is too slow for this test').toBeLessThan(expireAt);
       const [ra, rb] = await Promise.all([a.result, b.result]);
@@ -56,6 +59,14 @@ describe('two replicas', () => {
       } finally {
         db.close();
       }
+      const posts = readPosts(common.TARGET);
+      const perNotice = new Map<string, number>();
+      for (const post of posts) perNotice.set(post.notice, (perNotice.get(post.notice) ?? 0) + 1);
+      expect(perNotice.size).toBe(3 * COUNT);
+      expect([...perNotice.entries()].filter(([, n]) => n !== 1)).toEqual([]);
+      expect(new Set(posts.map((p) => p.pid))).toEqual(new Set(replicaPids));
+      console.info(`posts per replica: ${replicaPids.map((pid) => posts.filter((p) => p.pid === pid).length).join(' / ')}`);
+
       const lateness = grants.map((g) => g.revokedAt! - g.expiresAt).sort((x, y) => x - y);
       expect(lateness[lateness.length - 1]!).toBeLessThan(5_000);
     } finally {

@@ -48,7 +48,7 @@ describe('a platform no running process serves', () => {
     expect(countUndeliveredNotices(h.ctx)).toBe(0);
 
     const teams: ChatPort & { seen: Notice[] } = { platform: 'teams', seen: [], deliver: async (notice) => void teams.seen.push(notice) };
-    expect(await dispatchDue(h.ctx, [slack, teams])).toEqual({ sent: 3, failed: 0 });
+    expect(await dispatchDue(h.ctx, [slack, teams])).toEqual({ sent: 3, failed: 0, skipped: 0 });
     expect(teams.seen.map((n) => (n.type === 'audit.alert' ? n.text : ''))).toEqual(['n0', 'n1', 'n2']);
   });
 
@@ -56,8 +56,8 @@ describe('a platform no running process serves', () => {
     const h = harness();
     h.ctx.platforms = ['slack'];
     queueAlerts(h, 2);
-    expect(await dispatchOutbox(h.ctx, [])).toEqual({ sent: 0, failed: 0 });
-    expect(await dispatchDue(h.ctx, [])).toEqual({ sent: 0, failed: 0 });
+    expect(await dispatchOutbox(h.ctx, [])).toEqual({ sent: 0, failed: 0, skipped: 0 });
+    expect(await dispatchDue(h.ctx, [])).toEqual({ sent: 0, failed: 0, skipped: 0 });
     expect(rows(h).map((r) => [r.status, r.attempts, r.leaseOwner])).toEqual([
       ['pending', 0, null],
       ['pending', 0, null],
