@@ -9,10 +9,12 @@ import { DURATION_EXAMPLES, isDuration } from '../domain/duration.ts';
 
 const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value));
 
-/** Names of groups, resources and roles: typed in chat commands, so no spaces. */
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Names of groups, resources and roles: typed in chat commands, so no spaces; short enough for chat buttons and menus. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const name = (what: string) =>
-  z.string().regex(NAME_PATTERN, { error: (iss) => `${show(iss.input)} is not a valid ${what} name (use letters, digits, ".", "-" and "_", no spaces)` });
+  z.string().regex(NAME_PATTERN, {
+    error: (iss) => `${show(iss.input)} is not a valid ${what} name (use at most 64 letters, digits, ".", "-" and "_", no spaces)`,
+  });
 
 /** Loose enough for JSON Schema; parseDuration has the last word. */
 export const DURATION_PATTERN = '^(?=[0-9])([0-9]{1,6}[dD])?([0-9]{1,6}[hH])?([0-9]{1,6}[mM])?([0-9]{1,6}[sS])?$';

@@ -14,6 +14,13 @@ const NEXT: Record<GrantStatus, readonly GrantStatus[]> = {
   failed: [],
 };
 
+/** How a grant that is over (or ending) is described to people. */
+const ENDED_WORDS: Record<Exclude<GrantStatus, 'active' | 'granting'>, string> = {
+  revoking: 'is already being removed',
+  revoked: 'has already ended',
+  failed: 'was never granted (granting failed)',
+};
+
 export function canTransition(from: GrantStatus, to: GrantStatus): boolean {
   return NEXT[from].includes(to);
 }
@@ -35,7 +42,7 @@ export function checkRevoke(role: RoleDef | undefined, grant: GrantSubject, acto
     throw new AccessError('not_allowed', 'Only the holder of this access or an approver of its role can revoke it.');
   }
   if (grant.status !== 'active' && grant.status !== 'granting') {
-    throw new AccessError('not_active', `This access is already ${grant.status}.`);
+    throw new AccessError('not_active', `This access ${ENDED_WORDS[grant.status]}.`);
   }
 }
 
