@@ -8,37 +8,55 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../db/client.ts';
-import { auditEvents } from '../../../db/schema.ts';
+import { eq } from 'drizzle-orm';
+import { auditEvents, grants } from '../../../db/schema.ts';
 import { inconsistencies, readGrants } from '../crash/consistency.ts';
 import { readPosts, readTarget } from '../crash/sqlite-target.ts';
 import { runChild, startChild } from '../crash/run-child.ts';
 
 const COUNT = 200;
 
+/** Spread the active grants' expiries evenly over [from, from + spreadMs), as if they had been filed that way. */
+function expireWithin(dbPath: string, from: number, spreadMs: number): void {
+  const db = openDatabase(dbPath, { migrate: false });
+  try {
+    const ids = db.orm.select({ id: grants.id }).from(grants).where(eq(grants.status, 'active')).all();
+    db.sqlite.transaction(() => {
+      ids.forEach(({ id }, i) => {
+        const at = from + Math.floor((i * spreadMs) / ids.length);
+        db.orm.update(grants).set({ expiresAt: at, appliedExpiresAt: at }).where(eq(grants.id, id)).run();
+      });
+    })();
+  } finally {
+    db.close();
+  }
+}
+
 describe('two replicas', () => {
   it('revoke each of 200 grants expiring within a second exactly once, and post each of their 600 notices once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'accessbot-replicas-'));
     try {
       const common = { DB: join(dir, 'bot.db'), TARGET: join(dir, 'target.db'), TARGET_KIND: 'sqlite', TARGET_DELAY_MS: 2 };
-      const expireAt = Date.now() + 6_000;
       // The seed queues chat notices but runs no chat adapter: the replicas deliver them.
-      const seeded = await runChild({ ...common, MODE: 'grant', INSTANCE_ID: 'seed', COUNT, EXPIRE_AT: expireAt, SPREAD_MS: 1_000, CHAT: 'queue' });
+      const seeded = await runChild({ ...common, MODE: 'grant', INSTANCE_ID: 'seed', COUNT, DURATION_MS: 600_000, CHAT: 'queue' });
       expect(seeded.code, seeded.stderr).toBe(0);
       expect(readGrants(common.DB).filter((g) => g.status === 'active')).toHaveLength(COUNT);
 
-      const chat = { CHAT: 'deliver', CHAT_DELAY_MS: 3 };
-      const a = startChild({ ...common, ...chat, MODE: 'serve', INSTANCE_ID: 'replica-a', UNTIL_MS: 15_000 });
-      const b = startChild({ ...common, ...chat, MODE: 'serve', INSTANCE_ID: 'replica-b', UNTIL_MS: 15_000 });
+      const replica = { ...common, CHAT: 'deliver', CHAT_DELAY_MS: 3, MODE: 'serve', SWEEP_EVERY: '* * * * * *', UNTIL_MS: 20_000 };
+      const a = startChild({ ...replica, INSTANCE_ID: 'replica-a' }, 45_000);
+      const b = startChild({ ...replica, INSTANCE_ID: 'replica-b' }, 45_000);
       const ready = await Promise.all([a.ready, b.ready]);
-      for (const event of ready) expect(event.at, 'a replica was not ready before the first expiry; the machine is too slow for this test').toBeLessThan(expireAt);
+      // Both replicas are up: now make all 200 expire within one second, starting shortly (however slow the
+      // machine was to get here). Their next sweep (every second) re-arms their timers for it.
+      expireWithin(common.DB, Date.now() + 2_500, 1_000);
       const [ra, rb] = await Promise.all([a.result, b.result]);
       expect(ra.code, ra.stderr).toBe(0);
       expect(rb.code, rb.stderr).toBe(0);
 
-      const grants = readGrants(common.DB);
+      const finalGrants = readGrants(common.DB);
       const target = readTarget(common.TARGET);
-      expect(grants.filter((g) => g.status === 'revoked')).toHaveLength(COUNT);
-      expect(inconsistencies(grants, target.held)).toEqual([]);
+      expect(finalGrants.filter((g) => g.status === 'revoked')).toHaveLength(COUNT);
+      expect(inconsistencies(finalGrants, target.held)).toEqual([]);
 
       const revokes = new Map<string, number>();
       for (const call of target.calls.filter((c) => c.op === 'revoke')) revokes.set(call.grantId, (revokes.get(call.grantId) ?? 0) + 1);
@@ -67,7 +85,7 @@ describe('two replicas', () => {
       expect(new Set(posts.map((p) => p.pid))).toEqual(new Set(replicaPids));
       console.info(`posts per replica: ${replicaPids.map((pid) => posts.filter((p) => p.pid === pid).length).join(' / ')}`);
 
-      const lateness = grants.map((g) => g.revokedAt! - g.expiresAt).sort((x, y) => x - y);
+      const lateness = finalGrants.map((g) => g.revokedAt! - g.expiresAt).sort((x, y) => x - y);
       expect(lateness[lateness.length - 1]!).toBeLessThan(5_000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
