@@ -79,17 +79,18 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const config = loadEnv(io.env);
+  // Signals are taken from the start: a SIGTERM during start-up catch-up stops cleanly once start-up is done.
+  let signalled: ((signal: string) => void) | null = null;
+  const stopRequested = new Promise<string>((resolve) => (signalled = resolve));
+  const onSignal = (signal: string) => signalled?.(signal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   // Loaded on demand so one-shot commands never pull in the chat SDKs.
   const { startAccessbot } = await import('./main.ts');
   const app = await startAccessbot(config, { env: io.env });
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      app.ctx.log.info({ signal }, 'signal received');
-      void app.stop().then(resolve);
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
-  });
+  const signal = await stopRequested;
+  app.ctx.log.info({ signal }, 'signal received');
+  await app.stop();
   return EXIT.ok;
 }
 

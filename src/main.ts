@@ -116,8 +116,9 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down: no new work, finishing what is in flight');
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections(); // keep-alive sockets would otherwise hold close() open
+      await closed;
       for (const adapter of adapters) await adapter.stop().catch(() => {});
       await scheduler?.stop();
       await worker.stop();

@@ -41,6 +41,8 @@ export interface RetryPolicy {
   revokeAlertAfter: number;
   alertEveryMs: number;
   leaseMs: number;
+  /** Deadline for one provider call (default 10 minutes); past it the attempt counts as a retryable failure. */
+  callTimeoutMs?: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {

@@ -26,14 +26,8 @@ import { grantById, requireRequest, type GrantRow } from './records.ts';
  */
 export const DEFAULT_CALL_TIMEOUT_MS = 10 * 60_000;
 
-/** Optional executor settings read from `ctx.retry` (RetryPolicy does not declare them yet). */
-export interface ExecutorLimits {
-  /** Per-call deadline (default DEFAULT_CALL_TIMEOUT_MS). */
-  callTimeoutMs?: number;
-}
-
 function callTimeoutMs(ctx: AppContext): number {
-  const value = (ctx.retry as ExecutorLimits).callTimeoutMs;
+  const value = ctx.retry.callTimeoutMs;
   return typeof value === 'number' && value > 0 ? value : DEFAULT_CALL_TIMEOUT_MS;
 }
 
@@ -205,7 +199,8 @@ function targetFor(ctx: AppContext, grant: GrantRow): GrantTarget {
     .from(reviews)
     .where(and(eq(reviews.requestId, request.id), eq(reviews.decision, 'approve')))
     .all()
-    .map((r) => r.email ?? r.key);
+    // The contract promises emails; an approver known only by a chat id is left out rather than sent as an id.
+    .flatMap((r) => (r.email ? [r.email] : []));
   return {
     grantId: grant.id,
     requestId: `AR-${request.id}`,
@@ -304,7 +299,7 @@ async function grantFailed(ctx: AppContext, grant: GrantRow, target: GrantTarget
       .get();
     if (!moved) return;
     appendAudit(tx, { at: now, actor: 'system', action: 'grant.failed', requestId: grant.requestId, grantId: grant.id, fromStatus: 'granting', toStatus: 'failed', details: { attempts, error: error.message, ...error.detail } });
-    enqueueNotice(tx, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'failed', detail: error.message }, `failed:${grant.id}`);
+    enqueueNotice(tx, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'failed', detail: null }, `failed:${grant.id}`); // the provider's text stays in the audit log and alert
     enqueueNotice(tx, ctx, { type: 'audit.alert', code: 'grant_failed', requestId: grant.requestId, text: `Granting "${grant.role}" for AR-${grant.requestId} failed after ${attempts} attempt(s): ${error.message}` }, `alert:grant_failed:${grant.id}`);
   });
   ctx.afterCommit.noticesQueued();
@@ -388,8 +383,9 @@ async function applyExtension(ctx: AppContext, grant: GrantRow): Promise<Process
   try {
     await callProvider(ctx, grant, 'extend', target, (provider) => (provider.extend ? provider.extend(target) : provider.grant(target)));
   } catch (error) {
-    const { message } = describe(error);
+    const { message, retryable } = describe(error);
     const now = ctx.clock.now();
+    if (!retryable) return extensionRefused(ctx, grant, message, now);
     ctx.db.orm
       .update(grants)
       .set({ attempts: grant.attempts + 1, lastError: message, nextAttemptAt: now + backoffDelay(grant.attempts + 1, ctx.retry.grantBaseMs, 60_000, ctx.random) })
@@ -413,4 +409,39 @@ async function applyExtension(ctx: AppContext, grant: GrantRow): Promise<Process
   if (committed) return 'active';
   // The grant changed meanwhile (revoked, or extended again): an extension done with grant() may have re-created it.
   return (await undoIfEnded(ctx, grant, target, 'was re-applied by an extension after a revoke started')) ? 'busy' : 'again';
+}
+
+/**
+ * The target refused the new expiry for good (e.g. the login no longer exists there). The target's expiry is
+ * the truth: the grant goes back to the expiry last applied, and auditors are told.
+ */
+function extensionRefused(ctx: AppContext, grant: GrantRow, message: string, now: number): ProcessResult {
+  const applied = grant.appliedExpiresAt ?? grant.expiresAt;
+  writeTx(ctx, (tx) => {
+    const reverted = tx
+      .update(grants)
+      .set({ expiresAt: applied, attempts: 0, lastError: message, nextAttemptAt: null, updatedAt: now })
+      .where(and(eq(grants.id, grant.id), eq(grants.status, 'active'), eq(grants.expiresAt, grant.expiresAt), eq(grants.leaseOwner, ctx.instanceId)))
+      .returning({ id: grants.id })
+      .get();
+    if (!reverted) return;
+    appendAudit(tx, {
+      at: now,
+      actor: 'system',
+      action: 'grant.extension_failed',
+      requestId: grant.requestId,
+      grantId: grant.id,
+      details: { error: message, requested_expiry: new Date(grant.expiresAt).toISOString(), expiry_kept: new Date(applied).toISOString() },
+    });
+    enqueueNotice(tx, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'extended' }, `extension_reverted:${grant.id}:${grant.expiresAt}`);
+    enqueueNotice(
+      tx,
+      ctx,
+      { type: 'audit.alert', code: 'drift', requestId: grant.requestId, text: `The extension of AR-${grant.requestId} ("${grant.role}" on ${grant.resource}) could not be applied at the target: ${message}. The access keeps its earlier end.` },
+      `alert:extension_failed:${grant.id}:${grant.expiresAt}`,
+    );
+  });
+  ctx.afterCommit.noticesQueued();
+  ctx.log.error({ grantId: grant.id, err: message }, 'the target refused an extension; the earlier expiry stays');
+  return 'failed';
 }

@@ -188,7 +188,7 @@ function targetFromRow(ctx: AppContext, grant: GrantRow): GrantTarget {
     .from(reviews)
     .where(and(eq(reviews.requestId, grant.requestId), eq(reviews.decision, 'approve')))
     .all()
-    .map((r) => r.email ?? r.key);
+    .flatMap((r) => (r.email ? [r.email] : []));
   return {
     grantId: grant.id,
     requestId: `AR-${grant.requestId}`,

@@ -6,6 +6,7 @@ import type { Person } from '../domain/identity.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { RequestStatus } from '../domain/request-rules.ts';
 import type { GrantStatus } from '../domain/grant-rules.ts';
+import { isRevokeOverdue } from '../scheduler/overdue.ts';
 
 export interface ReviewView {
   who: Person;
@@ -23,7 +24,7 @@ export interface GrantView {
   revokeReason: string | null;
   revokedBy: string | null;
   lastError: string | null;
-  /** A revoke that is past due and still retrying. */
+  /** Access that should have ended over a minute ago and is not confirmed gone (the same rule as /healthz). */
   overdue: boolean;
   hasCredentials: boolean;
 }
@@ -113,7 +114,7 @@ export function loadRequestView(db: Db, policy: Policy, requestId: number, now: 
           revokeReason: grantRow.revokeReason,
           revokedBy: grantRow.revokedBy,
           lastError: grantRow.lastError,
-          overdue: grantRow.status === 'revoking' && now > grantRow.expiresAt + 60_000,
+          overdue: isRevokeOverdue(grantRow, now),
           hasCredentials: grantRow.credentials !== null,
         }
       : null,

@@ -5,6 +5,7 @@ export interface RecordedCall {
   op: 'grant' | 'revoke' | 'extend';
   grantId: string;
   expiresAt: number;
+  approvedBy: string[];
 }
 
 export class RecordingProvider implements Provider {
@@ -50,7 +51,7 @@ export class RecordingProvider implements Provider {
   }
 
   private async step(op: RecordedCall['op'], target: GrantTarget): Promise<void> {
-    this.calls.push({ op, grantId: target.grantId, expiresAt: target.expiresAt.getTime() });
+    this.calls.push({ op, grantId: target.grantId, expiresAt: target.expiresAt.getTime(), approvedBy: target.approvedBy });
     if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const failure = this.failures.find((f) => f.op === op && f.remaining > 0);
     if (failure) {

@@ -161,7 +161,7 @@ describe('/access', () => {
     await h.emu.waitFor(() => h.dms(ALICE).find((m) => /was revoked/.test(m.text)));
     expect(h.provider.count('revoke')).toBe(1);
     await h.command(ALICE, '/access', 'revoke AR-2');
-    expect(await h.ephemeral(ALICE, 6)).toMatch(/already revoked/);
+    expect(await h.ephemeral(ALICE, 6)).toMatch(/has already ended/);
     await h.command(ALICE, '/access', 'cancel AR-99');
     expect(await h.ephemeral(ALICE, 7)).toMatch(/There is no request AR-99/);
   });

@@ -12,7 +12,7 @@ import { dueGrantIds, settleGrant } from '../../../src/app/grant-executor.ts';
 import { openCredentials } from '../../../src/providers/credential-seal.ts';
 import { verifyAuditChain } from '../../../src/audit/verify.ts';
 import type { ChatPort, Notice } from '../../../src/app/ports.ts';
-import { alice, bob, carol, mallory } from '../../support/policy-fixture.ts';
+import { alice, bob, carol, mallory, role, testPolicy } from '../../support/policy-fixture.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 
 const M = 60_000;
@@ -171,6 +171,31 @@ describe('request → approve → grant → expire → revoke', () => {
     await h.worker.idle();
     expect(h.db.orm.select().from(grants).get()!.status).toBe('revoked');
     expect(port.seen.filter((n) => n.type === 'audit.alert' && n.code === 'revoke_overdue').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps the earlier end when the target refuses an extension for good, and tells the auditors', async () => {
+    const port = recordingPort();
+    h = createHarness({ ports: [port] });
+    const { view } = requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
+    await h.worker.idle();
+    const before = h.db.orm.select().from(grants).get()!;
+    h.provider.failNext('extend', 1, false);
+    requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: 5 * M, origin: 'test' }); // within the auto-approval band
+    await h.worker.idle();
+    const after = h.db.orm.select().from(grants).get()!;
+    expect(after.expiresAt).toBe(before.expiresAt);
+    expect(after.status).toBe('active');
+    expect(h.db.orm.select().from(auditEvents).where(eq(auditEvents.action, 'grant.extension_failed')).all()).toHaveLength(1);
+    expect(port.seen.some((n) => n.type === 'audit.alert' && n.code === 'drift')).toBe(true);
+  });
+
+  it('sends the target approvers as emails only', async () => {
+    h = createHarness({ policy: testPolicy([role('writer', { approvalsRequired: 2, approvers: new Set(['bob@example.com', 'slack:UERIN']) })]) });
+    const { view } = requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'x', origin: 'test' });
+    review(h.ctx, { requestId: view.id, reviewer: { slackId: 'UERIN' }, decision: 'approve' });
+    review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' });
+    await h.worker.idle();
+    expect(h.provider.calls.find((c) => c.op === 'grant')?.approvedBy).toEqual(['bob@example.com']);
   });
 
   it('holds credentials sealed and deletes them at revoke', async () => {

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { grants } from '../../../db/schema.ts';
-import type { ExecutorLimits } from '../../../src/app/grant-executor.ts';
+import type { RetryPolicy } from '../../../src/app/context.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import { systemClock } from '../../../src/domain/clock.ts';
 import { settleDueGrants } from '../../../src/scheduler/steps.ts';
@@ -22,7 +22,7 @@ afterEach(async () => {
   for (const h of harnesses.splice(0)) await h.close();
 });
 
-function harness(options: Parameters<typeof createHarness>[0] = {}, limits: ExecutorLimits & { leaseMs?: number; grantMaxAttempts?: number } = {}): Harness {
+function harness(options: Parameters<typeof createHarness>[0] = {}, limits: Partial<Pick<RetryPolicy, 'callTimeoutMs' | 'leaseMs' | 'grantMaxAttempts'>> = {}): Harness {
   const h = createHarness(options);
   h.ctx.retry = { ...h.ctx.retry, ...limits };
   harnesses.push(h);
