@@ -6,13 +6,13 @@ import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { openDatabase } from '../db/client.ts';
-import { DEFAULT_RETRY, type AppContext, type RetryPolicy } from './app/context.ts';
+import { DEFAULT_RETRY, createContext, type AppContext, type RetryPolicy } from './app/context.ts';
 import { Worker } from './app/worker.ts';
 import { postDigest } from './app/post-digest.ts';
 import type { ChatAdapter } from './chat-adapter.ts';
 import type { Config } from './config/env.ts';
 import { loadPolicyOrThrow } from './config/startup-policy.ts';
-import { systemClock, type Clock } from './domain/clock.ts';
+import type { Clock } from './domain/clock.ts';
 import type { Policy } from './domain/policy.ts';
 import { createHttpApp } from './http/server.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
@@ -67,19 +67,17 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
       { log, env },
     );
   const worker = new Worker();
-  const ctx: AppContext = {
+  const ctx = createContext({
     db,
     policy,
-    clock: options.clock ?? systemClock,
     log,
     providers,
-    platforms: [],
     secretKey: config.secretKey ?? null,
     instanceId: options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     afterCommit: worker,
     retry: { ...DEFAULT_RETRY, ...options.retry },
-    random: Math.random,
-  };
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   worker.attach(ctx);
   let scheduler: Scheduler | null = null;
   const metrics = createMetrics(ctx);

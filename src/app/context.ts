@@ -1,6 +1,6 @@
 /** What every use case needs, built once by the composition root (src/main.ts) or a test. */
 import type { Db } from '../../db/client.ts';
-import type { Clock } from '../domain/clock.ts';
+import { systemClock, type Clock } from '../domain/clock.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { Provider } from '../providers/types.ts';
 import type { Logger } from '../logging.ts';
@@ -61,3 +61,11 @@ export function writeTx<T>(ctx: Pick<AppContext, 'db'>, fn: (tx: Parameters<Para
 }
 
 export type Tx = Parameters<Parameters<Db['orm']['transaction']>[0]>[0];
+
+export type ContextParts = Pick<AppContext, 'db' | 'policy' | 'log' | 'providers' | 'instanceId'> &
+  Partial<Omit<AppContext, 'db' | 'policy' | 'log' | 'providers' | 'instanceId'>>;
+
+/** An AppContext with the production defaults (system clock, default retries, no chat platform) for what is not given. */
+export function createContext(parts: ContextParts): AppContext {
+  return { clock: systemClock, platforms: [], secretKey: null, afterCommit: noAfterCommit, retry: DEFAULT_RETRY, random: Math.random, ...parts };
+}

@@ -1,9 +1,8 @@
 /** Builds a core context for one-shot CLI commands against the configured database and policy. */
 import { openDatabase } from '../../db/client.ts';
-import { DEFAULT_RETRY, type AppContext } from '../app/context.ts';
+import { createContext, type AppContext } from '../app/context.ts';
 import { Worker } from '../app/worker.ts';
 import { loadEnv, type Config } from '../config/env.ts';
-import { systemClock } from '../domain/clock.ts';
 import { silentLogger, createLogger } from '../logging.ts';
 import { loadPolicyOrThrow } from '../config/startup-policy.ts';
 import { createProviders } from '../providers/registry.ts';
@@ -24,19 +23,16 @@ export function cliContext(io: CliIo, options: { withProviders: boolean }): { ct
     ? createProviders(Object.fromEntries(Object.values(policy.resources).map((r) => [r.name, { provider: r.provider, settings: r.settings }])), { log, env: io.env })
     : new Map();
   const worker = new Worker();
-  const ctx: AppContext = {
+  const ctx = createContext({
     db,
     policy,
-    clock: systemClock,
     log,
     providers,
     platforms: configuredPlatforms(config),
     secretKey: config.secretKey ?? null,
     instanceId: `cli:${process.pid}`,
     afterCommit: worker,
-    retry: DEFAULT_RETRY,
-    random: Math.random,
-  };
+  });
   worker.attach(ctx);
   return {
     ctx,

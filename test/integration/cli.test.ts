@@ -6,13 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { openDatabase } from '../../db/client.ts';
-import { DEFAULT_RETRY, type AppContext } from '../../src/app/context.ts';
+import { createContext } from '../../src/app/context.ts';
 import { Worker } from '../../src/app/worker.ts';
 import { requestAccess } from '../../src/app/request-access.ts';
 import { review } from '../../src/app/review.ts';
 import { runCli } from '../../src/cli.ts';
 import { loadPolicyFile } from '../../src/config/load-policy.ts';
-import { systemClock } from '../../src/domain/clock.ts';
 import { silentLogger } from '../../src/logging.ts';
 import { builtinProviders, createProviders } from '../../src/providers/registry.ts';
 import { tempDbPath } from '../support/core-harness.ts';
@@ -103,19 +102,14 @@ roles:
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
     const db = openDatabase(dbPath);
     const worker = new Worker();
-    const ctx: AppContext = {
+    const ctx = createContext({
       db,
       policy: loaded.policy,
-      clock: systemClock,
       log: silentLogger(),
       providers: createProviders({ hook: { provider: 'webhook', settings: loaded.policy.resources.hook!.settings } }, { log: silentLogger(), env }),
-      platforms: [],
-      secretKey: null,
       instanceId: 'test',
       afterCommit: worker,
-      retry: DEFAULT_RETRY,
-      random: Math.random,
-    };
+    });
     worker.attach(ctx);
     const { view } = requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
     review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' });
