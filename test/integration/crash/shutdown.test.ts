@@ -4,12 +4,8 @@
  * target does not answer in time, the attempt fails cleanly (nothing half-done, no lease left behind) and the
  * next `serve` resumes the revoke at once.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../db/client.ts';
@@ -22,54 +18,9 @@ import { loadPolicyFile } from '../../../src/config/load-policy.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { builtinProviders, createProviders } from '../../../src/providers/registry.ts';
 import { tempDbPath } from '../../support/core-harness.ts';
+import { running, serve, startTarget, type Serve, type Target } from '../../support/serve-process.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SECRET = 'a-very-long-test-secret-123';
-
-type Answer = (res: ServerResponse) => void;
-
-interface Target {
-  url: string;
-  events: Array<{ event: string; grant_id: string; at: number }>;
-  /** How the next request of each event is answered (default: 200 at once). */
-  answer: Partial<Record<string, Answer>>;
-  /** Resolves when the next request for `event` arrives. */
-  next(event: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function startTarget(): Promise<Target> {
-  const waiting = new Map<string, () => void>();
-  const open = new Set<ServerResponse>();
-  const target: Target = {
-    url: '',
-    events: [],
-    answer: {},
-    next: (event) => new Promise<void>((resolve) => waiting.set(event, resolve)),
-    close: async () => {
-      for (const res of open) res.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      const payload = JSON.parse(body) as { event: string; grant_id: string };
-      target.events.push({ ...payload, at: Date.now() });
-      open.add(res);
-      res.on('close', () => open.delete(res));
-      const answer = target.answer[payload.event];
-      delete target.answer[payload.event];
-      (answer ?? ((r: ServerResponse) => r.writeHead(200, { 'content-type': 'application/json' }).end('{}')))(res);
-      waiting.get(payload.event)?.();
-      waiting.delete(payload.event);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  target.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/access`;
-  return target;
-}
 
 interface Setup {
   env: Record<string, string>;
@@ -115,54 +66,6 @@ roles:
   const grantId = db.orm.select().from(grants).get()!.id;
   db.close();
   return { env, dbPath, grantId };
-}
-
-interface Serve {
-  serving: Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  logs: Array<{ msg?: string; time?: string; level?: number; [key: string]: unknown }>;
-  stderr: () => string;
-  kill(signal: NodeJS.Signals): void;
-}
-
-const running = new Set<Serve>();
-
-function serve(env: Record<string, string>): Serve {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: Serve['logs'] = [];
-  let stderr = '';
-  let buffered = '';
-  let onServing: () => void = () => {};
-  const serving = new Promise<void>((resolve) => (onServing = resolve));
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      if (!line.startsWith('{')) continue;
-      const entry = JSON.parse(line) as Serve['logs'][number];
-      logs.push(entry);
-      if (entry.msg === 'accessbot is serving') onServing();
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  const handle: Serve = {
-    serving,
-    logs,
-    stderr: () => stderr,
-    kill: (signal) => child.kill(signal),
-    exited: new Promise((resolve) =>
-      child.on('close', (code, signal) => {
-        clearTimeout(guard);
-        running.delete(handle);
-        resolve({ code, signal, at: Date.now() });
-      }),
-    ),
-  };
-  running.add(handle);
-  return handle;
 }
 
 function readGrant(dbPath: string, id: string) {

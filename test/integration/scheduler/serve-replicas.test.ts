@@ -1,0 +1,105 @@
+/**
+ * Two real `accessbot serve` processes on one SQLite file, 200 grants at a live webhook target expiring within
+ * the same second: the target is told to revoke each grant exactly once, and every grant ends revoked.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../db/client.ts';
+import { grants } from '../../../db/schema.ts';
+import { createContext } from '../../../src/app/context.ts';
+import { requestAccess } from '../../../src/app/request-access.ts';
+import { Worker } from '../../../src/app/worker.ts';
+import { loadPolicyFile } from '../../../src/config/load-policy.ts';
+import { silentLogger } from '../../../src/logging.ts';
+import { builtinProviders, createProviders } from '../../../src/providers/registry.ts';
+import { tempDbPath } from '../../support/core-harness.ts';
+import { running, serve, startTarget, type Target } from '../../support/serve-process.ts';
+
+const GRANTS = 200;
+const SECRET = 'a-very-long-test-secret-123';
+let target: Target | null = null;
+
+afterEach(async () => {
+  for (const s of running) s.kill('SIGKILL');
+  await target?.close();
+  target = null;
+});
+
+async function seed(t: Target): Promise<{ env: Record<string, string>; dbPath: string }> {
+  const dbPath = tempDbPath();
+  const policyPath = join(dirname(dbPath), 'policy.yaml');
+  const people = Array.from({ length: GRANTS }, (_, i) => `user${i}@example.com`);
+  writeFileSync(
+    policyPath,
+    `version: 1
+resources:
+  hook: { provider: webhook, url: "${t.url}", secret: env:HOOK_SECRET }
+roles:
+  deploy:
+    resource: hook
+    requesters: [${people.join(', ')}]
+    approvers: [bob@example.com]
+    max_duration: 2h
+    auto_approve: { max_duration: 2h }
+`,
+  );
+  const env = { ACCESSBOT_DB: dbPath, ACCESSBOT_POLICY: policyPath, HOOK_SECRET: SECRET, PORT: '0', LOG_LEVEL: 'info' };
+  const loaded = loadPolicyFile(policyPath, { env, providers: builtinProviders });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  const db = openDatabase(dbPath);
+  const worker = new Worker();
+  const ctx = createContext({
+    db,
+    policy: loaded.policy,
+    log: silentLogger(),
+    providers: createProviders({ hook: { provider: 'webhook', settings: loaded.policy.resources.hook!.settings } }, { log: silentLogger(), env }),
+    instanceId: 'seed',
+    afterCommit: worker,
+  });
+  worker.attach(ctx);
+  for (const email of people) requestAccess(ctx, { roleName: 'deploy', requester: { email }, durationMs: 3_600_000, reason: 'replica test', origin: 'test' });
+  await worker.idle(); // every grant applied at the target (the worker runs at most 32 at once)
+  await worker.stop();
+  db.close();
+  return { env, dbPath };
+}
+
+describe('two serve replicas on one database', () => {
+  it('revoke each of 200 grants at the target exactly once', async () => {
+    target = await startTarget();
+    const { env, dbPath } = await seed(target);
+    expect(target.events.filter((e) => e.event === 'grant')).toHaveLength(GRANTS);
+
+    const a = serve(env);
+    const b = serve(env);
+    await Promise.all([a.serving, b.serving]);
+
+    // Both replicas are up: make all 200 grants expire within the same second, behind their backs.
+    const db = openDatabase(dbPath, { migrate: false });
+    const base = Date.now() + 1_500;
+    const ids = db.orm.select({ id: grants.id }).from(grants).all().map((g) => g.id);
+    db.sqlite.transaction(() => {
+      ids.forEach((id, i) => {
+        const at = base + Math.floor((i * 1_000) / GRANTS);
+        db.sqlite.prepare('UPDATE grants SET expires_at = ?, applied_expires_at = ? WHERE id = ?').run(at, at, id);
+      });
+    })();
+
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && target.events.filter((e) => e.event === 'revoke').length < GRANTS) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1_000)); // room for a duplicate to show up, if there were one
+
+    const revokes = target.events.filter((e) => e.event === 'revoke').map((e) => e.grant_id);
+    expect(revokes).toHaveLength(GRANTS);
+    expect(new Set(revokes)).toEqual(new Set(ids));
+    const statuses = db.orm.select({ status: grants.status }).from(grants).all();
+    expect(statuses.every((g) => g.status === 'revoked')).toBe(true);
+    db.close();
+
+    a.kill('SIGTERM');
+    b.kill('SIGTERM');
+    expect((await a.exited).code).toBe(0);
+    expect((await b.exited).code).toBe(0);
+  }, 90_000);
+});
