@@ -17,7 +17,7 @@ import type { Policy } from './domain/policy.ts';
 import { createHttpApp } from './http/server.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createLogger, type Logger } from './logging.ts';
-import { createProviders } from './providers/registry.ts';
+import { providersForPolicy } from './providers/registry.ts';
 import type { Provider } from './providers/types.ts';
 import { recoverOnStart, startScheduler, type Scheduler } from './scheduler/index.ts';
 import { createSlackAdapter } from '../adapters/slack/index.ts';
@@ -62,10 +62,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   const db = openDatabase(config.dbPath);
   const providers =
     options.providers ??
-    createProviders(
-      Object.fromEntries(Object.values(policy.resources).map((r) => [r.name, { provider: r.provider, settings: r.settings }])),
-      { log, env },
-    );
+    providersForPolicy(policy, { log, env });
   const worker = new Worker();
   const ctx = createContext({
     db,

@@ -5,7 +5,7 @@ import { Worker } from '../app/worker.ts';
 import { loadEnv, type Config } from '../config/env.ts';
 import { silentLogger, createLogger } from '../logging.ts';
 import { loadPolicyOrThrow } from '../config/startup-policy.ts';
-import { createProviders } from '../providers/registry.ts';
+import { providersForPolicy } from '../providers/registry.ts';
 import type { CliIo } from './io.ts';
 
 /** Which chat platforms get notices: the ones configured, so a CLI revoke still updates the Slack card. */
@@ -20,7 +20,7 @@ export function cliContext(io: CliIo, options: { withProviders: boolean }): { ct
   const log = config.logLevel === 'debug' || config.logLevel === 'trace' ? createLogger(config.logLevel, process.stderr) : silentLogger();
   const db = openDatabase(config.dbPath);
   const providers = options.withProviders
-    ? createProviders(Object.fromEntries(Object.values(policy.resources).map((r) => [r.name, { provider: r.provider, settings: r.settings }])), { log, env: io.env })
+    ? providersForPolicy(policy, { log, env: io.env })
     : new Map();
   const worker = new Worker();
   const ctx = createContext({

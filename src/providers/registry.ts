@@ -3,6 +3,7 @@
  * Settings are (re)validated here; the schemas only check and fill defaults, so parsing twice is harmless.
  */
 import type { z } from 'zod';
+import type { Policy } from '../domain/policy.ts';
 import { execProvider } from './exec.ts';
 import { postgresProvider } from './postgres/index.ts';
 import type { Provider, ProviderDeps, ProviderFactory } from './types.ts';
@@ -61,4 +62,9 @@ export function createProviders(
 /** Closes every provider that holds connections; never throws. */
 export async function closeProviders(providers: Map<string, Provider>): Promise<void> {
   await Promise.allSettled([...providers.values()].map((provider) => provider.close?.()));
+}
+
+/** The live providers for a loaded policy, one per resource. */
+export function providersForPolicy(policy: Pick<Policy, 'resources'>, deps: ProviderDeps): Map<string, Provider> {
+  return createProviders(Object.fromEntries(Object.values(policy.resources).map((r) => [r.name, { provider: r.provider, settings: r.settings }])), deps);
 }

@@ -5,16 +5,11 @@ import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { openDatabase } from '../../db/client.ts';
-import { createContext } from '../../src/app/context.ts';
-import { Worker } from '../../src/app/worker.ts';
 import { requestAccess } from '../../src/app/request-access.ts';
 import { review } from '../../src/app/review.ts';
 import { runCli } from '../../src/cli.ts';
-import { loadPolicyFile } from '../../src/config/load-policy.ts';
-import { silentLogger } from '../../src/logging.ts';
-import { builtinProviders, createProviders } from '../../src/providers/registry.ts';
 import { tempDbPath } from '../support/core-harness.ts';
+import { withPolicyContext } from '../support/policy-context.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -98,23 +93,10 @@ roles:
     );
     env = { ACCESSBOT_DB: dbPath, ACCESSBOT_POLICY: policyPath, HOOK_SECRET: 'a-very-long-test-secret-123' };
     // File and approve a request through the core, as the bot would.
-    const loaded = loadPolicyFile(policyPath, { env, providers: builtinProviders });
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-    const db = openDatabase(dbPath);
-    const worker = new Worker();
-    const ctx = createContext({
-      db,
-      policy: loaded.policy,
-      log: silentLogger(),
-      providers: createProviders({ hook: { provider: 'webhook', settings: loaded.policy.resources.hook!.settings } }, { log: silentLogger(), env }),
-      instanceId: 'test',
-      afterCommit: worker,
+    await withPolicyContext({ policyPath, dbPath, env }, (ctx) => {
+      const { view } = requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
+      review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' });
     });
-    worker.attach(ctx);
-    const { view } = requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
-    review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' });
-    await worker.stop();
-    db.close();
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

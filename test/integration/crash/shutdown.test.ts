@@ -10,15 +10,11 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../db/client.ts';
 import { auditEvents, grants } from '../../../db/schema.ts';
-import { createContext } from '../../../src/app/context.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
-import { Worker } from '../../../src/app/worker.ts';
-import { loadPolicyFile } from '../../../src/config/load-policy.ts';
-import { silentLogger } from '../../../src/logging.ts';
-import { builtinProviders, createProviders } from '../../../src/providers/registry.ts';
 import { tempDbPath } from '../../support/core-harness.ts';
 import { running, serve, startTarget, type Serve, type Target } from '../../support/serve-process.ts';
+import { withPolicyContext } from '../../support/policy-context.ts';
 
 const SECRET = 'a-very-long-test-secret-123';
 
@@ -46,25 +42,10 @@ roles:
 `,
   );
   const env = { ACCESSBOT_DB: dbPath, ACCESSBOT_POLICY: policyPath, HOOK_SECRET: SECRET, PORT: '0', LOG_LEVEL: 'info' };
-  const loaded = loadPolicyFile(policyPath, { env, providers: builtinProviders });
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  const db = openDatabase(dbPath);
-  const worker = new Worker();
-  const ctx = createContext({
-    db,
-    policy: loaded.policy,
-    log: silentLogger(),
-    providers: createProviders({ hook: { provider: 'webhook', settings: loaded.policy.resources.hook!.settings } }, { log: silentLogger(), env }),
-    instanceId: 'seed',
-    afterCommit: worker,
+  const grantId = await withPolicyContext({ policyPath, dbPath, env }, (ctx) => {
+    const { view } = requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
+    return review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' }).view.grant!.id;
   });
-  worker.attach(ctx);
-  const { view } = requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
-  review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' });
-  await worker.idle();
-  await worker.stop();
-  const grantId = db.orm.select().from(grants).get()!.id;
-  db.close();
   return { env, dbPath, grantId };
 }
 

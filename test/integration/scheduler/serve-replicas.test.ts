@@ -7,14 +7,10 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../db/client.ts';
 import { grants } from '../../../db/schema.ts';
-import { createContext } from '../../../src/app/context.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
-import { Worker } from '../../../src/app/worker.ts';
-import { loadPolicyFile } from '../../../src/config/load-policy.ts';
-import { silentLogger } from '../../../src/logging.ts';
-import { builtinProviders, createProviders } from '../../../src/providers/registry.ts';
 import { tempDbPath } from '../../support/core-harness.ts';
 import { running, serve, startTarget, type Target } from '../../support/serve-process.ts';
+import { withPolicyContext } from '../../support/policy-context.ts';
 
 const GRANTS = 200;
 const SECRET = 'a-very-long-test-secret-123';
@@ -45,23 +41,9 @@ roles:
 `,
   );
   const env = { ACCESSBOT_DB: dbPath, ACCESSBOT_POLICY: policyPath, HOOK_SECRET: SECRET, PORT: '0', LOG_LEVEL: 'info' };
-  const loaded = loadPolicyFile(policyPath, { env, providers: builtinProviders });
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  const db = openDatabase(dbPath);
-  const worker = new Worker();
-  const ctx = createContext({
-    db,
-    policy: loaded.policy,
-    log: silentLogger(),
-    providers: createProviders({ hook: { provider: 'webhook', settings: loaded.policy.resources.hook!.settings } }, { log: silentLogger(), env }),
-    instanceId: 'seed',
-    afterCommit: worker,
+  await withPolicyContext({ policyPath, dbPath, env }, (ctx) => {
+    for (const email of people) requestAccess(ctx, { roleName: 'deploy', requester: { email }, durationMs: 3_600_000, reason: 'replica test', origin: 'test' });
   });
-  worker.attach(ctx);
-  for (const email of people) requestAccess(ctx, { roleName: 'deploy', requester: { email }, durationMs: 3_600_000, reason: 'replica test', origin: 'test' });
-  await worker.idle(); // every grant applied at the target (the worker runs at most 32 at once)
-  await worker.stop();
-  db.close();
   return { env, dbPath };
 }
 
