@@ -15,10 +15,10 @@ import { DEFAULT_RETRY, type AppContext } from '../src/app/context.ts';
 import { requestAccess } from '../src/app/request-access.ts';
 import { Worker } from '../src/app/worker.ts';
 import { systemClock } from '../src/domain/clock.ts';
-import type { Policy } from '../src/domain/policy.ts';
 import { silentLogger } from '../src/logging.ts';
 import type { GrantOutcome, GrantTarget, Provider, RevokeOutcome } from '../src/providers/types.ts';
 import { recoverOnStart, startScheduler } from '../src/scheduler/index.ts';
+import { selfServePolicy } from '../test/support/policy-fixture.ts';
 
 export interface LatenessResult {
   count: number;
@@ -51,32 +51,6 @@ class SlowTarget implements Provider {
   }
 }
 
-function benchPolicy(count: number): Policy {
-  return {
-    version: 1,
-    timezone: 'UTC',
-    minDurationMs: 1_000,
-    channels: {},
-    groups: new Map(),
-    resources: { db: { name: 'db', provider: 'bench', settings: {} } },
-    roles: {
-      readonly: {
-        name: 'readonly',
-        resource: 'db',
-        grant: {},
-        requesters: new Set(Array.from({ length: count }, (_, i) => `user${i}@example.com`)),
-        approvers: new Set(['approver@example.com']),
-        approvalsRequired: 1,
-        defaultDurationMs: 600_000,
-        maxDurationMs: 3_600_000,
-        requestTtlMs: 3_600_000,
-        autoApprove: { maxDurationMs: 900_000 },
-        requireTicket: null,
-        breakGlass: false,
-      },
-    },
-  };
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -90,7 +64,7 @@ export async function measureRevokeLateness(count = 1_000, windowMs = 10_000, ta
   const worker = new Worker();
   const ctx: AppContext = {
     db,
-    policy: benchPolicy(count),
+    policy: selfServePolicy(count, { name: 'db', provider: 'bench' }),
     clock: systemClock,
     log: silentLogger(),
     providers: new Map([['db', provider]]),

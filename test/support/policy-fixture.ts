@@ -46,3 +46,30 @@ export const bob = { email: 'bob@example.com', slackId: 'UBOB', name: 'bob' };
 export const carol = { email: 'carol@example.com', slackId: 'UCAROL', name: 'carol' };
 export const dave = { email: 'dave@example.com', slackId: 'UDAVE', name: 'dave' };
 export const mallory = { email: 'mallory@example.com', slackId: 'UMAL', name: 'mallory' };
+
+/**
+ * One auto-approved role ("readonly", up to 15 minutes without approval, durations from 1 s) for `count`
+ * requesters user0@… — the load shape of benchmarks and crash tests.
+ */
+export function selfServePolicy(count: number, resource: { name: string; provider: string; grant?: Record<string, unknown> }): Policy {
+  return {
+    version: 1,
+    timezone: 'UTC',
+    minDurationMs: 1_000,
+    channels: {},
+    groups: new Map(),
+    resources: { [resource.name]: { name: resource.name, provider: resource.provider, settings: {} } },
+    roles: {
+      readonly: role('readonly', {
+        resource: resource.name,
+        grant: resource.grant ?? {},
+        requesters: new Set(Array.from({ length: count }, (_, i) => `user${i}@example.com`)),
+        approvers: new Set(['approver@example.com']),
+        defaultDurationMs: 600_000,
+        maxDurationMs: 3_600_000,
+        requestTtlMs: 3_600_000,
+        autoApprove: { maxDurationMs: 900_000 },
+      }),
+    },
+  };
+}

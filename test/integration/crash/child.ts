@@ -18,12 +18,12 @@ import { DEFAULT_RETRY, type AppContext } from '../../../src/app/context.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { Worker } from '../../../src/app/worker.ts';
 import { systemClock } from '../../../src/domain/clock.ts';
-import type { Policy } from '../../../src/domain/policy.ts';
 import { createLogger } from '../../../src/logging.ts';
 import type { Provider } from '../../../src/providers/types.ts';
 import { recoverOnStart, startScheduler } from '../../../src/scheduler/index.ts';
 import { withKillSwitch } from './kill-switch.ts';
 import { SqliteChatPort, SqliteTargetProvider } from './sqlite-target.ts';
+import { selfServePolicy } from '../../support/policy-fixture.ts';
 
 const startedAt = Date.now();
 const env = z
@@ -56,34 +56,6 @@ function emit(event: string, data: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ event, pid: process.pid, instance: env.INSTANCE_ID, at: Date.now(), ...data })}\n`);
 }
 
-/** Requesters user0@… to user9999@… may self-serve "readonly" for up to 15 minutes; durations from 1 s. */
-function crashPolicy(): Policy {
-  const people = new Set(Array.from({ length: 10_000 }, (_, i) => `user${i}@example.com`));
-  return {
-    version: 1,
-    timezone: 'UTC',
-    minDurationMs: 1_000,
-    channels: {},
-    groups: new Map(),
-    resources: { 'orders-db': { name: 'orders-db', provider: env.TARGET_KIND, settings: {} } },
-    roles: {
-      readonly: {
-        name: 'readonly',
-        resource: 'orders-db',
-        grant: { roles: ['pg_read_all_data'] },
-        requesters: people,
-        approvers: new Set(['approver@example.com']),
-        approvalsRequired: 1,
-        defaultDurationMs: 600_000,
-        maxDurationMs: 3_600_000,
-        requestTtlMs: 3_600_000,
-        autoApprove: { maxDurationMs: 900_000 },
-        requireTicket: null,
-        breakGlass: false,
-      },
-    },
-  };
-}
 
 async function buildProvider(log: ReturnType<typeof createLogger>): Promise<Provider> {
   if (env.TARGET_KIND === 'sqlite') return new SqliteTargetProvider(env.TARGET, 'orders-db', env.TARGET_DELAY_MS);
@@ -101,7 +73,7 @@ async function main(): Promise<void> {
   const worker = new Worker(ports);
   const ctx: AppContext = {
     db,
-    policy: crashPolicy(),
+    policy: selfServePolicy(10_000, { name: 'orders-db', provider: env.TARGET_KIND, grant: { roles: ['pg_read_all_data'] } }),
     clock: systemClock,
     log,
     providers: new Map([['orders-db', provider]]),
