@@ -1,52 +1,123 @@
 /**
- * The digest over a big audit log: writes N (default 1,000,000) hash-chained audit events — a year of realistic
- * request/grant lifecycles — into a temporary SQLite file, then times `buildDigest` over one day and over the
- * whole year, each in a fresh process so its peak RSS is its own. Prints; never asserts.
+ * The digest over a big audit log: writes N (default 100,000) hash-chained audit events — a year of realistic
+ * request/grant lifecycles — through the store port (5,000 rows per unit of work) into each store: a temporary
+ * SQLite file, and a fresh PostgreSQL database (dropped afterwards; skipped with a line saying so when no server
+ * answers). Then times `buildDigest` over one day and over the whole year, each in a fresh process so its peak
+ * RSS is its own, and prints the stores side by side. Prints; never asserts.
  *
- *   npm run bench -- digest            # 1,000,000 events
- *   npx tsx bench/digest.ts 200000     # fewer
+ *   npm run bench -- digest                            # 100,000 events on each store
+ *   npx tsx bench/digest.ts 1000000                    # more (or ACCESSBOT_BENCH_DIGEST_EVENTS=1000000)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../db/client.ts';
-import { AUDIT_HEAD_KEY, GENESIS_HASH, hashRow, type AuditRow } from '../src/audit/chain.ts';
+import { openStore, type OpenStoreOptions } from '../db/store/open.ts';
+import type { AuditRow, Store, UnitOfWork } from '../db/store/port.ts';
+import { AUDIT_HEAD_KEY, GENESIS_HASH, hashRow } from '../src/audit/chain.ts';
 import { buildDigest } from '../src/audit/digest.ts';
 import { formatDigest } from '../src/audit/digest-format.ts';
+import { onInterrupt } from './lib/cleanup.ts';
+import { BENCH_PG_URL, freshPostgresDatabase, postgresSkipReason, shownUrl } from './lib/postgres.ts';
+import { num, printTable, ratio } from './lib/stats.ts';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2025, 0, 1, 0, 0, 0);
 const SPAN_DAYS = 365;
 const TIMEZONE = 'Europe/Berlin';
+const ONE_DAY = START + 200 * DAY;
 
-function main(target: number): void {
-  const dir = mkdtempSync(join(tmpdir(), 'accessbot-bench-digest-'));
-  const path = join(dir, 'audit.db');
-  try {
-    const started = performance.now();
-    const { written, lastAt } = generate(path, target);
-    const seconds = (performance.now() - started) / 1000;
-    const sizeMb = statSync(path).size / 1e6;
-    console.log(`generated ${written.toLocaleString('en')} audit events over ${Math.round((lastAt - START) / DAY)} days in ${seconds.toFixed(1)} s (${Math.round(written / seconds).toLocaleString('en')}/s), file ${sizeMb.toFixed(0)} MB`);
-    const day = START + 200 * DAY;
-    run('one day (24 h)', path, day, day + DAY);
-    run(`whole log (${Math.round((lastAt - START) / DAY)} days)`, path, START, lastAt + 1);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** A store to measure: where it is (for the child process) and how big it is on disk. */
+interface Target {
+  label: string;
+  /** `sqlite:<path>` or a postgres:// URL, as the measuring child gets it. */
+  location: string;
+  sizeBytes(): Promise<number>;
 }
 
-function run(label: string, path: string, since: number, until: number): void {
-  const script = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', script, '--measure', path, String(since), String(until)], { encoding: 'utf8' });
-  if (child.status !== 0) throw new Error(`measuring ${label} failed: ${child.stderr}`);
-  const r = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Measured;
-  console.log(
-    `digest ${label}: ${r.ms.toFixed(0)} ms for ${r.events.toLocaleString('en')} events in the window (${r.held.toLocaleString('en')} grants held, ${r.alerts} alerts); ` +
-      `peak RSS ${r.maxRssMb.toFixed(0)} MB (${r.baseRssMb.toFixed(0)} MB before building); markdown ${r.markdownChars.toLocaleString('en')} chars, longest section ${r.longestSection.toLocaleString('en')}`,
+const optionsFor = (location: string): OpenStoreOptions => (location.startsWith('sqlite:') ? { sqlitePath: location.slice('sqlite:'.length) } : { databaseUrl: location });
+
+interface StoreFigures {
+  label: string;
+  written: number;
+  days: number;
+  seconds: number;
+  sizeMb: number;
+  day: Measured;
+  whole: Measured;
+}
+
+async function main(target: number): Promise<void> {
+  const pgSkip = await postgresSkipReason();
+  console.log(`Digest over a hash-chained audit log of ${target.toLocaleString('en')} events (a year of request/grant lifecycles), written through the store port; each digest built in its own process.`);
+  console.log(pgSkip ?? `PostgreSQL: ${shownUrl(BENCH_PG_URL)}, a fresh database.`);
+  const figures: StoreFigures[] = [];
+
+  const dir = mkdtempSync(join(tmpdir(), 'accessbot-bench-digest-'));
+  const removeDir = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
+  try {
+    const path = join(dir, 'audit.db');
+    figures.push(await measureStore(target, { label: 'SQLite', location: `sqlite:${path}`, sizeBytes: async () => statSync(path).size }));
+  } finally {
+    await removeDir();
+  }
+  if (!pgSkip) {
+    const database = await freshPostgresDatabase();
+    const drop = onInterrupt(() => database.drop());
+    try {
+      figures.push(await measureStore(target, { label: 'PostgreSQL', location: database.url, sizeBytes: () => database.sizeBytes() }));
+    } finally {
+      await drop();
+    }
+  }
+
+  const [a, b] = figures;
+  const col = (f: StoreFigures | undefined, pick: (f: StoreFigures) => string) => (f ? pick(f) : '–');
+  const row = (label: string, pick: (f: StoreFigures) => string, ratioOf?: (f: StoreFigures) => number) => [
+    label,
+    col(a, pick),
+    col(b, pick),
+    ratioOf && a && b ? ratio(ratioOf(a), ratioOf(b)) : '',
+  ];
+  printTable(
+    ['', 'SQLite', 'PostgreSQL', 'PG/SQLite'],
+    [
+      row('events written', (f) => f.written.toLocaleString('en')),
+      row('write rate, events/s', (f) => num(f.written / f.seconds, 0), (f) => f.written / f.seconds),
+      row('size on disk, MB', (f) => num(f.sizeMb, 0), (f) => f.sizeMb),
+      row('one day (24 h): digest ms', (f) => num(f.day.ms, 0), (f) => f.day.ms),
+      row('one day: peak RSS MB (before building)', (f) => `${num(f.day.maxRssMb, 0)} (${num(f.day.baseRssMb, 0)})`, (f) => f.day.maxRssMb),
+      row('one day: events in window / grants held / alerts', (f) => `${f.day.events.toLocaleString('en')} / ${f.day.held.toLocaleString('en')} / ${f.day.alerts}`),
+      row('whole log: digest ms', (f) => num(f.whole.ms, 0), (f) => f.whole.ms),
+      row('whole log: peak RSS MB (before building)', (f) => `${num(f.whole.maxRssMb, 0)} (${num(f.whole.baseRssMb, 0)})`, (f) => f.whole.maxRssMb),
+      row('whole log: events / days', (f) => `${f.whole.events.toLocaleString('en')} / ${f.days}`),
+      row('whole log: markdown chars, longest section', (f) => `${f.whole.markdownChars.toLocaleString('en')}, ${f.whole.longestSection.toLocaleString('en')}`),
+    ],
   );
+}
+
+async function measureStore(target: number, store: Target): Promise<StoreFigures> {
+  const started = performance.now();
+  const { written, lastAt } = await generate(optionsFor(store.location), target);
+  const seconds = (performance.now() - started) / 1000;
+  const sizeMb = (await store.sizeBytes()) / 1e6;
+  return {
+    label: store.label,
+    written,
+    days: Math.round((lastAt - START) / DAY),
+    seconds,
+    sizeMb,
+    day: run(`${store.label}, one day`, store.location, ONE_DAY, ONE_DAY + DAY),
+    whole: run(`${store.label}, whole log`, store.location, START, lastAt + 1),
+  };
+}
+
+function run(label: string, location: string, since: number, until: number): Measured {
+  const script = fileURLToPath(import.meta.url);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', script, '--measure', location, String(since), String(until)], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`measuring ${label} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Measured;
 }
 
 interface Measured {
@@ -60,14 +131,14 @@ interface Measured {
   longestSection: number;
 }
 
-function measure(path: string, since: number, until: number): void {
-  const db = openDatabase(path, { migrate: false });
+async function measure(location: string, since: number, until: number): Promise<void> {
+  const store = await openStore({ ...optionsFor(location), migrate: false });
   const baseRssMb = process.memoryUsage().rss / 1e6;
   const started = performance.now();
-  const digest = buildDigest(db, { since, until, timezone: TIMEZONE, label: 'bench' });
+  const digest = await buildDigest(store, { since, until, timezone: TIMEZONE, label: 'bench' });
   const ms = performance.now() - started;
   const markdown = formatDigest(digest, 'markdown');
-  db.close();
+  await store.close();
   const measured: Measured = {
     ms,
     events: digest.totals.events,
@@ -90,12 +161,11 @@ interface Pending {
   event: Event;
 }
 
-function generate(path: string, target: number): { written: number; lastAt: number } {
-  const db = openDatabase(path);
-  db.sqlite.pragma('synchronous = OFF');
-  const insert = db.sqlite.prepare(
-    'INSERT INTO audit_events (seq, at, actor, action, request_id, grant_id, from_status, to_status, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+/** Rows appended per unit of work. */
+const BATCH = 5_000;
+
+async function generate(where: OpenStoreOptions, target: number): Promise<{ written: number; lastAt: number }> {
+  const store = await openStore(where);
   const random = mulberry32(42);
   const heap = new MinHeap();
   const meanGapMs = (SPAN_DAYS * DAY) / (target / 6.3);
@@ -105,27 +175,41 @@ function generate(path: string, target: number): { written: number; lastAt: numb
   let requestId = 0;
   let nextRequestAt = START;
   let lastAt = START;
-  const write = (event: Event): void => {
+  const batch: AuditRow[] = [];
+  const write = (raw: Event): void => {
+    // Whole milliseconds: `at` is an integer column (PostgreSQL refuses a fraction; SQLite would keep a REAL).
+    const event = { ...raw, at: Math.round(raw.at) };
     seq++;
     lastAt = event.at;
     const base = { seq, ...event, prevHash };
-    const hash = hashRow(base);
-    insert.run(seq, event.at, event.actor, event.action, event.requestId, event.grantId, event.fromStatus, event.toStatus, event.details, prevHash, hash);
-    prevHash = hash;
+    const row: AuditRow = { ...base, hash: hashRow(base) };
+    batch.push(row);
+    prevHash = row.hash;
   };
-  db.sqlite.transaction(() => {
+  try {
     while (seq < target) {
       // Emit everything due before the next request is filed, in time order.
       while (heap.size > 0 && heap.peek()!.at <= nextRequestAt && seq < target) write(heap.pop()!.event);
+      if (batch.length >= BATCH) await flush(store, batch.splice(0));
       if (seq >= target) break;
       requestId++;
       for (const event of lifecycle(requestId, nextRequestAt, random)) heap.push({ at: event.at, order: order++, event });
       nextRequestAt += Math.max(1_000, Math.round(-Math.log(1 - random()) * meanGapMs));
     }
-    db.sqlite.prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(AUDIT_HEAD_KEY, JSON.stringify({ seq, hash: prevHash }), Date.now());
-  })();
-  db.close();
+    const head = JSON.stringify({ seq, hash: prevHash });
+    await flush(store, batch, (uow) => uow.kvPut(AUDIT_HEAD_KEY, head, Date.now()));
+  } finally {
+    await store.close();
+  }
   return { written: seq, lastAt };
+}
+
+/** Append `rows` in one unit of work (then `also`, e.g. the head anchor, in the same one). */
+function flush(store: Store, rows: readonly AuditRow[], also?: (uow: UnitOfWork) => Promise<void>): Promise<void> {
+  return store.tx(async (uow) => {
+    for (const row of rows) await uow.insertAuditRow(row);
+    await also?.(uow);
+  });
 }
 
 const ROLES = [
@@ -201,7 +285,7 @@ function lifecycle(id: number, t: number, random: () => number): Event[] {
   }
   const lateMs = Math.round(revokedAt - expiresAt);
   events.push(event(revokedAt, 'system', 'grant.revoked', { reason: 'expired', late_ms: lateMs, late: lateMs > 5_000, attempts: 1 }, { ...g, fromStatus: 'revoking', toStatus: 'revoked' }));
-  return events.map((e) => ({ ...e, at: Math.round(e.at) }));
+  return events;
 }
 
 class MinHeap {
@@ -260,7 +344,7 @@ function mulberry32(seed: number): () => number {
 }
 
 if (process.argv[2] === '--measure') {
-  measure(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
+  await measure(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
 } else {
-  main(Number(process.argv[2] ?? 1_000_000));
+  await main(Number(process.argv[2] ?? process.env.ACCESSBOT_BENCH_DIGEST_EVENTS ?? 100_000));
 }

@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: runs every benchmark script in this folder one after another and prints their numbers.
  * Benchmarks print; they never assert. Pass names to run a subset: `npm run bench -- revoke-lateness`.
+ * Helpers shared by the scripts live in lib/ and are not run. The PostgreSQL halves use ACCESSBOT_BENCH_PG_URL
+ * (default postgres://postgres@127.0.0.1:5432/test) and are skipped, with a line saying so, when it does not answer.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

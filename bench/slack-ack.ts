@@ -4,14 +4,16 @@
  * as it would in production. Each request is timed until its HTTP answer (the ack) arrives:
  *   - `/request-access readonly 30m …` (a real filing: identity lookup, core, card and DM follow the ack)
  *   - an Approve click on a pending request (review, grant, card update, DMs follow the ack)
- * for the full accessbot and for a bare Bolt app that only acks, at two paces: back-to-back (the next request
- * leaves as soon as the previous ack arrives, competing with that request's after-ack work) and paced (25 ms).
- * Usage: tsx bench/slack-ack.ts [requests per kind, default 300]
+ * for the full accessbot on each store — SQLite (a temporary file) and PostgreSQL (a fresh database per run,
+ * dropped afterwards; skipped with a line saying so when no server answers) — and for a bare Bolt app that only
+ * acks, at two paces: back-to-back (the next request leaves as soon as the previous ack arrives, competing with
+ * that request's after-ack work) and paced (25 ms). Prints both stores side by side with the ratio PG/SQLite.
+ * Usage: tsx bench/slack-ack.ts [requests per kind, default 300]     Target: PG ack p99 within 1.5× of SQLite.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,11 +25,16 @@ import type { Policy } from '../src/domain/policy.ts';
 import { silentLogger } from '../src/logging.ts';
 import { startAccessbot } from '../src/main.ts';
 import type { Provider } from '../src/providers/types.ts';
+import { onInterrupt } from './lib/cleanup.ts';
+import { BENCH_PG_URL, freshPostgresDatabase, postgresSkipReason, shownUrl } from './lib/postgres.ts';
+import { num, printTable, ratio, spread, type Spread } from './lib/stats.ts';
 
 const SECRET = 'bench-signing-secret';
 const WARMUP = 20;
 const H = 3_600_000;
-const serving = process.argv[2] === '--serve' ? (process.argv[3] as 'accessbot' | 'bare') : null;
+type Kind = 'accessbot' | 'bare';
+type StoreKind = 'sqlite' | 'postgres';
+const serving = process.argv[2] === '--serve' ? (process.argv[3] as Kind) : null;
 const N = Number(serving ? process.argv[4] : (process.argv[2] ?? 300));
 
 const requesters: EmulatedUser[] = Array.from({ length: N + WARMUP }, (_, i) => ({ id: `U0REQ${i}`, name: `req${i}`, email: `req${i}@example.com` }));
@@ -69,20 +76,23 @@ const noopProvider: Provider = {
   verify: async () => ({ grantIds: [] }),
 };
 
-/** Child process: start the app against the parent's emulator and print its URL. */
-async function serve(kind: 'accessbot' | 'bare', apiUrl: string, botToken: string): Promise<void> {
+/**
+ * Child process: start the app against the parent's emulator and print its URL. The store is the parent's
+ * choice: BENCH_DATABASE_URL (PostgreSQL) or BENCH_SQLITE_PATH, passed on as DATABASE_URL / ACCESSBOT_DB.
+ */
+async function serve(kind: Kind, apiUrl: string, botToken: string): Promise<void> {
   let url: string;
   let stop: () => Promise<void>;
   if (kind === 'accessbot') {
-    const env = { PORT: '0', ACCESSBOT_DB: join(mkdtempSync(join(tmpdir(), 'accessbot-bench-')), 'bench.db'), SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: apiUrl };
+    const database = process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : { ACCESSBOT_DB: process.env.BENCH_SQLITE_PATH! };
+    const env = { PORT: '0', ...database, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: apiUrl };
     const bot = await startAccessbot(loadEnv(env), { policy: benchPolicy(), providers: new Map([['orders-db', noopProvider]]), env, log: silentLogger() });
     url = `http://127.0.0.1:${bot.port}/slack/events`;
     stop = async () => {
       const histogram = await bot.metrics.ackSeconds.get();
       const value = (kind: string, suffix: string) => histogram.values.find((v) => v.metricName === `accessbot_ack_seconds${suffix}` && v.labels.kind === kind)?.value ?? 0;
-      for (const k of ['command', 'action']) {
-        process.stdout.write(`  accessbot_ack_seconds (receipt → ack, in the app), ${k}: mean ${((value(k, '_sum') / Math.max(value(k, '_count'), 1)) * 1000).toFixed(2)} ms over ${value(k, '_count')}\n`);
-      }
+      // accessbot_ack_seconds: receipt → ack inside the app, for the parent's table.
+      for (const k of ['command', 'action']) process.stdout.write(`INAPP ${k} ${(value(k, '_sum') / Math.max(value(k, '_count'), 1)) * 1000}\n`);
       await bot.stop();
     };
   } else {
@@ -99,32 +109,40 @@ async function serve(kind: 'accessbot' | 'bare', apiUrl: string, botToken: strin
   process.stdout.write(`READY ${url}\n`);
 }
 
-async function startChild(kind: 'accessbot' | 'bare', emu: SlackEmulator): Promise<{ url: string; child: ChildProcess; done: Promise<void> }> {
+interface Child {
+  url: string;
+  child: ChildProcess;
+  done: Promise<void>;
+  /** Mean receipt → ack inside the app (ms) per kind ('command', 'action'), filled in when the child stops. */
+  inApp: Map<string, number>;
+}
+
+async function startChild(kind: Kind, emu: SlackEmulator, storeEnv: Record<string, string>): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', kind, String(N)], {
-    env: { ...process.env, BENCH_API_URL: emu.url, BENCH_BOT_TOKEN: emu.botToken },
+    env: { ...process.env, BENCH_API_URL: emu.url, BENCH_BOT_TOKEN: emu.botToken, ...storeEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': the INAPP lines written while stopping must have been read.
+  const done = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const inApp = new Map<string, number>();
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
-      const ready = /READY (\S+)\n/.exec(buffer);
-      if (ready) resolve(ready[1]!);
-      for (const line of buffer.split('\n').filter((l) => l.startsWith('  '))) process.stdout.write(`${line}\n`);
-      buffer = buffer.includes('\n') ? buffer.slice(buffer.lastIndexOf('\n') + 1) : buffer;
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        const ready = /^READY (\S+)$/.exec(line);
+        if (ready) resolve(ready[1]!);
+        const metric = /^INAPP (\w+) (\S+)$/.exec(line);
+        if (metric) inApp.set(metric[1]!, Number(metric[2]));
+        else if (!ready && line.trim()) process.stdout.write(`${line}\n`);
+      }
     });
     child.once('exit', (code) => reject(new Error(`app process exited (${code}) before it was ready`)));
   });
-  return { url, child, done };
-}
-
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-function summary(label: string, samples: number[]): string {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const f = (ms: number) => `${ms.toFixed(2)} ms`.padStart(10);
-  return `${label.padEnd(36)} p50 ${f(percentile(sorted, 50))}  p99 ${f(percentile(sorted, 99))}  max ${f(sorted.at(-1)!)}`;
+  return { url, child, done, inApp };
 }
 
 async function timed(url: string, request: SignedRequest): Promise<number> {
@@ -135,17 +153,35 @@ async function timed(url: string, request: SignedRequest): Promise<number> {
   return took;
 }
 
-async function measure(kind: 'accessbot' | 'bare', gapMs: number): Promise<void> {
+interface Measured {
+  commands: Spread;
+  clicks: Spread;
+  inApp: Map<string, number>;
+}
+
+/** One app process on one store, N commands then N clicks (after the warm-up), at one pace. */
+async function measure(kind: Kind, store: StoreKind | null, gapMs: number): Promise<Measured> {
   const emu = await startSlackEmulator({
     users: [...requesters, approver],
     channels: [{ id: 'C0APPROVALS', name: 'approvals' }, { id: 'C0AUDIT', name: 'audit' }, { id: 'C0GENERAL', name: 'general' }],
   });
-  const { url, child, done } = await startChild(kind, emu);
-  const signer = new SlackRequestSigner({ signingSecret: SECRET, teamId: emu.team.id, appId: emu.bot.appId });
-  const pause = () => (gapMs ? new Promise((resolve) => setTimeout(resolve, gapMs)) : Promise.resolve());
+  const dir = mkdtempSync(join(tmpdir(), 'accessbot-bench-'));
+  const removeDir = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
+  const database = store === 'postgres' ? await freshPostgresDatabase() : null;
+  const dropDatabase = onInterrupt(async () => database?.drop());
+  let started: Child | null = null;
+  const stopChild = onInterrupt(async () => {
+    if (!started) return;
+    started.child.kill('SIGTERM');
+    await started.done;
+  });
   const commands: number[] = [];
   const clicks: number[] = [];
   try {
+    started = await startChild(kind, emu, database ? { BENCH_DATABASE_URL: database.url } : { BENCH_SQLITE_PATH: join(dir, 'bench.db') });
+    const { url } = started;
+    const signer = new SlackRequestSigner({ signingSecret: SECRET, teamId: emu.team.id, appId: emu.bot.appId });
+    const pause = () => (gapMs ? new Promise((resolve) => setTimeout(resolve, gapMs)) : Promise.resolve());
     for (let i = 0; i < N + WARMUP; i++) {
       const user = requesters[i]!;
       const responseUrl = emu.responseUrlFor(`c${i}`, { channel: 'C0GENERAL', user: user.id });
@@ -154,7 +190,7 @@ async function measure(kind: 'accessbot' | 'bare', gapMs: number): Promise<void>
       await pause();
     }
     // Every request must exist before it is approved.
-    if (kind === 'accessbot') await emu.waitFor(() => (emu.messages('C0APPROVALS').length >= N + WARMUP ? true : null), 60_000);
+    if (kind === 'accessbot') await emu.waitFor(() => (emu.messages('C0APPROVALS').length >= N + WARMUP ? true : null), 120_000);
     for (let i = 0; i < N + WARMUP; i++) {
       const responseUrl = emu.responseUrlFor(`a${i}`, { channel: 'C0APPROVALS', user: approver.id });
       const click = signer.blockAction({ userId: approver.id, actions: [{ actionId: 'request_approve', value: String(i + 1) }], message: { channel: 'C0APPROVALS', ts: '1.000001' }, responseUrl });
@@ -162,24 +198,44 @@ async function measure(kind: 'accessbot' | 'bare', gapMs: number): Promise<void>
       if (i >= WARMUP) clicks.push(took);
       await pause();
     }
-    if (kind === 'accessbot') await emu.waitFor(() => (emu.messages().filter((m) => m.text.includes('is active until')).length >= N + WARMUP ? true : null), 60_000);
+    if (kind === 'accessbot') await emu.waitFor(() => (emu.messages().filter((m) => m.text.includes('is active until')).length >= N + WARMUP ? true : null), 120_000);
   } finally {
-    child.kill('SIGTERM');
-    await done;
+    await stopChild();
     await emu.close();
+    await dropDatabase();
+    await removeDir();
   }
-  const name = kind === 'bare' ? 'bare Bolt (ack only)' : 'accessbot';
-  console.log(summary(`${name}: /request-access`, commands));
-  console.log(summary(`${name}: Approve click`, clicks));
+  return { commands: spread(commands), clicks: spread(clicks), inApp: started.inApp };
 }
 
 if (serving) {
   await serve(serving, process.env.BENCH_API_URL!, process.env.BENCH_BOT_TOKEN!);
 } else {
+  const pgSkip = await postgresSkipReason();
   console.log(`Slack ack latency over loopback HTTP, app in its own process; ${N} sequential requests per kind after ${WARMUP} warm-up. Slack's limit: 3000 ms.`);
-  for (const [pace, gapMs] of [['back-to-back', 0], ['paced, 25 ms apart', 25]] as const) {
-    console.log(`-- ${pace}`);
-    await measure('bare', gapMs);
-    await measure('accessbot', gapMs);
+  console.log(pgSkip ?? `PostgreSQL: ${shownUrl(BENCH_PG_URL)}, a fresh database per run.`);
+  const rows: string[][] = [];
+  const bareRows: string[][] = [];
+  const ms = (v: number | undefined) => num(v, 2);
+  const paces = [['back-to-back', 0], ['paced 25 ms', 25]] as const;
+  for (const [pace, gapMs] of paces) {
+    const bare = await measure('bare', null, gapMs);
+    const sqlite = await measure('accessbot', 'sqlite', gapMs);
+    const postgres = pgSkip ? null : await measure('accessbot', 'postgres', gapMs);
+    for (const [what, pick, inApp] of [
+      ['/request-access', (m: Measured) => m.commands, 'command'],
+      ['Approve click', (m: Measured) => m.clicks, 'action'],
+    ] as const) {
+      const a = pick(sqlite);
+      const b = postgres ? pick(postgres) : null;
+      rows.push([`${pace}, ${what}`, ms(a.p50), ms(a.p99), ms(a.max), ms(b?.p50), ms(b?.p99), ms(b?.max), ratio(a.p50, b?.p50), ratio(a.p99, b?.p99)]);
+      rows.push([`  in the app (receipt → ack), mean`, ms(sqlite.inApp.get(inApp)), '', '', ms(postgres?.inApp.get(inApp)), '', '', ratio(sqlite.inApp.get(inApp), postgres?.inApp.get(inApp)), '']);
+      bareRows.push([`${pace}, ${what}`, ms(pick(bare).p50), ms(pick(bare).p99), ms(pick(bare).max)]);
+    }
   }
+  console.log('Ack latency, ms (sender → HTTP answer):');
+  printTable(['', 'SQLite p50', 'p99', 'max', 'PostgreSQL p50', 'p99', 'max', 'PG/SQLite p50', 'p99'], rows);
+  console.log('Target: PostgreSQL ack p99 within 1.5× of SQLite (the p99 ratio column).');
+  console.log('Reference, bare Bolt app that only acks (no store), ms:');
+  printTable(['', 'p50', 'p99', 'max'], bareRows);
 }

@@ -11,6 +11,8 @@ const USAGE = `usage: accessbot <command> [options]
 
   serve                          run the bot (applies pending migrations first)
   migrate                        apply pending database migrations and exit
+                                 (PostgreSQL when DATABASE_URL is set, else the SQLite file ACCESSBOT_DB)
+  migrate --from-sqlite FILE     also copy a SQLite database into PostgreSQL (DATABASE_URL)
   policy check [FILE]            validate a policy file
   policy schema                  print the policy JSON Schema
   policy explain --user EMAIL --role ROLE [--duration D]
@@ -36,14 +38,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         return command === undefined ? EXIT.usage : EXIT.ok;
       case 'serve':
         return await serve(rest, io);
-      case 'migrate': {
-        if (rest.includes('--help')) return (io.out('usage: accessbot migrate\n\nApplies pending migrations to $ACCESSBOT_DB (default ./data/accessbot.db).'), EXIT.ok);
-        const config = loadEnv(io.env);
-        const { openDatabase } = await import('../db/client.ts');
-        openDatabase(config.dbPath).close();
-        io.out(`✓ database ${config.dbPath} is up to date`);
-        return EXIT.ok;
-      }
+      case 'migrate':
+        return await (await import('./cli/migrate.ts')).runMigrateCommand(rest, io);
       case 'policy': {
         const [{ runPolicyCommand }, { builtinProviders }] = await Promise.all([import('./cli/policy.ts'), import('./providers/registry.ts')]);
         return await runPolicyCommand(rest, { ...io, providers: builtinProviders });

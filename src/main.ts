@@ -1,11 +1,11 @@
 /**
- * Composition root: configuration, database, providers, core, chat adapters, scheduler and the HTTP server.
+ * Composition root: configuration, store, providers, core, chat adapters, scheduler and the HTTP server.
  * `accessbot serve` calls startAccessbot(); tests call it too, with their own config and clock.
  */
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { openDatabase } from '../db/client.ts';
+import { openStore } from '../db/store/open.ts';
 import { DEFAULT_RETRY, createContext, type AppContext, type RetryPolicy } from './app/context.ts';
 import { Worker } from './app/worker.ts';
 import { postDigest } from './app/post-digest.ts';
@@ -59,18 +59,24 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
     log.info({ policy: loaded.path, roles: Object.keys(policy.roles).length }, 'policy loaded');
     for (const warning of loaded.warnings) log.warn({ policy: loaded.path }, warning);
   }
-  const db = openDatabase(config.dbPath);
+  // PostgreSQL when DATABASE_URL is set, else the SQLite file; pending migrations are applied first.
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: config.dbPath,
+    onConnectionError: (error) => log.warn({ err: error.message }, 'a pooled database connection failed; queries use a new one'),
+  });
+  log.info({ store: store.kind, location: store.location }, 'store opened');
   const providers =
     options.providers ??
     providersForPolicy(policy, { log, env });
   const worker = new Worker();
   const ctx = createContext({
-    db,
+    store,
     policy,
     log,
     providers,
     secretKey: config.secretKey ?? null,
-    instanceId: options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    instanceId: options.instanceId ?? config.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     afterCommit: worker,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     ...(options.clock ? { clock: options.clock } : {}),
@@ -118,7 +124,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
       await scheduler?.stop();
       await worker.stop();
       for (const provider of providers.values()) await provider.close?.().catch(() => {});
-      db.close();
+      await store.close();
       log.info('stopped');
     })());
   return { ctx, worker, scheduler, metrics, server, port, adapters, stop };

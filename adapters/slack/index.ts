@@ -9,7 +9,7 @@ import { SlackChatPort } from './delivery/slack-port.ts';
 import { registerEvents } from './events/index.ts';
 import { HomeTabs } from './home.ts';
 import { SlackDirectory } from './identity.ts';
-import { dropDuplicates, RecentIds } from './middleware.ts';
+import { dropDuplicates, SeenDeliveries } from './middleware.ts';
 import type { SlackServices } from './services.ts';
 import { registerViews } from './views/index.ts';
 
@@ -25,7 +25,7 @@ export function createSlackAdapter({ ctx, http, config, metrics }: SlackAdapterD
   const directory = new SlackDirectory(client, () => ctx.clock.now());
   const homes = new HomeTabs(ctx, client, directory, log);
   const services: SlackServices = { ctx, client, directory, homes, metrics, log };
-  bolt.app.use(dropDuplicates(new RecentIds(), log));
+  bolt.app.use(dropDuplicates(new SeenDeliveries(ctx.store), log));
   for (const register of [registerCommands, registerActions, registerViews, registerEvents]) register(bolt.app, services);
   return {
     port: new SlackChatPort(ctx, client, homes, log, directory),

@@ -3,37 +3,50 @@
  * - Duplicates: Slack retries events (X-Slack-Retry-Num) and a captured request can be replayed within the
  *   signature's 5 minutes; Bolt keeps no memory of either. Each delivery carries an id that is unique per user
  *   action (event_id, or trigger_id for commands and interactions); the second sighting is acknowledged and dropped.
+ *   Sightings are kept in the store, so a retry or replay that reaches another replica, or this one after a
+ *   restart, is dropped too: one signed Slack request has one effect.
  * - Ack latency: every listener acks through `timedAck`, which feeds `accessbot_ack_seconds`.
  */
 import { performance } from 'node:perf_hooks';
 import type { AckFn, AnyMiddlewareArgs, Context, Middleware } from '@slack/bolt';
+import type { Store } from '../../db/store/port.ts';
 import type { Metrics } from '../../src/http/metrics.ts';
 import type { Logger } from '../../src/logging.ts';
 
-/** Ids seen in the last `ttlMs`, bounded in size. */
-export class RecentIds {
-  private readonly seen = new Map<string, number>();
+const SEEN_PREFIX = 'slack:seen:';
+
+/**
+ * Delivery ids seen in the last `ttlMs`, on every replica: one `slack:seen:<id>` record each (its value is when
+ * it was seen). Records older than the ttl are pruned every `pruneEvery` sightings (per process).
+ */
+export class SeenDeliveries {
+  private sightings = 0;
 
   constructor(
+    private readonly store: Store,
     private readonly ttlMs = 10 * 60_000,
-    private readonly max = 50_000,
     private readonly now: () => number = Date.now,
+    private readonly pruneEvery = 500,
   ) {}
 
-  /** True the first time an id is offered (within the ttl), false after. */
-  firstSighting(id: string): boolean {
+  /** True the first time an id is offered (within the ttl), on any replica; false after. */
+  firstSighting(id: string): Promise<boolean> {
     const now = this.now();
-    const at = this.seen.get(id);
-    if (at !== undefined && now - at < this.ttlMs) return false;
-    this.seen.delete(id);
-    this.seen.set(id, now);
-    if (this.seen.size > this.max) {
-      for (const [key, when] of this.seen) {
-        if (this.seen.size <= this.max && now - when < this.ttlMs) break;
-        this.seen.delete(key);
+    const key = SEEN_PREFIX + id;
+    const prune = ++this.sightings % this.pruneEvery === 0;
+    return this.store.tx(async (uow) => {
+      let first = await uow.kvInsertIfAbsent(key, String(now), now);
+      if (!first) {
+        const at = Number(await uow.kvGet(key));
+        // Seen before, but longer ago than the ttl and not pruned yet: counts as new, as it did in memory.
+        if (!Number.isFinite(at) || now - at >= this.ttlMs) {
+          await uow.kvPut(key, String(now), now);
+          first = true;
+        }
       }
-    }
-    return true;
+      if (prune) await uow.kvPrune(SEEN_PREFIX, now - this.ttlMs);
+      return first;
+    });
   }
 }
 
@@ -51,16 +64,26 @@ export function deliveryId(body: unknown): string | null {
   return triggerId ? `trigger:${triggerId}` : null;
 }
 
-export function dropDuplicates(recent: RecentIds, log: Logger): Middleware<AnyMiddlewareArgs> {
+export function dropDuplicates(seen: SeenDeliveries, log: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const id = deliveryId(args.body);
-    if (id === null || recent.firstSighting(id)) {
+    if (id === null || (await firstSighting(seen, id, log))) {
       await args.next();
       return;
     }
     log.info({ delivery: id.split(':')[0], retry: args.context.retryNum ?? 0 }, 'duplicate Slack delivery ignored');
     if ('ack' in args && typeof args.ack === 'function') await (args.ack as AckFn<void>)();
   };
+}
+
+/** When the store cannot say, the delivery is handled: the core's own checks still stop a repeated decision. */
+async function firstSighting(seen: SeenDeliveries, id: string, log: Logger): Promise<boolean> {
+  try {
+    return await seen.firstSighting(id);
+  } catch (error) {
+    log.warn({ delivery: id.split(':')[0], err: error instanceof Error ? error.message : String(error) }, 'could not check for a duplicate Slack delivery; handling it');
+    return true;
+  }
 }
 
 /**

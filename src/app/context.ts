@@ -1,5 +1,5 @@
 /** What every use case needs, built once by the composition root (src/main.ts) or a test. */
-import type { Db } from '../../db/client.ts';
+import type { Store } from '../../db/store/port.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { Provider } from '../providers/types.ts';
@@ -14,7 +14,7 @@ export interface AfterCommit {
 export const noAfterCommit: AfterCommit = { grantChanged: () => {}, noticesQueued: () => {} };
 
 export interface AppContext {
-  db: Db;
+  store: Store;
   policy: Policy;
   clock: Clock;
   log: Logger;
@@ -55,15 +55,8 @@ export const DEFAULT_RETRY: RetryPolicy = {
   leaseMs: 60_000,
 };
 
-/** Runs `fn` in a write transaction that takes the lock at BEGIN, so read-then-write is race-free. */
-export function writeTx<T>(ctx: Pick<AppContext, 'db'>, fn: (tx: Parameters<Parameters<Db['orm']['transaction']>[0]>[0]) => T): T {
-  return ctx.db.orm.transaction(fn, { behavior: 'immediate' });
-}
-
-export type Tx = Parameters<Parameters<Db['orm']['transaction']>[0]>[0];
-
-export type ContextParts = Pick<AppContext, 'db' | 'policy' | 'log' | 'providers' | 'instanceId'> &
-  Partial<Omit<AppContext, 'db' | 'policy' | 'log' | 'providers' | 'instanceId'>>;
+export type ContextParts = Pick<AppContext, 'store' | 'policy' | 'log' | 'providers' | 'instanceId'> &
+  Partial<Omit<AppContext, 'store' | 'policy' | 'log' | 'providers' | 'instanceId'>>;
 
 /** An AppContext with the production defaults (system clock, default retries, no chat platform) for what is not given. */
 export function createContext(parts: ContextParts): AppContext {

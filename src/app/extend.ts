@@ -1,12 +1,10 @@
 /** Ask to extend an active grant. It needs a new approval (or fits the role's auto-approval band) and the max. */
-import { and, eq } from 'drizzle-orm';
-import { requests } from '../../db/schema.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { AccessError } from '../domain/errors.ts';
 import { checkExtend } from '../domain/grant-rules.ts';
 import { principalKey, type Person } from '../domain/identity.ts';
-import { writeTx, type AppContext } from './context.ts';
+import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf, grantOfRequest, requesterOf, requireRequest } from './records.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
@@ -26,51 +24,43 @@ export interface ExtendResult {
   autoApproved: boolean;
 }
 
-export function requestExtension(ctx: AppContext, input: ExtendInput): ExtendResult {
-  const result = writeTx(ctx, (tx) => {
+export async function requestExtension(ctx: AppContext, input: ExtendInput): Promise<ExtendResult> {
+  const result = await ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();
-    const original = requireRequest(tx, input.requestId);
-    const grant = grantOfRequest(tx, original.id);
+    const original = await requireRequest(uow, input.requestId);
+    const grant = await grantOfRequest(uow, original.id);
     if (!grant) throw new AccessError('not_active', `AR-${original.id} has no access to extend.`);
     const role = ctx.policy.roles[original.role];
     if (!role) throw new AccessError('not_allowed', `The role "${original.role}" is no longer in the policy.`);
     const holder = requesterOf(original);
     const newExpiry = checkExtend(role, { status: grant.status, holder, startsAt: grant.startsAt, expiresAt: grant.expiresAt }, input.actor, input.durationMs, now);
-    const open = tx
-      .select({ id: requests.id })
-      .from(requests)
-      .where(and(eq(requests.extendsGrantId, grant.id), eq(requests.status, 'pending')))
-      .get();
-    if (open) throw new AccessError('extend_pending', `An extension (AR-${open.id}) is already waiting for approval.`);
+    const open = await uow.findPendingExtension(grant.id);
+    if (open !== null) throw new AccessError('extend_pending', `An extension (AR-${open}) is already waiting for approval.`);
     const auto = role.autoApprove !== undefined && newExpiry - grant.startsAt <= role.autoApprove.maxDurationMs;
-    const inserted = tx
-      .insert(requests)
-      .values({
-        kind: 'extend',
-        extendsGrantId: grant.id,
-        role: original.role,
-        resource: original.resource,
-        requesterKey: principalKey(holder),
-        requesterEmail: original.requesterEmail,
-        requesterSlackId: original.requesterSlackId,
-        requesterTeamsId: original.requesterTeamsId,
-        requesterName: original.requesterName,
-        durationMs: input.durationMs,
-        reason: input.reason?.trim() || `extend AR-${original.id}: ${original.reason}`,
-        ticket: original.ticket,
-        breakGlass: false,
-        autoApproved: auto,
-        approvalsRequired: role.approvalsRequired,
-        status: auto ? 'approved' : 'pending',
-        origin: input.origin,
-        createdAt: now,
-        lapsesAt: Math.min(now + role.requestTtlMs, grant.expiresAt),
-        decidedAt: auto ? now : null,
-        decidedBy: auto ? 'auto-approval' : null,
-      })
-      .returning()
-      .get();
-    appendAudit(tx, {
+    const inserted = await uow.insertRequest({
+      kind: 'extend',
+      extendsGrantId: grant.id,
+      role: original.role,
+      resource: original.resource,
+      requesterKey: principalKey(holder),
+      requesterEmail: original.requesterEmail,
+      requesterSlackId: original.requesterSlackId,
+      requesterTeamsId: original.requesterTeamsId,
+      requesterName: original.requesterName,
+      durationMs: input.durationMs,
+      reason: input.reason?.trim() || `extend AR-${original.id}: ${original.reason}`,
+      ticket: original.ticket,
+      breakGlass: false,
+      autoApproved: auto,
+      approvalsRequired: role.approvalsRequired,
+      status: auto ? 'approved' : 'pending',
+      origin: input.origin,
+      createdAt: now,
+      lapsesAt: Math.min(now + role.requestTtlMs, grant.expiresAt),
+      decidedAt: auto ? now : null,
+      decidedBy: auto ? 'auto-approval' : null,
+    });
+    await appendAudit(uow, {
       at: now,
       actor: actorOf(input.actor),
       action: 'extension.requested',
@@ -79,11 +69,11 @@ export function requestExtension(ctx: AppContext, input: ExtendInput): ExtendRes
       toStatus: inserted.status,
       details: { extends: `AR-${original.id}`, role: original.role, by: formatDuration(input.durationMs), new_expiry: new Date(newExpiry).toISOString(), reason: inserted.reason, auto_approved: auto },
     });
-    enqueueNotice(tx, ctx, { type: 'request.filed', requestId: inserted.id }, `filed:${inserted.id}`);
-    const grantId = auto ? extendGrant(tx, ctx, inserted, now) : null;
+    await enqueueNotice(uow, ctx, { type: 'request.filed', requestId: inserted.id }, `filed:${inserted.id}`);
+    const grantId = auto ? await extendGrant(uow, ctx, inserted, now) : null;
     return { requestId: inserted.id, grantId, auto };
   });
   if (result.grantId) ctx.afterCommit.grantChanged(result.grantId);
   ctx.afterCommit.noticesQueued();
-  return { view: loadRequestView(ctx.db, ctx.policy, result.requestId, ctx.clock.now())!, autoApproved: result.auto };
+  return { view: (await loadRequestView(ctx.store, ctx.policy, result.requestId, ctx.clock.now()))!, autoApproved: result.auto };
 }

@@ -9,16 +9,15 @@
  * deadline: a target that never answers costs one failed attempt, not the revoke. A grant that lands at the
  * target after the row was revoked meanwhile (it lost a race, or landed after its deadline) is undone at once.
  */
-import { and, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
-import { grants, reviews } from '../../db/schema.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { backoffDelay } from '../domain/backoff.ts';
 import { ProviderError, type GrantTarget, type Provider } from '../providers/types.ts';
 import { sealCredentials } from '../providers/credential-seal.ts';
 import { DeadlineExceeded, guardCall } from '../scheduler/in-flight.ts';
-import { writeTx, type AppContext } from './context.ts';
+import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
-import { grantById, requireRequest, type GrantRow } from './records.ts';
+import { grantTargetFor } from './grant-target.ts';
+import { grantById, type GrantRecord } from './records.ts';
 
 /**
  * The longest one provider call may take before the attempt is given up (a backstop: providers time out on
@@ -36,7 +35,7 @@ type Operation = 'grant' | 'revoke' | 'extend' | 'cleanup';
 export type ProcessResult = 'active' | 'revoked' | 'failed' | 'retry' | 'busy' | 'idle' | 'again';
 
 export async function processGrant(ctx: AppContext, grantId: string): Promise<ProcessResult> {
-  const grant = claim(ctx, grantId);
+  const grant = await claim(ctx, grantId);
   if (!grant) return 'busy';
   try {
     if (grant.status === 'granting') return await applyGrant(ctx, grant);
@@ -44,7 +43,7 @@ export async function processGrant(ctx: AppContext, grantId: string): Promise<Pr
     if (grant.status === 'active' && grant.appliedExpiresAt !== grant.expiresAt) return await applyExtension(ctx, grant);
     return 'idle';
   } finally {
-    release(ctx, grant.id);
+    await release(ctx, grant.id);
   }
 }
 
@@ -58,67 +57,33 @@ export async function settleGrant(ctx: AppContext, grantId: string): Promise<Pro
 }
 
 /** Grants with work due now (new, retry due, revoking, extension not yet applied), oldest first. */
-export function dueGrantIds(ctx: AppContext, limit = 100): string[] {
-  const now = ctx.clock.now();
-  return ctx.db.orm
-    .select({ id: grants.id, status: grants.status, applied: grants.appliedExpiresAt, expiresAt: grants.expiresAt })
-    .from(grants)
-    .where(
-      and(
-        inArray(grants.status, ['granting', 'revoking', 'active']),
-        or(isNull(grants.nextAttemptAt), lte(grants.nextAttemptAt, now)),
-        or(isNull(grants.leaseUntil), lt(grants.leaseUntil, now)),
-      ),
-    )
-    .orderBy(grants.expiresAt)
-    .all()
-    .filter((g) => g.status !== 'active' || g.applied !== g.expiresAt)
-    .slice(0, limit)
-    .map((g) => g.id);
+export function dueGrantIds(ctx: AppContext, limit = 100): Promise<string[]> {
+  return ctx.store.grantsWithWorkDue(ctx.clock.now(), limit);
 }
 
-function claim(ctx: AppContext, grantId: string): GrantRow | undefined {
+function claim(ctx: AppContext, grantId: string): Promise<GrantRecord | null> {
   const now = ctx.clock.now();
-  return ctx.db.orm
-    .update(grants)
-    .set({ leaseOwner: ctx.instanceId, leaseUntil: now + ctx.retry.leaseMs })
-    .where(
-      and(
-        eq(grants.id, grantId),
-        inArray(grants.status, ['granting', 'revoking', 'active']),
-        or(isNull(grants.leaseUntil), lt(grants.leaseUntil, now)),
-        or(isNull(grants.nextAttemptAt), lte(grants.nextAttemptAt, now)),
-      ),
-    )
-    .returning()
-    .get();
+  return ctx.store.tx((uow) =>
+    uow.updateGrant(grantId, { status: ['granting', 'revoking', 'active'], leaseFreeAt: now, dueBy: now }, { leaseOwner: ctx.instanceId, leaseUntil: now + ctx.retry.leaseMs }),
+  );
 }
 
-function release(ctx: AppContext, grantId: string): void {
-  ctx.db.orm
-    .update(grants)
-    .set({ leaseOwner: null, leaseUntil: null })
-    .where(and(eq(grants.id, grantId), eq(grants.leaseOwner, ctx.instanceId)))
-    .run();
+async function release(ctx: AppContext, grantId: string): Promise<void> {
+  await ctx.store.tx((uow) => uow.updateGrant(grantId, { leaseOwner: ctx.instanceId }, { leaseOwner: null, leaseUntil: null }));
 }
 
 /** Push our lease forward; false when the row is no longer ours (or the database is closed). */
-function renewLease(ctx: AppContext, grantId: string): boolean {
-  if (!ctx.db.sqlite.open) return false;
-  return (
-    ctx.db.orm
-      .update(grants)
-      .set({ leaseUntil: ctx.clock.now() + ctx.retry.leaseMs })
-      .where(and(eq(grants.id, grantId), eq(grants.leaseOwner, ctx.instanceId)))
-      .run().changes > 0
-  );
+async function renewLease(ctx: AppContext, grantId: string): Promise<boolean> {
+  if (!ctx.store.open) return false;
+  const renewed = await ctx.store.tx((uow) => uow.updateGrant(grantId, { leaseOwner: ctx.instanceId }, { leaseUntil: ctx.clock.now() + ctx.retry.leaseMs }));
+  return renewed !== null;
 }
 
 /**
  * One provider call for a grant we hold the lease on: lease renewed while it runs, a deadline as backstop.
  * A grant or extension that still lands after its deadline is undone if the grant has ended meanwhile.
  */
-function callProvider<T>(ctx: AppContext, grant: GrantRow, op: Operation, target: GrantTarget, call: (provider: Provider) => Promise<T>): Promise<T> {
+function callProvider<T>(ctx: AppContext, grant: GrantRecord, op: Operation, target: GrantTarget, call: (provider: Provider) => Promise<T>): Promise<T> {
   const provider = providerFor(ctx, grant);
   return guardCall(() => call(provider), {
     renew: () => renewLease(ctx, grant.id),
@@ -143,13 +108,13 @@ function callProvider<T>(ctx: AppContext, grant: GrantRow, op: Operation, target
  * grant landed, revoke it at the target again (idempotent). `always` also covers a revoke this process holds.
  * Returns true when it undid (or tried to undo) the grant.
  */
-async function undoIfEnded(ctx: AppContext, grant: GrantRow, target: GrantTarget, why: string, options: { always?: boolean } = {}): Promise<boolean> {
+async function undoIfEnded(ctx: AppContext, grant: GrantRecord, target: GrantTarget, why: string, options: { always?: boolean } = {}): Promise<boolean> {
   try {
-    if (!ctx.db.sqlite.open) {
+    if (!ctx.store.open) {
       ctx.log.error({ grantId: grant.id, why }, 'a grant reached the target after shutdown; reconciliation at the next start removes it if it has ended');
       return false;
     }
-    const row = grantById(ctx.db.orm, grant.id);
+    const row = await grantById(ctx.store, grant.id);
     if (!row) return false;
     const now = ctx.clock.now();
     const ended = row.status === 'revoked' || row.status === 'failed';
@@ -161,9 +126,9 @@ async function undoIfEnded(ctx: AppContext, grant: GrantRow, target: GrantTarget
     } catch (failure) {
       error = describe(failure).message;
     }
-    if (!ctx.db.sqlite.open) return true;
-    writeTx(ctx, (tx) => {
-      appendAudit(tx, {
+    if (!ctx.store.open) return true;
+    await ctx.store.tx(async (uow) => {
+      await appendAudit(uow, {
         at: ctx.clock.now(),
         actor: 'system',
         action: 'grant.undone_at_target',
@@ -172,8 +137,8 @@ async function undoIfEnded(ctx: AppContext, grant: GrantRow, target: GrantTarget
         details: { why: `the grant ${why}`, status_here: row.status, revoked: error === null, ...(error ? { error } : {}) },
       });
       if (error) {
-        enqueueNotice(
-          tx,
+        await enqueueNotice(
+          uow,
           ctx,
           { type: 'audit.alert', code: 'orphan', requestId: grant.requestId, text: `Grant ${grant.id} for AR-${grant.requestId} ("${grant.role}" on ${grant.resource}) reached the target after it had ended here, and undoing it failed (${error}). Reconciliation retries.` },
           `alert:late_grant:${grant.id}`,
@@ -191,32 +156,11 @@ async function undoIfEnded(ctx: AppContext, grant: GrantRow, target: GrantTarget
   }
 }
 
-function targetFor(ctx: AppContext, grant: GrantRow): GrantTarget {
-  const request = requireRequest(ctx.db.orm, grant.requestId);
-  const role = ctx.policy.roles[grant.role];
-  const approvedBy = ctx.db.orm
-    .select({ email: reviews.reviewerEmail, key: reviews.reviewerKey })
-    .from(reviews)
-    .where(and(eq(reviews.requestId, request.id), eq(reviews.decision, 'approve')))
-    .all()
-    // The contract promises emails; an approver known only by a chat id is left out rather than sent as an id.
-    .flatMap((r) => (r.email ? [r.email] : []));
-  return {
-    grantId: grant.id,
-    requestId: `AR-${request.id}`,
-    requester: { email: request.requesterEmail, slackId: request.requesterSlackId, teamsId: request.requesterTeamsId },
-    role: grant.role,
-    resource: grant.resource,
-    params: role?.grant ?? {},
-    startsAt: new Date(grant.startsAt),
-    expiresAt: new Date(grant.expiresAt),
-    approvedBy,
-    reason: request.reason,
-    ticket: request.ticket,
-  };
+function targetFor(ctx: AppContext, grant: GrantRecord): Promise<GrantTarget> {
+  return grantTargetFor(ctx.store, ctx.policy, grant, { requireRequest: true });
 }
 
-function providerFor(ctx: AppContext, grant: GrantRow): Provider {
+function providerFor(ctx: AppContext, grant: GrantRecord): Provider {
   const provider = ctx.providers.get(grant.resource);
   if (!provider) throw new ProviderError(`no provider is configured for resource "${grant.resource}"`, false);
   return provider;
@@ -228,9 +172,9 @@ function describe(error: unknown): { message: string; retryable: boolean; detail
   return { message: error instanceof Error ? error.message : String(error), retryable: true, detail: {} };
 }
 
-async function applyGrant(ctx: AppContext, grant: GrantRow): Promise<ProcessResult> {
+async function applyGrant(ctx: AppContext, grant: GrantRecord): Promise<ProcessResult> {
   if (grant.expiresAt <= ctx.clock.now()) return 'idle'; // the expiry sweep moves it to revoking
-  const target = targetFor(ctx, grant);
+  const target = await targetFor(ctx, grant);
   let outcome;
   try {
     outcome = await callProvider(ctx, grant, 'grant', target, (provider) => provider.grant(target));
@@ -242,15 +186,14 @@ async function applyGrant(ctx: AppContext, grant: GrantRow): Promise<ProcessResu
   }
   const now = ctx.clock.now();
   const sealed = outcome.credentials && ctx.secretKey ? sealCredentials(ctx.secretKey, outcome.credentials) : null;
-  const committed = writeTx(ctx, (tx) => {
-    const moved = tx
-      .update(grants)
-      .set({ status: 'active', credentials: sealed, appliedExpiresAt: grant.expiresAt, attempts: 0, nextAttemptAt: null, lastError: null, updatedAt: now })
-      .where(and(eq(grants.id, grant.id), eq(grants.status, 'granting'), eq(grants.leaseOwner, ctx.instanceId)))
-      .returning({ id: grants.id })
-      .get();
+  const committed = await ctx.store.tx(async (uow) => {
+    const moved = await uow.updateGrant(
+      grant.id,
+      { status: 'granting', leaseOwner: ctx.instanceId },
+      { status: 'active', credentials: sealed, appliedExpiresAt: grant.expiresAt, attempts: 0, nextAttemptAt: null, lastError: null, updatedAt: now },
+    );
     if (!moved) return false;
-    appendAudit(tx, {
+    await appendAudit(uow, {
       at: now,
       actor: 'system',
       action: 'grant.active',
@@ -260,7 +203,7 @@ async function applyGrant(ctx: AppContext, grant: GrantRow): Promise<ProcessResu
       toStatus: 'active',
       details: { ...(outcome.detail ?? {}), credentials_issued: Boolean(sealed), expires_at: new Date(grant.expiresAt).toISOString(), attempts: grant.attempts + 1 },
     });
-    enqueueNotice(tx, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'active' }, `active:${grant.id}`);
+    await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'active' }, `active:${grant.id}`);
     return true;
   });
   ctx.afterCommit.noticesQueued();
@@ -270,16 +213,17 @@ async function applyGrant(ctx: AppContext, grant: GrantRow): Promise<ProcessResu
   return (await undoIfEnded(ctx, grant, target, 'reached the target after a revoke started')) ? 'busy' : 'again';
 }
 
-async function grantFailed(ctx: AppContext, grant: GrantRow, target: GrantTarget, error: { message: string; retryable: boolean; detail: Record<string, unknown> }): Promise<ProcessResult> {
+async function grantFailed(ctx: AppContext, grant: GrantRecord, target: GrantTarget, error: { message: string; retryable: boolean; detail: Record<string, unknown> }): Promise<ProcessResult> {
   const now = ctx.clock.now();
   const attempts = grant.attempts + 1;
   if (error.retryable && attempts < ctx.retry.grantMaxAttempts) {
-    writeTx(ctx, (tx) => {
-      tx.update(grants)
-        .set({ attempts, lastError: error.message, nextAttemptAt: now + backoffDelay(attempts, ctx.retry.grantBaseMs, 60_000, ctx.random), updatedAt: now })
-        .where(and(eq(grants.id, grant.id), eq(grants.status, 'granting'), eq(grants.leaseOwner, ctx.instanceId)))
-        .run();
-      appendAudit(tx, { at: now, actor: 'system', action: 'grant.attempt_failed', requestId: grant.requestId, grantId: grant.id, details: { attempt: attempts, error: error.message, ...error.detail } });
+    await ctx.store.tx(async (uow) => {
+      await uow.updateGrant(
+        grant.id,
+        { status: 'granting', leaseOwner: ctx.instanceId },
+        { attempts, lastError: error.message, nextAttemptAt: now + backoffDelay(attempts, ctx.retry.grantBaseMs, 60_000, ctx.random), updatedAt: now },
+      );
+      await appendAudit(uow, { at: now, actor: 'system', action: 'grant.attempt_failed', requestId: grant.requestId, grantId: grant.id, details: { attempt: attempts, error: error.message, ...error.detail } });
     });
     ctx.log.warn({ grantId: grant.id, attempt: attempts, err: error.message }, 'grant attempt failed; retrying');
     return 'retry';
@@ -290,25 +234,20 @@ async function grantFailed(ctx: AppContext, grant: GrantRow, target: GrantTarget
   } catch (cleanup) {
     ctx.log.error({ grantId: grant.id, err: describe(cleanup).message }, 'cleanup after a failed grant failed; reconciliation will find any leftover');
   }
-  writeTx(ctx, (tx) => {
-    const moved = tx
-      .update(grants)
-      .set({ status: 'failed', attempts, lastError: error.message, nextAttemptAt: null, updatedAt: now })
-      .where(and(eq(grants.id, grant.id), eq(grants.status, 'granting'), eq(grants.leaseOwner, ctx.instanceId)))
-      .returning({ id: grants.id })
-      .get();
+  await ctx.store.tx(async (uow) => {
+    const moved = await uow.updateGrant(grant.id, { status: 'granting', leaseOwner: ctx.instanceId }, { status: 'failed', attempts, lastError: error.message, nextAttemptAt: null, updatedAt: now });
     if (!moved) return;
-    appendAudit(tx, { at: now, actor: 'system', action: 'grant.failed', requestId: grant.requestId, grantId: grant.id, fromStatus: 'granting', toStatus: 'failed', details: { attempts, error: error.message, ...error.detail } });
-    enqueueNotice(tx, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'failed', detail: null }, `failed:${grant.id}`); // the provider's text stays in the audit log and alert
-    enqueueNotice(tx, ctx, { type: 'audit.alert', code: 'grant_failed', requestId: grant.requestId, text: `Granting "${grant.role}" for AR-${grant.requestId} failed after ${attempts} attempt(s): ${error.message}` }, `alert:grant_failed:${grant.id}`);
+    await appendAudit(uow, { at: now, actor: 'system', action: 'grant.failed', requestId: grant.requestId, grantId: grant.id, fromStatus: 'granting', toStatus: 'failed', details: { attempts, error: error.message, ...error.detail } });
+    await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'failed', detail: null }, `failed:${grant.id}`); // the provider's text stays in the audit log and alert
+    await enqueueNotice(uow, ctx, { type: 'audit.alert', code: 'grant_failed', requestId: grant.requestId, text: `Granting "${grant.role}" for AR-${grant.requestId} failed after ${attempts} attempt(s): ${error.message}` }, `alert:grant_failed:${grant.id}`);
   });
   ctx.afterCommit.noticesQueued();
   ctx.log.error({ grantId: grant.id, attempts, err: error.message }, 'grant failed');
   return 'failed';
 }
 
-async function applyRevoke(ctx: AppContext, grant: GrantRow): Promise<ProcessResult> {
-  const target = targetFor(ctx, grant);
+async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<ProcessResult> {
+  const target = await targetFor(ctx, grant);
   let detail: Record<string, unknown> = {};
   try {
     detail = (await callProvider(ctx, grant, 'revoke', target, (provider) => provider.revoke(target))).detail ?? {};
@@ -318,15 +257,14 @@ async function applyRevoke(ctx: AppContext, grant: GrantRow): Promise<ProcessRes
   const now = ctx.clock.now();
   const expired = grant.revokeReason?.startsWith('expired') ?? false;
   const lateMs = expired ? Math.max(0, now - grant.expiresAt) : 0;
-  const committed = writeTx(ctx, (tx) => {
-    const moved = tx
-      .update(grants)
-      .set({ status: 'revoked', credentials: null, revokedAt: now, nextAttemptAt: null, lastError: null, updatedAt: now })
-      .where(and(eq(grants.id, grant.id), eq(grants.status, 'revoking'), eq(grants.leaseOwner, ctx.instanceId)))
-      .returning({ id: grants.id })
-      .get();
+  const committed = await ctx.store.tx(async (uow) => {
+    const moved = await uow.updateGrant(
+      grant.id,
+      { status: 'revoking', leaseOwner: ctx.instanceId },
+      { status: 'revoked', credentials: null, revokedAt: now, nextAttemptAt: null, lastError: null, updatedAt: now },
+    );
     if (!moved) return false;
-    appendAudit(tx, {
+    await appendAudit(uow, {
       at: now,
       actor: 'system',
       action: 'grant.revoked',
@@ -336,7 +274,7 @@ async function applyRevoke(ctx: AppContext, grant: GrantRow): Promise<ProcessRes
       toStatus: 'revoked',
       details: { ...detail, reason: grant.revokeReason, ...(expired ? { late_ms: lateMs, late: lateMs > 5_000 } : {}), attempts: grant.attempts + 1 },
     });
-    enqueueNotice(tx, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'revoked', detail: grant.revokeReason }, `revoked:${grant.id}`);
+    await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'revoked', detail: grant.revokeReason }, `revoked:${grant.id}`);
     return true;
   });
   if (!committed) return 'busy'; // our lease was taken over; the new owner records the revoke
@@ -344,33 +282,34 @@ async function applyRevoke(ctx: AppContext, grant: GrantRow): Promise<ProcessRes
   return 'revoked';
 }
 
-async function revokeFailed(ctx: AppContext, grant: GrantRow, message: string): Promise<ProcessResult> {
+async function revokeFailed(ctx: AppContext, grant: GrantRecord, message: string): Promise<ProcessResult> {
   const now = ctx.clock.now();
   const attempts = grant.attempts + 1;
   const alert = attempts >= ctx.retry.revokeAlertAfter && (grant.alertedAt === null || now - grant.alertedAt >= ctx.retry.alertEveryMs);
-  writeTx(ctx, (tx) => {
-    tx.update(grants)
-      .set({
+  await ctx.store.tx(async (uow) => {
+    await uow.updateGrant(
+      grant.id,
+      { status: 'revoking', leaseOwner: ctx.instanceId },
+      {
         attempts,
         lastError: message,
         nextAttemptAt: now + backoffDelay(attempts, ctx.retry.revokeBaseMs, ctx.retry.revokeCapMs, ctx.random),
         alertedAt: alert ? now : grant.alertedAt,
         updatedAt: now,
-      })
-      .where(and(eq(grants.id, grant.id), eq(grants.status, 'revoking'), eq(grants.leaseOwner, ctx.instanceId)))
-      .run();
+      },
+    );
     if (attempts === 1 || alert) {
-      appendAudit(tx, { at: now, actor: 'system', action: 'grant.revoke_failed', requestId: grant.requestId, grantId: grant.id, details: { attempt: attempts, error: message, will_retry: true } });
+      await appendAudit(uow, { at: now, actor: 'system', action: 'grant.revoke_failed', requestId: grant.requestId, grantId: grant.id, details: { attempt: attempts, error: message, will_retry: true } });
     }
     if (alert) {
       const overdueBy = Math.max(0, Math.round((now - grant.expiresAt) / 1000));
-      enqueueNotice(
-        tx,
+      await enqueueNotice(
+        uow,
         ctx,
         { type: 'audit.alert', code: 'revoke_overdue', requestId: grant.requestId, text: `Revoke overdue: "${grant.role}" on ${grant.resource} for AR-${grant.requestId} could not be revoked after ${attempts} attempts${grant.revokeReason?.startsWith('expired') ? ` (${overdueBy}s past expiry)` : ''}. Last error: ${message}. Still retrying.` },
         `alert:revoke_overdue:${grant.id}:${attempts}`,
       );
-      enqueueNotice(tx, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'revoke_overdue', detail: message }, `overdue:${grant.id}:${attempts}`);
+      await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'revoke_overdue', detail: message }, `overdue:${grant.id}:${attempts}`);
     }
   });
   if (alert) ctx.afterCommit.noticesQueued();
@@ -378,32 +317,33 @@ async function revokeFailed(ctx: AppContext, grant: GrantRow, message: string): 
   return 'retry';
 }
 
-async function applyExtension(ctx: AppContext, grant: GrantRow): Promise<ProcessResult> {
-  const target = targetFor(ctx, grant);
+async function applyExtension(ctx: AppContext, grant: GrantRecord): Promise<ProcessResult> {
+  const target = await targetFor(ctx, grant);
   try {
     await callProvider(ctx, grant, 'extend', target, (provider) => (provider.extend ? provider.extend(target) : provider.grant(target)));
   } catch (error) {
     const { message, retryable } = describe(error);
     const now = ctx.clock.now();
     if (!retryable) return extensionRefused(ctx, grant, message, now);
-    ctx.db.orm
-      .update(grants)
-      .set({ attempts: grant.attempts + 1, lastError: message, nextAttemptAt: now + backoffDelay(grant.attempts + 1, ctx.retry.grantBaseMs, 60_000, ctx.random) })
-      .where(and(eq(grants.id, grant.id), eq(grants.leaseOwner, ctx.instanceId)))
-      .run();
+    await ctx.store.tx((uow) =>
+      uow.updateGrant(
+        grant.id,
+        { leaseOwner: ctx.instanceId },
+        { attempts: grant.attempts + 1, lastError: message, nextAttemptAt: now + backoffDelay(grant.attempts + 1, ctx.retry.grantBaseMs, 60_000, ctx.random) },
+      ),
+    );
     ctx.log.warn({ grantId: grant.id, err: message }, 'applying an extension at the target failed; retrying');
     return 'retry';
   }
   const now = ctx.clock.now();
-  const committed = writeTx(ctx, (tx) => {
-    const moved = tx
-      .update(grants)
-      .set({ appliedExpiresAt: grant.expiresAt, attempts: 0, lastError: null, nextAttemptAt: null, updatedAt: now })
-      .where(and(eq(grants.id, grant.id), eq(grants.status, 'active'), eq(grants.expiresAt, grant.expiresAt), eq(grants.leaseOwner, ctx.instanceId)))
-      .returning({ id: grants.id })
-      .get();
+  const committed = await ctx.store.tx(async (uow) => {
+    const moved = await uow.updateGrant(
+      grant.id,
+      { status: 'active', expiresAt: grant.expiresAt, leaseOwner: ctx.instanceId },
+      { appliedExpiresAt: grant.expiresAt, attempts: 0, lastError: null, nextAttemptAt: null, updatedAt: now },
+    );
     if (!moved) return false;
-    appendAudit(tx, { at: now, actor: 'system', action: 'grant.extension_applied', requestId: grant.requestId, grantId: grant.id, details: { expires_at: new Date(grant.expiresAt).toISOString() } });
+    await appendAudit(uow, { at: now, actor: 'system', action: 'grant.extension_applied', requestId: grant.requestId, grantId: grant.id, details: { expires_at: new Date(grant.expiresAt).toISOString() } });
     return true;
   });
   if (committed) return 'active';
@@ -415,17 +355,16 @@ async function applyExtension(ctx: AppContext, grant: GrantRow): Promise<Process
  * The target refused the new expiry for good (e.g. the login no longer exists there). The target's expiry is
  * the truth: the grant goes back to the expiry last applied, and auditors are told.
  */
-function extensionRefused(ctx: AppContext, grant: GrantRow, message: string, now: number): ProcessResult {
+async function extensionRefused(ctx: AppContext, grant: GrantRecord, message: string, now: number): Promise<ProcessResult> {
   const applied = grant.appliedExpiresAt ?? grant.expiresAt;
-  writeTx(ctx, (tx) => {
-    const reverted = tx
-      .update(grants)
-      .set({ expiresAt: applied, attempts: 0, lastError: message, nextAttemptAt: null, updatedAt: now })
-      .where(and(eq(grants.id, grant.id), eq(grants.status, 'active'), eq(grants.expiresAt, grant.expiresAt), eq(grants.leaseOwner, ctx.instanceId)))
-      .returning({ id: grants.id })
-      .get();
+  await ctx.store.tx(async (uow) => {
+    const reverted = await uow.updateGrant(
+      grant.id,
+      { status: 'active', expiresAt: grant.expiresAt, leaseOwner: ctx.instanceId },
+      { expiresAt: applied, attempts: 0, lastError: message, nextAttemptAt: null, updatedAt: now },
+    );
     if (!reverted) return;
-    appendAudit(tx, {
+    await appendAudit(uow, {
       at: now,
       actor: 'system',
       action: 'grant.extension_failed',
@@ -433,9 +372,9 @@ function extensionRefused(ctx: AppContext, grant: GrantRow, message: string, now
       grantId: grant.id,
       details: { error: message, requested_expiry: new Date(grant.expiresAt).toISOString(), expiry_kept: new Date(applied).toISOString() },
     });
-    enqueueNotice(tx, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'extended' }, `extension_reverted:${grant.id}:${grant.expiresAt}`);
-    enqueueNotice(
-      tx,
+    await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'extended' }, `extension_reverted:${grant.id}:${grant.expiresAt}`);
+    await enqueueNotice(
+      uow,
       ctx,
       { type: 'audit.alert', code: 'drift', requestId: grant.requestId, text: `The extension of AR-${grant.requestId} ("${grant.role}" on ${grant.resource}) could not be applied at the target: ${message}. The access keeps its earlier end.` },
       `alert:extension_failed:${grant.id}:${grant.expiresAt}`,

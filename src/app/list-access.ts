@@ -1,6 +1,5 @@
 /** Read models: what a person holds and waits for, and what awaits an approver. */
-import { and, desc, eq, inArray, or } from 'drizzle-orm';
-import { grants, requests } from '../../db/schema.ts';
+import type { PersonIds } from '../../db/store/records.ts';
 import { isMember, samePerson, type Person, memberKeys } from '../domain/identity.ts';
 import type { AppContext } from './context.ts';
 import { priorReviews, requesterOf } from './records.ts';
@@ -12,59 +11,49 @@ export interface MyAccess {
   pending: RequestView[];
 }
 
-function requesterMatches(person: Person) {
+function requesterMatches(person: Person): PersonIds | null {
   const keys = memberKeys(person);
-  const clauses = [];
-  if (person.email) clauses.push(eq(requests.requesterEmail, person.email.toLowerCase()));
-  if (person.slackId) clauses.push(eq(requests.requesterSlackId, person.slackId));
-  if (person.teamsId) clauses.push(eq(requests.requesterTeamsId, person.teamsId));
-  return keys.length ? or(...clauses) : undefined;
+  const ids: PersonIds = {};
+  if (person.email) ids.email = person.email.toLowerCase();
+  if (person.slackId) ids.slackId = person.slackId;
+  if (person.teamsId) ids.teamsId = person.teamsId;
+  return keys.length ? ids : null;
 }
 
-export function listMyAccess(ctx: AppContext, person: Person): MyAccess {
+export async function listMyAccess(ctx: AppContext, person: Person): Promise<MyAccess> {
   const match = requesterMatches(person);
   if (!match) return { active: [], pending: [] };
   const now = ctx.clock.now();
-  const live = ctx.db.orm
-    .select({ requestId: grants.requestId })
-    .from(grants)
-    .innerJoin(requests, eq(grants.requestId, requests.id))
-    .where(and(match, inArray(grants.status, ['granting', 'active', 'revoking'])))
-    .orderBy(grants.expiresAt)
-    .all();
-  const pending = ctx.db.orm
-    .select({ id: requests.id })
-    .from(requests)
-    .where(and(match, eq(requests.status, 'pending')))
-    .orderBy(desc(requests.id))
-    .all();
+  const live = await ctx.store.liveGrantRequestIdsOf(match);
+  const pending = await ctx.store.pendingRequestIdsOf(match);
   return {
-    active: live.map((r) => loadRequestView(ctx.db, ctx.policy, r.requestId, now)!),
-    pending: pending.map((r) => loadRequestView(ctx.db, ctx.policy, r.id, now)!),
+    active: await viewsOf(ctx, live, now),
+    pending: await viewsOf(ctx, pending, now),
   };
 }
 
 /** Pending requests this person may approve and has not reviewed yet (never their own). */
-export function listAwaitingReview(ctx: AppContext, person: Person): RequestView[] {
+export async function listAwaitingReview(ctx: AppContext, person: Person): Promise<RequestView[]> {
   const now = ctx.clock.now();
-  const rows = ctx.db.orm.select().from(requests).where(eq(requests.status, 'pending')).orderBy(requests.lapsesAt).all();
-  return rows
-    .filter((row) => {
-      const role = ctx.policy.roles[row.role];
-      if (!role || !isMember(role.approvers, person) || samePerson(requesterOf(row), person)) return false;
-      return !priorReviews(ctx.db.orm, row.id).some((r) => samePerson(r.reviewer, person));
-    })
-    .map((row) => loadRequestView(ctx.db, ctx.policy, row.id, now)!);
+  const rows = await ctx.store.pendingRequests();
+  const awaiting: number[] = [];
+  for (const row of rows) {
+    const role = ctx.policy.roles[row.role];
+    if (!role || !isMember(role.approvers, person) || samePerson(requesterOf(row), person)) continue;
+    if (!(await priorReviews(ctx.store, row.id)).some((r) => samePerson(r.reviewer, person))) awaiting.push(row.id);
+  }
+  return viewsOf(ctx, awaiting, now);
 }
 
 /** Every grant that is not finished, for `accessbot grants list` and operators. */
-export function listLiveGrants(ctx: AppContext): RequestView[] {
+export async function listLiveGrants(ctx: AppContext): Promise<RequestView[]> {
   const now = ctx.clock.now();
-  return ctx.db.orm
-    .select({ requestId: grants.requestId })
-    .from(grants)
-    .where(inArray(grants.status, ['granting', 'active', 'revoking']))
-    .orderBy(grants.expiresAt)
-    .all()
-    .map((r) => loadRequestView(ctx.db, ctx.policy, r.requestId, now)!);
+  return viewsOf(ctx, await ctx.store.liveGrantRequestIds(), now);
+}
+
+/** Views in the given order (one after another: the reads stay as they were, one request at a time). */
+async function viewsOf(ctx: AppContext, requestIds: readonly number[], now: number): Promise<RequestView[]> {
+  const views: RequestView[] = [];
+  for (const id of requestIds) views.push((await loadRequestView(ctx.store, ctx.policy, id, now))!);
+  return views;
 }

@@ -1,21 +1,18 @@
 /** Queue notices inside a decision's transaction; deliver them after commit with retries and leases. */
-import { and, eq, lte, or, isNull, lt, asc, inArray } from 'drizzle-orm';
-import { outbox } from '../../db/schema.ts';
+import type { UnitOfWork } from '../../db/store/port.ts';
+import type { OutboxRecord } from '../../db/store/records.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { backoffDelay } from '../domain/backoff.ts';
 import { guardCall } from '../scheduler/in-flight.ts';
-import { writeTx, type AppContext, type Tx } from './context.ts';
+import type { AppContext } from './context.ts';
 import type { ChatPort, Notice } from './ports.ts';
 import { loadRequestView } from './request-view.ts';
 
 /** Adds the notice once per platform; a repeated dedupe key is ignored (idempotent by construction). */
-export function enqueueNotice(tx: Tx, ctx: Pick<AppContext, 'platforms' | 'clock'>, notice: Notice, dedupeKey: string): void {
+export async function enqueueNotice(uow: UnitOfWork, ctx: Pick<AppContext, 'platforms' | 'clock'>, notice: Notice, dedupeKey: string): Promise<void> {
   const now = ctx.clock.now();
   for (const platform of ctx.platforms) {
-    tx.insert(outbox)
-      .values({ platform, dedupeKey, notice: JSON.stringify(notice), status: 'pending', nextAttemptAt: now, createdAt: now })
-      .onConflictDoNothing()
-      .run();
+    await uow.enqueueNotice({ platform, dedupeKey, notice: JSON.stringify(notice), now });
   }
 }
 
@@ -43,27 +40,11 @@ export async function dispatchOutbox(ctx: AppContext, ports: readonly ChatPort[]
   const byPlatform = new Map(ports.map((port) => [port.platform, port]));
   if (byPlatform.size === 0) return result;
   const now = ctx.clock.now();
-  const due = ctx.db.orm
-    .select({ id: outbox.id })
-    .from(outbox)
-    .where(
-      and(
-        eq(outbox.status, 'pending'),
-        inArray(outbox.platform, [...byPlatform.keys()]),
-        lte(outbox.nextAttemptAt, now),
-        or(isNull(outbox.leaseUntil), lt(outbox.leaseUntil, now)),
-      ),
-    )
-    .orderBy(asc(outbox.id))
-    .limit(limit)
-    .all();
-  for (const { id } of due) {
-    const claimed = ctx.db.orm
-      .update(outbox)
-      .set({ leaseOwner: ctx.instanceId, leaseUntil: ctx.clock.now() + ctx.retry.leaseMs })
-      .where(and(eq(outbox.id, id), eq(outbox.status, 'pending'), or(isNull(outbox.leaseUntil), lt(outbox.leaseUntil, ctx.clock.now()))))
-      .returning()
-      .get();
+  const due = await ctx.store.dueNoticeIds([...byPlatform.keys()], now, limit);
+  for (const id of due) {
+    const claimed = await ctx.store.tx((uow) =>
+      uow.updateNotice(id, { status: 'pending', leaseFreeAt: ctx.clock.now() }, { leaseOwner: ctx.instanceId, leaseUntil: ctx.clock.now() + ctx.retry.leaseMs }),
+    );
     if (!claimed) {
       result.skipped++;
       continue;
@@ -72,7 +53,7 @@ export async function dispatchOutbox(ctx: AppContext, ports: readonly ChatPort[]
     const notice = JSON.parse(claimed.notice) as Notice;
     try {
       const requestId = 'requestId' in notice ? notice.requestId : null;
-      const view = typeof requestId === 'number' ? loadRequestView(ctx.db, ctx.policy, requestId, ctx.clock.now()) : null;
+      const view = typeof requestId === 'number' ? await loadRequestView(ctx.store, ctx.policy, requestId, ctx.clock.now()) : null;
       await guardCall(() => port.deliver(notice, view), {
         renew: () => renewLease(ctx, id),
         renewEveryMs: Math.floor(ctx.retry.leaseMs / 3),
@@ -80,53 +61,46 @@ export async function dispatchOutbox(ctx: AppContext, ports: readonly ChatPort[]
         what: `${claimed.platform} delivery of ${notice.type}`,
         onLeaseLost: () => ctx.log.error({ outboxId: id, platform: claimed.platform }, 'lost the lease on a notice while delivering it (process paused?)'),
       });
-      ctx.db.orm
-        .update(outbox)
-        .set({ status: 'sent', sentAt: ctx.clock.now(), leaseOwner: null, leaseUntil: null, attempts: claimed.attempts + 1 })
-        .where(and(eq(outbox.id, id), eq(outbox.leaseOwner, ctx.instanceId)))
-        .run();
+      await ctx.store.tx((uow) =>
+        uow.updateNotice(id, { leaseOwner: ctx.instanceId }, { status: 'sent', sentAt: ctx.clock.now(), leaseOwner: null, leaseUntil: null, attempts: claimed.attempts + 1 }),
+      );
       result.sent++;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       ctx.log.warn({ outboxId: id, platform: claimed.platform, notice: notice.type, err: message }, 'chat delivery failed; will retry');
-      release(ctx, claimed, message, notice);
+      await release(ctx, claimed, message, notice);
       result.failed++;
     }
   }
   return result;
 }
 
-function renewLease(ctx: AppContext, id: number): boolean {
-  if (!ctx.db.sqlite.open) return false;
-  return (
-    ctx.db.orm
-      .update(outbox)
-      .set({ leaseUntil: ctx.clock.now() + ctx.retry.leaseMs })
-      .where(and(eq(outbox.id, id), eq(outbox.leaseOwner, ctx.instanceId), eq(outbox.status, 'pending')))
-      .run().changes > 0
-  );
+async function renewLease(ctx: AppContext, id: number): Promise<boolean> {
+  if (!ctx.store.open) return false;
+  const renewed = await ctx.store.tx((uow) => uow.updateNotice(id, { leaseOwner: ctx.instanceId, status: 'pending' }, { leaseUntil: ctx.clock.now() + ctx.retry.leaseMs }));
+  return renewed !== null;
 }
 
 /** A failed delivery: back off, or give the notice up when it is old and has failed often enough (audited). */
-function release(ctx: AppContext, row: typeof outbox.$inferSelect, error: string, notice: Notice): void {
+async function release(ctx: AppContext, row: OutboxRecord, error: string, notice: Notice): Promise<void> {
   const now = ctx.clock.now();
   const attempts = row.attempts + 1;
   const giveUp = now - row.createdAt > MAX_DELIVERY_AGE_MS && attempts >= MIN_ATTEMPTS_BEFORE_DEAD;
-  writeTx(ctx, (tx) => {
-    const changed = tx
-      .update(outbox)
-      .set({
+  await ctx.store.tx(async (uow) => {
+    const changed = await uow.updateNotice(
+      row.id,
+      { leaseOwner: ctx.instanceId },
+      {
         status: giveUp ? 'dead' : 'pending',
         attempts,
         lastError: error.slice(0, 500),
         nextAttemptAt: now + backoffDelay(attempts, 1_000, 5 * 60_000, ctx.random),
         leaseOwner: null,
         leaseUntil: null,
-      })
-      .where(and(eq(outbox.id, row.id), eq(outbox.leaseOwner, ctx.instanceId)))
-      .run().changes;
-    if (!giveUp || changed === 0) return;
-    appendAudit(tx, {
+      },
+    );
+    if (!giveUp || changed === null) return;
+    await appendAudit(uow, {
       at: now,
       actor: 'system',
       action: 'notice.undelivered',
@@ -139,18 +113,6 @@ function release(ctx: AppContext, row: typeof outbox.$inferSelect, error: string
 }
 
 /** Notices given up after a day of failures (shown on /healthz and /metrics). */
-export function countUndeliveredNotices(ctx: Pick<AppContext, 'db'>): number {
-  return ctx.db.sqlite.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox WHERE status = 'dead'").get()!.n;
-}
-
-/** When is the next row due (for arming a timer)? */
-export function nextOutboxDue(ctx: AppContext): number | null {
-  const row = ctx.db.orm
-    .select({ at: outbox.nextAttemptAt })
-    .from(outbox)
-    .where(eq(outbox.status, 'pending'))
-    .orderBy(asc(outbox.nextAttemptAt))
-    .limit(1)
-    .get();
-  return row?.at ?? null;
+export async function countUndeliveredNotices(ctx: Pick<AppContext, 'store'>): Promise<number> {
+  return (await ctx.store.stats()).deadNotices;
 }

@@ -9,14 +9,13 @@
  * Periods tile the timeline: a digest starts where the last posted one ended (kept under the kv key
  * `digest.last`), so a run missed while the bot was down is covered by the next one rather than lost.
  */
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
-import { digests, kv } from '../../db/schema.ts';
+import type { UnitOfWork } from '../../db/store/port.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { buildDigest, digestLookbackMs, type Digest } from '../audit/digest.ts';
 import { digestTitle, formatDigest } from '../audit/digest-format.ts';
 import { digestPeriod, type DigestPeriod } from '../audit/digest-period.ts';
 import type { Platform } from '../domain/policy.ts';
-import { writeTx, type AppContext, type Tx } from './context.ts';
+import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 
 /** How long a claim on a period holds before another instance may take it over (a crashed poster). */
@@ -43,14 +42,14 @@ export async function postDigest(ctx: AppContext, now: number = ctx.clock.now(),
   // A cron timer that fired a moment early: let the period end before reading it.
   if (period.until > now) await new Promise((resolve) => setTimeout(resolve, period.until - now));
 
-  const claim = claimPeriod(ctx, period.key);
+  const claim = await claimPeriod(ctx, period.key);
   if (claim !== 'claimed') return { status: 'skipped', period: period.key, why: claim };
 
   let digest: Digest;
   let since: number;
   try {
-    since = periodStart(ctx, period);
-    digest = buildDigest(ctx.db, {
+    since = await periodStart(ctx, period);
+    digest = await buildDigest(ctx.store, {
       since,
       until: period.until,
       timezone: ctx.policy.timezone,
@@ -58,24 +57,19 @@ export async function postDigest(ctx: AppContext, now: number = ctx.clock.now(),
       lookbackMs: digestLookbackMs(Object.values(ctx.policy.roles).map((role) => role.maxDurationMs)),
     });
   } catch (error) {
-    releaseClaim(ctx, period.key);
+    await releaseClaim(ctx, period.key);
     throw error;
   }
 
   const platforms = auditPlatforms(ctx);
-  const posted = writeTx(ctx, (tx) => {
+  const posted = await ctx.store.tx(async (uow) => {
     const at = ctx.clock.now();
-    const done = tx
-      .update(digests)
-      .set({ status: 'posted', postedAt: at, leaseOwner: null, leaseUntil: null })
-      .where(and(eq(digests.period, period.key), eq(digests.status, 'posting'), eq(digests.leaseOwner, ctx.instanceId)))
-      .returning({ period: digests.period })
-      .get();
+    const done = await uow.updateDigestClaim(period.key, { status: 'posting', leaseOwner: ctx.instanceId }, { status: 'posted', postedAt: at, leaseOwner: null, leaseUntil: null });
     if (!done) return false;
     if (platforms.length > 0) {
-      enqueueNotice(tx, { platforms, clock: ctx.clock }, { type: 'digest', period: period.key, title: digestTitle(digest), markdown: formatDigest(digest, 'markdown') }, `digest:${period.key}`);
+      await enqueueNotice(uow, { platforms, clock: ctx.clock }, { type: 'digest', period: period.key, title: digestTitle(digest), markdown: formatDigest(digest, 'markdown') }, `digest:${period.key}`);
     }
-    appendAudit(tx, {
+    await appendAudit(uow, {
       at,
       actor: 'system',
       action: 'digest.posted',
@@ -89,7 +83,7 @@ export async function postDigest(ctx: AppContext, now: number = ctx.clock.now(),
         posted_to: platforms,
       },
     });
-    rememberLast(tx, { period: period.key, since, until: period.until }, at);
+    await rememberLast(uow, { period: period.key, since, until: period.until }, at);
     return true;
   });
   if (!posted) return { status: 'skipped', period: period.key, why: 'another instance is posting it' };
@@ -108,35 +102,21 @@ function auditPlatforms(ctx: AppContext): string[] {
   return ctx.platforms.filter((platform) => Boolean(audit[platform as Platform]));
 }
 
-function claimPeriod(ctx: AppContext, key: string): 'claimed' | 'already posted' | 'another instance is posting it' {
-  return writeTx(ctx, (tx) => {
+function claimPeriod(ctx: AppContext, key: string): Promise<'claimed' | 'already posted' | 'another instance is posting it'> {
+  return ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();
     const lease = { leaseOwner: ctx.instanceId, leaseUntil: now + DIGEST_LEASE_MS };
-    const inserted = tx
-      .insert(digests)
-      .values({ period: key, status: 'posting', ...lease, createdAt: now })
-      .onConflictDoNothing()
-      .returning({ period: digests.period })
-      .get();
+    const inserted = await uow.insertDigestClaim({ period: key, ...lease, createdAt: now });
     if (inserted) return 'claimed';
-    const takenOver = tx
-      .update(digests)
-      .set(lease)
-      .where(and(eq(digests.period, key), eq(digests.status, 'posting'), or(isNull(digests.leaseUntil), lt(digests.leaseUntil, now))))
-      .returning({ period: digests.period })
-      .get();
+    const takenOver = await uow.updateDigestClaim(key, { status: 'posting', leaseFreeAt: now }, lease);
     if (takenOver) return 'claimed';
-    const row = tx.select({ status: digests.status }).from(digests).where(eq(digests.period, key)).get();
+    const row = await uow.digestClaim(key);
     return row?.status === 'posted' ? 'already posted' : 'another instance is posting it';
   });
 }
 
-function releaseClaim(ctx: AppContext, key: string): void {
-  ctx.db.orm
-    .update(digests)
-    .set({ leaseOwner: null, leaseUntil: null })
-    .where(and(eq(digests.period, key), eq(digests.status, 'posting'), eq(digests.leaseOwner, ctx.instanceId)))
-    .run();
+async function releaseClaim(ctx: AppContext, key: string): Promise<void> {
+  await ctx.store.tx((uow) => uow.updateDigestClaim(key, { status: 'posting', leaseOwner: ctx.instanceId }, { leaseOwner: null, leaseUntil: null }));
 }
 
 interface LastDigest {
@@ -149,9 +129,9 @@ interface LastDigest {
  * Where this digest starts: where the last posted one ended (covering a missed run, or a changed schedule,
  * without gaps or overlaps), else the schedule's previous run.
  */
-function periodStart(ctx: AppContext, period: DigestPeriod): number {
-  const row = ctx.db.orm.select({ value: kv.value }).from(kv).where(eq(kv.key, LAST_DIGEST_KEY)).get();
-  const last = row ? readLast(row.value) : null;
+async function periodStart(ctx: AppContext, period: DigestPeriod): Promise<number> {
+  const value = await ctx.store.kvGet(LAST_DIGEST_KEY);
+  const last = value !== null ? readLast(value) : null;
   return last && last.until < period.until ? last.until : period.since;
 }
 
@@ -167,7 +147,6 @@ function readLast(value: string): LastDigest | null {
   return null;
 }
 
-function rememberLast(tx: Tx, last: LastDigest, at: number): void {
-  const value = JSON.stringify(last);
-  tx.insert(kv).values({ key: LAST_DIGEST_KEY, value, updatedAt: at }).onConflictDoUpdate({ target: kv.key, set: { value, updatedAt: at } }).run();
+async function rememberLast(uow: UnitOfWork, last: LastDigest, at: number): Promise<void> {
+  await uow.kvPut(LAST_DIGEST_KEY, JSON.stringify(last), at);
 }

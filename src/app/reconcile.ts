@@ -6,14 +6,13 @@
  * Only providers that implement `verify()` take part. One provider failing never stops the others, and every
  * target call has a deadline, so a hanging target cannot wedge the job (or the shutdown waiting for it).
  */
-import { and, eq, gt } from 'drizzle-orm';
-import { auditEvents, grants, requests, reviews } from '../../db/schema.ts';
 import { appendAudit } from '../audit/chain.ts';
 import type { GrantTarget, Provider } from '../providers/types.ts';
 import { guardCall } from '../scheduler/in-flight.ts';
-import { writeTx, type AppContext } from './context.ts';
+import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
-import type { GrantRow } from './records.ts';
+import { grantTargetFor } from './grant-target.ts';
+import type { GrantRecord } from './records.ts';
 
 const LIVE = ['granting', 'active', 'revoking'] as const;
 const HOUR = 3_600_000;
@@ -27,7 +26,7 @@ export interface ReconcileOptions {
 export interface OrphanFinding {
   grantId: string;
   /** The grant's status here, or null when this database has never heard of it. */
-  knownAs: GrantRow['status'] | null;
+  knownAs: GrantRecord['status'] | null;
   revoked: boolean;
   error: string | null;
 }
@@ -91,15 +90,10 @@ async function reconcileProvider(ctx: AppContext, resource: string, provider: Pr
     }
   }
 
-  const active = ctx.db.orm
-    .select()
-    .from(grants)
-    .where(and(eq(grants.resource, resource), eq(grants.status, 'active'), gt(grants.expiresAt, ctx.clock.now())))
-    .all()
-    .filter((g) => !heldSet.has(g.id) && g.updatedAt < startedAt && g.leaseUntil === null);
+  const active = (await ctx.store.activeGrantsOn(resource, ctx.clock.now())).filter((g) => !heldSet.has(g.id) && g.updatedAt < startedAt && g.leaseUntil === null);
   for (const grant of active) {
     try {
-      if (reportDrift(ctx, grant)) result.drift.push(grant.id);
+      if (await reportDrift(ctx, grant)) result.drift.push(grant.id);
     } catch (error) {
       ctx.log.error({ resource, grantId: grant.id, err: messageOf(error) }, 'recording drift failed');
     }
@@ -111,12 +105,12 @@ async function reconcileProvider(ctx: AppContext, resource: string, provider: Pr
 }
 
 async function checkHeld(ctx: AppContext, resource: string, provider: Provider, grantId: string, startedAt: number, within: Deadline): Promise<OrphanFinding | null> {
-  const row = ctx.db.orm.select().from(grants).where(eq(grants.id, grantId)).get();
+  const row = await ctx.store.getGrant(grantId);
   if (row && (LIVE as readonly string[]).includes(row.status)) return null;
   if (row && row.updatedAt >= startedAt) return null;
   const finding: OrphanFinding = { grantId, knownAs: row?.status ?? null, revoked: false, error: null };
   try {
-    const target = row ? targetFromRow(ctx, row) : unknownTarget(ctx, resource, grantId);
+    const target = row ? await grantTargetFor(ctx.store, ctx.policy, row) : unknownTarget(ctx, resource, grantId);
     await within(() => provider.revoke(target));
     finding.revoked = true;
   } catch (error) {
@@ -125,8 +119,8 @@ async function checkHeld(ctx: AppContext, resource: string, provider: Provider, 
   const now = ctx.clock.now();
   const what = row ? `AR-${row.requestId} ("${row.role}", ${row.status} here)` : 'unknown to this bot';
   const outcome = finding.revoked ? 'Revoked it at the target.' : `Revoking it failed (${finding.error}); the next check tries again.`;
-  writeTx(ctx, (tx) => {
-    appendAudit(tx, {
+  await ctx.store.tx(async (uow) => {
+    await appendAudit(uow, {
       at: now,
       actor: 'system',
       action: 'reconcile.orphan',
@@ -134,8 +128,8 @@ async function checkHeld(ctx: AppContext, resource: string, provider: Provider, 
       grantId,
       details: { resource, known_as: finding.knownAs, revoked: finding.revoked, ...(finding.error ? { error: finding.error } : {}) },
     });
-    enqueueNotice(
-      tx,
+    await enqueueNotice(
+      uow,
       ctx,
       { type: 'audit.alert', code: 'orphan', requestId: row?.requestId ?? null, text: `Orphaned access on ${resource}: grant ${grantId} (${what}) still existed at the target. ${outcome}` },
       `alert:orphan:${grantId}:${finding.revoked ? 'revoked' : 'failed'}:${Math.floor(now / HOUR)}`,
@@ -146,16 +140,12 @@ async function checkHeld(ctx: AppContext, resource: string, provider: Provider, 
 }
 
 /** Audit and alert a drifted grant once; false when it was reported before. */
-function reportDrift(ctx: AppContext, grant: GrantRow): boolean {
+async function reportDrift(ctx: AppContext, grant: GrantRecord): Promise<boolean> {
   const now = ctx.clock.now();
-  const reported = writeTx(ctx, (tx) => {
-    const before = tx
-      .select({ seq: auditEvents.seq })
-      .from(auditEvents)
-      .where(and(eq(auditEvents.requestId, grant.requestId), eq(auditEvents.action, 'reconcile.drift'), eq(auditEvents.grantId, grant.id)))
-      .get();
+  const reported = await ctx.store.tx(async (uow) => {
+    const before = await uow.hasAuditEvent({ requestId: grant.requestId, grantId: grant.id, action: 'reconcile.drift' });
     if (before) return false;
-    appendAudit(tx, {
+    await appendAudit(uow, {
       at: now,
       actor: 'system',
       action: 'reconcile.drift',
@@ -163,8 +153,8 @@ function reportDrift(ctx: AppContext, grant: GrantRow): boolean {
       grantId: grant.id,
       details: { resource: grant.resource, role: grant.role, expires_at: new Date(grant.expiresAt).toISOString(), found: 'missing at the target' },
     });
-    enqueueNotice(
-      tx,
+    await enqueueNotice(
+      uow,
       ctx,
       {
         type: 'audit.alert',
@@ -178,30 +168,6 @@ function reportDrift(ctx: AppContext, grant: GrantRow): boolean {
   });
   if (reported) ctx.afterCommit.noticesQueued();
   return reported;
-}
-
-/** What the provider needs to revoke a grant we still have a row for (the same shape the executor sends). */
-function targetFromRow(ctx: AppContext, grant: GrantRow): GrantTarget {
-  const request = ctx.db.orm.select().from(requests).where(eq(requests.id, grant.requestId)).get();
-  const approvedBy = ctx.db.orm
-    .select({ email: reviews.reviewerEmail, key: reviews.reviewerKey })
-    .from(reviews)
-    .where(and(eq(reviews.requestId, grant.requestId), eq(reviews.decision, 'approve')))
-    .all()
-    .flatMap((r) => (r.email ? [r.email] : []));
-  return {
-    grantId: grant.id,
-    requestId: `AR-${grant.requestId}`,
-    requester: { email: request?.requesterEmail ?? null, slackId: request?.requesterSlackId ?? null, teamsId: request?.requesterTeamsId ?? null },
-    role: grant.role,
-    resource: grant.resource,
-    params: ctx.policy.roles[grant.role]?.grant ?? {},
-    startsAt: new Date(grant.startsAt),
-    expiresAt: new Date(grant.expiresAt),
-    approvedBy,
-    reason: request?.reason ?? 'orphan found by reconciliation',
-    ticket: request?.ticket ?? null,
-  };
 }
 
 /** A grant id the target holds but this database has never seen: all we know is the id and where it is. */

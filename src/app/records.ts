@@ -1,44 +1,37 @@
 /** Small shared reads and conversions used by the use cases. */
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
-import { grants, requests, reviews } from '../../db/schema.ts';
+import type { StoreReads } from '../../db/store/port.ts';
+import type { GrantRecord, RequestRecord } from '../../db/store/records.ts';
 import { AccessError } from '../domain/errors.ts';
 import { displayName, principalKey, type Person } from '../domain/identity.ts';
 import type { PriorReview } from '../domain/request-rules.ts';
-import type { Tx } from './context.ts';
 
-export type RequestRow = typeof requests.$inferSelect;
-export type GrantRow = typeof grants.$inferSelect;
-type Reader = Pick<Tx, 'select'>;
+export type { GrantRecord, RequestRecord } from '../../db/store/records.ts';
+export type { RequestRecord as RequestRow, GrantRecord as GrantRow } from '../../db/store/records.ts';
 
-export function requireRequest(tx: Reader, id: number): RequestRow {
-  const row = tx.select().from(requests).where(eq(requests.id, id)).get();
+export async function requireRequest(reads: StoreReads, id: number): Promise<RequestRecord> {
+  const row = await reads.getRequest(id);
   if (!row) throw new AccessError('not_found', `There is no request AR-${id}.`);
   return row;
 }
 
-export function grantOfRequest(tx: Reader, requestId: number): GrantRow | undefined {
-  return tx.select().from(grants).where(eq(grants.requestId, requestId)).get();
+export function grantOfRequest(reads: StoreReads, requestId: number): Promise<GrantRecord | null> {
+  return reads.grantOfRequest(requestId);
 }
 
-export function grantById(tx: Reader, grantId: string): GrantRow | undefined {
-  return tx.select().from(grants).where(eq(grants.id, grantId)).get();
+export function grantById(reads: StoreReads, grantId: string): Promise<GrantRecord | null> {
+  return reads.getGrant(grantId);
 }
 
-export function priorReviews(tx: Reader, requestId: number): PriorReview[] {
-  return tx
-    .select()
-    .from(reviews)
-    .where(eq(reviews.requestId, requestId))
-    .all()
-    .map((r) => ({
-      reviewerKey: r.reviewerKey,
-      decision: r.decision,
-      reviewer: { email: r.reviewerEmail, slackId: r.reviewerSlackId, teamsId: r.reviewerTeamsId, name: r.reviewerName },
-    }));
+export async function priorReviews(reads: StoreReads, requestId: number): Promise<PriorReview[]> {
+  return (await reads.reviewsOf(requestId)).map((r) => ({
+    reviewerKey: r.reviewerKey,
+    decision: r.decision,
+    reviewer: { email: r.reviewerEmail, slackId: r.reviewerSlackId, teamsId: r.reviewerTeamsId, name: r.reviewerName },
+  }));
 }
 
-export function requesterOf(row: RequestRow): Person {
+export function requesterOf(row: RequestRecord): Person {
   return { email: row.requesterEmail, slackId: row.requesterSlackId, teamsId: row.requesterTeamsId, name: row.requesterName };
 }
 

@@ -1,7 +1,5 @@
 /** Everything an adapter needs to render a request, read from the database in one place. */
-import { eq } from 'drizzle-orm';
-import { grants, requests, reviews } from '../../db/schema.ts';
-import type { Db } from '../../db/client.ts';
+import type { StoreReads } from '../../db/store/port.ts';
 import type { Person } from '../domain/identity.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { RequestStatus } from '../domain/request-rules.ts';
@@ -67,14 +65,11 @@ export function parseRequestRef(text: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-export function loadRequestView(db: Db, policy: Policy, requestId: number, now: number): RequestView | null {
-  const row = db.orm.select().from(requests).where(eq(requests.id, requestId)).get();
+export async function loadRequestView(reads: StoreReads, policy: Policy, requestId: number, now: number): Promise<RequestView | null> {
+  const row = await reads.getRequest(requestId);
   if (!row) return null;
-  const reviewRows = db.orm.select().from(reviews).where(eq(reviews.requestId, requestId)).all();
-  const grantRow =
-    row.kind === 'extend' && row.extendsGrantId
-      ? db.orm.select().from(grants).where(eq(grants.id, row.extendsGrantId)).get()
-      : db.orm.select().from(grants).where(eq(grants.requestId, requestId)).get();
+  const reviewRows = await reads.reviewsOf(requestId);
+  const grantRow = row.kind === 'extend' && row.extendsGrantId ? await reads.getGrant(row.extendsGrantId) : await reads.grantOfRequest(requestId);
   const role = policy.roles[row.role];
   return {
     id: row.id,

@@ -4,9 +4,10 @@
  * inside the transaction that makes the change they describe; SQLite triggers refuse UPDATE and DELETE.
  */
 import { createHash } from 'node:crypto';
-import { desc, eq } from 'drizzle-orm';
-import { auditEvents, kv } from '../../db/schema.ts';
-import type { Orm } from '../../db/client.ts';
+import type { StoreReads, UnitOfWork } from '../../db/store/port.ts';
+import type { AuditRow } from '../../db/store/records.ts';
+
+export type { AuditRow } from '../../db/store/records.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 export const AUDIT_HEAD_KEY = 'audit.head';
@@ -22,20 +23,6 @@ export interface AuditInput {
   fromStatus?: string | null;
   toStatus?: string | null;
   details?: Record<string, unknown>;
-}
-
-export interface AuditRow {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  requestId: number | null;
-  grantId: string | null;
-  fromStatus: string | null;
-  toStatus: string | null;
-  details: string;
-  prevHash: string;
-  hash: string;
 }
 
 /** The exact bytes that are hashed: every column but the hash itself, in a fixed order. */
@@ -58,11 +45,9 @@ export function hashRow(row: Omit<AuditRow, 'hash'>): string {
   return createHash('sha256').update(canonicalContent(row)).digest('hex');
 }
 
-type Tx = Pick<Orm, 'select' | 'insert'>;
-
-/** Append one event. Call inside the write transaction of the change it records. */
-export function appendAudit(tx: Tx, input: AuditInput): AuditRow {
-  const last = tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
+/** Append one event. Call inside the unit of work of the change it records. */
+export async function appendAudit(uow: UnitOfWork, input: AuditInput): Promise<AuditRow> {
+  const last = await uow.lastAuditRow();
   const base: Omit<AuditRow, 'hash'> = {
     seq: (last?.seq ?? 0) + 1,
     at: input.at,
@@ -76,17 +61,14 @@ export function appendAudit(tx: Tx, input: AuditInput): AuditRow {
     prevHash: last?.hash ?? GENESIS_HASH,
   };
   const row: AuditRow = { ...base, hash: hashRow(base) };
-  tx.insert(auditEvents).values(row).run();
+  await uow.insertAuditRow(row);
   // The head anchor lets `audit verify` notice rows cut from the end of the chain.
   const head = JSON.stringify({ seq: row.seq, hash: row.hash });
-  tx.insert(kv)
-    .values({ key: AUDIT_HEAD_KEY, value: head, updatedAt: input.at })
-    .onConflictDoUpdate({ target: kv.key, set: { value: head, updatedAt: input.at } })
-    .run();
+  await uow.kvPut(AUDIT_HEAD_KEY, head, input.at);
   return row;
 }
 
-export function readAuditHead(tx: Pick<Orm, 'select'>): { seq: number; hash: string } | null {
-  const row = tx.select().from(kv).where(eq(kv.key, AUDIT_HEAD_KEY)).get();
-  return row ? (JSON.parse(row.value) as { seq: number; hash: string }) : null;
+export async function readAuditHead(reads: StoreReads): Promise<{ seq: number; hash: string } | null> {
+  const value = await reads.kvGet(AUDIT_HEAD_KEY);
+  return value !== null ? (JSON.parse(value) as { seq: number; hash: string }) : null;
 }

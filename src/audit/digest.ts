@@ -1,16 +1,13 @@
 /**
  * The audit digest: who had what access, when and why, over a stretch of time, built only from the audit log.
  *
- * It streams the log once (constant memory: state is kept only for requests and grants that are still open,
- * plus a bounded number of list items), so a digest over millions of events is fine. Rows are read like
- * `iterateRows` does (same range, same order) but only the columns a digest needs, as raw arrays: that
- * halves the time over a million rows. Access that began before
- * the window is found two ways, both bounded: a short pass over the `lookbackMs` before the window collects
- * grants still live at its start, and any in-window event about a request first seen mid-story pulls that
- * request's earlier rows through the `request_id` index.
+ * It streams the log once through the store (`auditRows`, in batches: constant memory, state is kept only for
+ * requests and grants that are still open, plus a bounded number of list items), so a digest over millions of
+ * events is fine. Access that began before the window is found two ways, both bounded: a short pass over the
+ * `lookbackMs` before the window collects grants still live at its start, and any in-window event about a
+ * request first seen mid-story pulls that request's earlier rows (`requestHistory`, through the `request_id` index).
  */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from '../../db/client.ts';
+import type { StoreReads } from '../../db/store/port.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { shortTime } from './zoned-time.ts';
 
@@ -122,10 +119,14 @@ export interface DigestOptions {
   maxItems?: number;
 }
 
-export function buildDigest(db: Db, options: DigestOptions): Digest {
-  const builder = new DigestBuilder(db, options);
-  builder.loadLiveAtStart(options.lookbackMs ?? DEFAULT_LOOKBACK_MS);
-  for (const row of readRows(db, WINDOW_SQL, [options.since, options.until])) builder.apply(row);
+export async function buildDigest(store: StoreReads, options: DigestOptions): Promise<Digest> {
+  const builder = new DigestBuilder(store, options);
+  await builder.loadLiveAtStart(options.lookbackMs ?? DEFAULT_LOOKBACK_MS);
+  for await (const row of store.auditRows({ since: options.since, until: options.until })) {
+    // Most rows need no earlier history: only those wait for a lookup (no extra await per row).
+    const pending = builder.apply(row);
+    if (pending) await pending;
+  }
   return builder.finish();
 }
 
@@ -143,10 +144,6 @@ interface RequestState {
 
 type Details = Record<string, unknown>;
 
-const COLUMNS = 'seq, at, actor, action, request_id, grant_id, details';
-const WINDOW_SQL = `SELECT ${COLUMNS} FROM audit_events WHERE at >= ? AND at < ? ORDER BY seq`;
-const HISTORY_SQL = `SELECT ${COLUMNS} FROM audit_events WHERE request_id = ? AND seq < ? AND at < ? ORDER BY seq`;
-
 /** The columns of an audit row a digest reads. */
 interface Row {
   seq: number;
@@ -156,19 +153,6 @@ interface Row {
   requestId: number | null;
   grantId: string | null;
   details: string;
-}
-
-type RawRow = [number, number, string, string, number | null, string | null, string];
-
-function* readRows(db: Db, sql: string, params: number[], cache?: Map<string, Statement<number[], RawRow>>): Generator<Row> {
-  let statement = cache?.get(sql);
-  if (!statement) {
-    statement = db.sqlite.prepare<number[], RawRow>(sql).raw(true);
-    cache?.set(sql, statement);
-  }
-  for (const [seq, at, actor, action, requestId, grantId, details] of statement.iterate(...params)) {
-    yield { seq, at, actor, action, requestId, grantId, details };
-  }
 }
 
 class DigestBuilder {
@@ -194,38 +178,42 @@ class DigestBuilder {
   private readonly held = new WeakSet<DigestGrant>();
   /** While replaying earlier rows of a request: build state, count nothing. */
   private replaying = false;
-  private readonly statements = new Map<string, Statement<number[], RawRow>>();
 
   constructor(
-    private readonly db: Db,
+    private readonly store: StoreReads,
     private readonly options: DigestOptions,
   ) {
     this.maxItems = options.maxItems ?? DEFAULT_MAX_ITEMS;
   }
 
   /** Grants created in the lookback and not ended before `since` held access as the window opened. */
-  loadLiveAtStart(lookbackMs: number): void {
+  async loadLiveAtStart(lookbackMs: number): Promise<void> {
     const live = new Map<string, number>();
-    for (const row of readRows(this.db, WINDOW_SQL, [this.options.since - lookbackMs, this.options.since])) {
+    for await (const row of this.store.auditRows({ since: this.options.since - lookbackMs, until: this.options.since })) {
       if (!row.grantId || row.requestId === null) continue;
       if (row.action === 'grant.created') live.set(row.grantId, row.requestId);
       else if (row.action === 'grant.revoked' || row.action === 'grant.failed') live.delete(row.grantId);
     }
-    for (const requestId of new Set(live.values())) this.replay(requestId, Number.MAX_SAFE_INTEGER);
+    for (const requestId of new Set(live.values())) await this.replay(requestId, Number.MAX_SAFE_INTEGER);
   }
 
-  apply(row: Row): void {
+  /** Applies one window row; returns a promise only when earlier rows of its request must be read first. */
+  apply(row: Row): Promise<void> | undefined {
     this.totals.events++;
-    if (row.requestId !== null && !this.knows(row) && !OPENING_ACTIONS.has(row.action)) this.replay(row.requestId, row.seq);
+    // The two replays exclude each other: extension.requested is an opening action.
+    if (row.requestId !== null && !this.knows(row) && !OPENING_ACTIONS.has(row.action)) {
+      return this.replay(row.requestId, row.seq).then(() => this.step(row));
+    }
     if (row.action === 'extension.requested' && row.grantId !== null && !this.grants.has(row.grantId)) {
       // Extending access that began before the window: that access was held in it.
       const original = /^AR-(\d+)$/.exec(str(parse(row), 'extends') ?? '');
-      if (original) this.replay(Number(original[1]), row.seq);
+      if (original) return this.replay(Number(original[1]), row.seq).then(() => this.step(row));
     }
     this.step(row);
+    return undefined;
   }
 
-  finish(): Digest {
+  async finish(): Promise<Digest> {
     const until = this.options.until;
     for (const grant of this.grants.values()) {
       if (grant.outcome === 'active' || grant.outcome === 'revoking') this.totals.grants.stillActive++;
@@ -255,7 +243,7 @@ class DigestBuilder {
       lateRevokes: this.lists.lateRevokes,
       denials: this.lists.denials,
       alerts: this.lists.alerts,
-      head: chainHeadBefore(this.db, until),
+      head: await chainHeadBefore(this.store, until),
     };
   }
 
@@ -267,10 +255,11 @@ class DigestBuilder {
    * Rebuild a request's state from its rows before this one (and before the window), counting nothing. Live
    * access found that way began before the window: it joins the list of grants held in it.
    */
-  private replay(requestId: number, beforeSeq: number): void {
+  private async replay(requestId: number, beforeSeq: number): Promise<void> {
+    const history = await this.store.requestHistory(requestId, beforeSeq, this.options.since);
     this.replaying = true;
     try {
-      for (const row of readRows(this.db, HISTORY_SQL, [requestId, beforeSeq, this.options.since], this.statements)) this.step(row);
+      for (const row of history) this.step(row);
     } finally {
       this.replaying = false;
     }
@@ -576,9 +565,10 @@ function push<T>(list: DigestList<T>, max: number, item: T): void {
 }
 
 /** The last row (by time, then sequence) before `until`. */
-export function chainHeadBefore(db: Db, until: number): { seq: number; hash: string; at: number } | null {
-  const row = db.sqlite.prepare<[number], { seq: number; hash: string; at: number }>('SELECT seq, hash, at FROM audit_events WHERE at < ? ORDER BY at DESC, seq DESC LIMIT 1').get(until);
-  return row ?? null;
+export async function chainHeadBefore(store: StoreReads, until: number): Promise<{ seq: number; hash: string; at: number } | null> {
+  const row = await store.chainHeadBefore(until);
+  // Exactly these keys, in this order: the head is part of the digest's JSON.
+  return row ? { seq: row.seq, hash: row.hash, at: row.at } : null;
 }
 
 /** Enough look-back to find any grant still live when a window opens: the longest a grant may last, plus a day. */

@@ -1,13 +1,12 @@
 /** Audit export for auditors: JSON Lines or CSV, optionally from a date on. */
-import type { Db } from '../../db/client.ts';
-import { iterateAuditRows } from './rows.ts';
+import type { StoreReads } from '../../db/store/port.ts';
 
 export const EXPORT_COLUMNS = ['seq', 'at', 'actor', 'action', 'request', 'grant_id', 'from_status', 'to_status', 'details', 'prev_hash', 'hash'] as const;
 
-export function* exportAudit(db: Db, format: 'jsonl' | 'csv', since?: number): Generator<string> {
-  const rows = iterateAuditRows(db, since === undefined ? {} : { since });
+export async function* exportAudit(store: StoreReads, format: 'jsonl' | 'csv', since?: number): AsyncGenerator<string> {
+  const rows = store.auditRows(since === undefined ? {} : { since });
   if (format === 'csv') yield EXPORT_COLUMNS.join(',');
-  for (const row of rows) {
+  for await (const row of rows) {
     const record = {
       seq: row.seq,
       at: new Date(row.at).toISOString(),

@@ -1,17 +1,16 @@
 /** Walks the whole chain and names the first row that does not fit. */
-import type { Db } from '../../db/client.ts';
+import type { StoreReads } from '../../db/store/port.ts';
 import { GENESIS_HASH, hashRow, readAuditHead } from './chain.ts';
-import { iterateAuditRows } from './rows.ts';
 
 export type VerifyResult =
   | { ok: true; rows: number; headHash: string }
   | { ok: false; rows: number; seq: number; problem: string };
 
-export function verifyAuditChain(db: Db): VerifyResult {
+export async function verifyAuditChain(store: StoreReads): Promise<VerifyResult> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let rows = 0;
-  for (const row of iterateAuditRows(db)) {
+  for await (const row of store.auditRows()) {
     rows++;
     if (row.seq !== expectedSeq) {
       return {
@@ -26,7 +25,7 @@ export function verifyAuditChain(db: Db): VerifyResult {
     prevHash = row.hash;
     expectedSeq++;
   }
-  const head = readAuditHead(db.orm);
+  const head = await readAuditHead(store);
   if (head && (head.seq !== expectedSeq - 1 || head.hash !== prevHash)) {
     if (head.seq > expectedSeq - 1) {
       return { ok: false, rows, seq: expectedSeq, problem: `rows ${expectedSeq}–${head.seq} are missing from the end of the log` };

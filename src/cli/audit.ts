@@ -1,6 +1,5 @@
 /** accessbot audit verify | export */
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../../db/client.ts';
 import { buildDigest, digestLookbackMs } from '../audit/digest.ts';
 import { DIGEST_FORMATS, formatDigest, type DigestFormat } from '../audit/digest-format.ts';
 import { exportAudit } from '../audit/export.ts';
@@ -10,6 +9,7 @@ import { loadEnv } from '../config/env.ts';
 import { loadPolicyOrThrow } from '../config/startup-policy.ts';
 import { systemClock } from '../domain/clock.ts';
 import { EXIT, UsageError, parseSince, type CliIo } from './io.ts';
+import { openConfiguredStore } from './store.ts';
 
 export const AUDIT_USAGE = 'usage: accessbot audit verify | audit export --format jsonl|csv [--since DATE] | audit digest --since DATE [--until DATE] [--format text|markdown|json]';
 const DIGEST_USAGE = 'usage: accessbot audit digest --since DATE [--until DATE] [--format text|markdown|json]';
@@ -30,9 +30,9 @@ export async function runAuditCommand(args: string[], io: CliIo): Promise<number
   }
   if (command === 'verify') {
     if (rest.includes('--help')) return (io.out('usage: accessbot audit verify\n\nChecks every row of the audit log against the hash chain. Exit 0 intact, 1 tampered.'), EXIT.ok);
-    const db = openDatabase(loadEnv(io.env).dbPath);
+    const store = await openConfiguredStore(loadEnv(io.env));
     try {
-      const result = verifyAuditChain(db);
+      const result = await verifyAuditChain(store);
       if (result.ok) {
         io.out(`✓ audit log intact: ${result.rows} events, head ${result.headHash.slice(0, 16)}…`);
         return EXIT.ok;
@@ -40,7 +40,7 @@ export async function runAuditCommand(args: string[], io: CliIo): Promise<number
       io.err(`✗ audit log tampered at row ${result.seq}: ${result.problem}`);
       return EXIT.failed;
     } finally {
-      db.close();
+      await store.close();
     }
   }
   if (command === 'export') {
@@ -48,19 +48,19 @@ export async function runAuditCommand(args: string[], io: CliIo): Promise<number
     if (values.help) return (io.out('usage: accessbot audit export --format jsonl|csv [--since DATE]'), EXIT.ok);
     if (values.format !== 'jsonl' && values.format !== 'csv') throw new UsageError(`--format must be jsonl or csv, not "${values.format}"`);
     const since = values.since === undefined ? undefined : parseSince(values.since);
-    const db = openDatabase(loadEnv(io.env).dbPath);
+    const store = await openConfiguredStore(loadEnv(io.env));
     try {
-      for (const line of exportAudit(db, values.format, since)) io.out(line);
+      for await (const line of exportAudit(store, values.format, since)) io.out(line);
       return EXIT.ok;
     } finally {
-      db.close();
+      await store.close();
     }
   }
-  if (command === 'digest') return printDigest(rest, io);
+  if (command === 'digest') return await printDigest(rest, io);
   throw new UsageError(`unknown audit command "${command}"\n${AUDIT_USAGE}`);
 }
 
-function printDigest(args: string[], io: CliIo): number {
+async function printDigest(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string', default: 'text' }, help: { type: 'boolean' } },
@@ -74,13 +74,13 @@ function printDigest(args: string[], io: CliIo): number {
   const since = digestTime('--since', values.since, policy.timezone);
   const until = values.until === undefined ? systemClock.now() : digestTime('--until', values.until, policy.timezone);
   if (until <= since) throw new UsageError(`--until must be later than --since`);
-  const db = openDatabase(config.dbPath);
+  const store = await openConfiguredStore(config);
   try {
-    const digest = buildDigest(db, { since, until, timezone: policy.timezone, lookbackMs: digestLookbackMs(Object.values(policy.roles).map((r) => r.maxDurationMs)) });
+    const digest = await buildDigest(store, { since, until, timezone: policy.timezone, lookbackMs: digestLookbackMs(Object.values(policy.roles).map((r) => r.maxDurationMs)) });
     io.out(formatDigest(digest, values.format as DigestFormat));
     return EXIT.ok;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

@@ -1,5 +1,4 @@
-/** Builds a core context for one-shot CLI commands against the configured database and policy. */
-import { openDatabase } from '../../db/client.ts';
+/** Builds a core context for one-shot CLI commands against the configured store and policy. */
 import { createContext, type AppContext } from '../app/context.ts';
 import { Worker } from '../app/worker.ts';
 import { loadEnv, type Config } from '../config/env.ts';
@@ -7,6 +6,7 @@ import { silentLogger, createLogger } from '../logging.ts';
 import { loadPolicyOrThrow } from '../config/startup-policy.ts';
 import { providersForPolicy } from '../providers/registry.ts';
 import type { CliIo } from './io.ts';
+import { openConfiguredStore } from './store.ts';
 
 /** Which chat platforms get notices: the ones configured, so a CLI revoke still updates the Slack card. */
 export function configuredPlatforms(config: Config): string[] {
@@ -14,22 +14,24 @@ export function configuredPlatforms(config: Config): string[] {
   return config.slack ? ['slack'] : [];
 }
 
-export function cliContext(io: CliIo, options: { withProviders: boolean }): { ctx: AppContext; config: Config; idle(): Promise<void>; close(): Promise<void> } {
+export async function cliContext(io: CliIo, options: { withProviders: boolean }): Promise<{ ctx: AppContext; config: Config; idle(): Promise<void>; close(): Promise<void> }> {
   const config = loadEnv(io.env);
   const { policy } = loadPolicyOrThrow(config, io.env);
   const log = config.logLevel === 'debug' || config.logLevel === 'trace' ? createLogger(config.logLevel, process.stderr) : silentLogger();
-  const db = openDatabase(config.dbPath);
+  const store = await openConfiguredStore(config);
+  log.debug({ store: store.kind, location: store.location }, 'store opened');
   const providers = options.withProviders
     ? providersForPolicy(policy, { log, env: io.env })
     : new Map();
   const worker = new Worker();
   const ctx = createContext({
-    db,
+    store,
     policy,
     log,
     providers,
     platforms: configuredPlatforms(config),
     secretKey: config.secretKey ?? null,
+    // Never ACCESSBOT_INSTANCE_ID: run next to the server (same env), the CLI would share its leases.
     instanceId: `cli:${process.pid}`,
     afterCommit: worker,
   });
@@ -41,7 +43,7 @@ export function cliContext(io: CliIo, options: { withProviders: boolean }): { ct
     close: async () => {
       await worker.stop();
       for (const provider of providers.values()) await provider.close?.().catch(() => {});
-      db.close();
+      await store.close();
     },
   };
 }

@@ -19,10 +19,10 @@ export async function runGrantsCommand(args: string[], io: CliIo): Promise<numbe
   if (command === 'list') {
     const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true });
     if (values.help) return (io.out('usage: accessbot grants list [--json]'), EXIT.ok);
-    const app = cliContext(io, { withProviders: false });
+    const app = await cliContext(io, { withProviders: false });
     try {
       const now = app.ctx.clock.now();
-      const live = listLiveGrants(app.ctx);
+      const live = await listLiveGrants(app.ctx);
       if (values.json) {
         for (const v of live) io.out(JSON.stringify({ request: v.ref, role: v.role, resource: v.resource, holder: displayName(v.requester), status: v.grant?.status, expires_at: new Date(v.grant!.expiresAt).toISOString(), overdue: v.grant?.overdue }));
       } else if (live.length === 0) {
@@ -45,11 +45,11 @@ export async function runGrantsCommand(args: string[], io: CliIo): Promise<numbe
     const id = positionals[0] ? parseRequestRef(positionals[0]) : null;
     if (id === null || positionals.length !== 1) throw new UsageError(`name one request, e.g. AR-42\n${GRANTS_USAGE}`);
     if (!values.reason?.trim()) throw new UsageError('--reason is required: say why the access is being revoked');
-    const app = cliContext(io, { withProviders: true });
+    const app = await cliContext(io, { withProviders: true });
     try {
-      const view = revokeAccess(app.ctx, { requestId: id, actor: 'admin', adminName: values.by ?? io.env.USER ?? 'admin', reason: values.reason });
+      const view = await revokeAccess(app.ctx, { requestId: id, actor: 'admin', adminName: values.by ?? io.env.USER ?? 'admin', reason: values.reason });
       await app.idle(); // the worker applies the revoke at the target right after commit
-      const after = loadRequestView(app.ctx.db, app.ctx.policy, id, app.ctx.clock.now())!;
+      const after = (await loadRequestView(app.ctx.store, app.ctx.policy, id, app.ctx.clock.now()))!;
       if (after.grant?.status === 'revoked') {
         io.out(`✓ ${view.ref} revoked at the target (${view.role} on ${view.resource} for ${displayName(view.requester)}).`);
         return EXIT.ok;

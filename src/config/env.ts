@@ -30,7 +30,12 @@ export interface TeamsConfig {
 export interface Config {
   /** ACCESSBOT_POLICY as given; resolvePolicyPath picks the file. */
   policyPath?: string;
+  /** ACCESSBOT_DB: the embedded SQLite file, used when no DATABASE_URL is set. */
   dbPath: string;
+  /** DATABASE_URL (postgres://…): the store lives in PostgreSQL (replicas); null: the SQLite file `dbPath`. */
+  databaseUrl: string | null;
+  /** ACCESSBOT_INSTANCE_ID: names this process in leases (e.g. the pod name); null: a random one per start. */
+  instanceId: string | null;
   port: number;
   slack?: SlackConfig;
   teams?: TeamsConfig;
@@ -54,6 +59,8 @@ const optional = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ?
 const VARIABLES = [
   'ACCESSBOT_POLICY',
   'ACCESSBOT_DB',
+  'DATABASE_URL',
+  'ACCESSBOT_INSTANCE_ID',
   'PORT',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
@@ -72,6 +79,15 @@ const envSchema = z.object(Object.fromEntries(VARIABLES.map((name) => [name, opt
 
 /** Format rules: each returns the problem, or null when the value (or its absence) is fine. */
 const FORMAT_RULES: Partial<Record<(typeof VARIABLES)[number], (value: string) => string | null>> = {
+  // Never echo DATABASE_URL: it usually carries a password.
+  DATABASE_URL: (v) =>
+    /^postgres(ql)?:\/\/\S+$/.test(v)
+      ? null
+      : 'DATABASE_URL must be a PostgreSQL URL starting with postgres:// or postgresql:// (e.g. postgres://accessbot:PASSWORD@db.internal:5432/accessbot); unset it to use the SQLite file ACCESSBOT_DB',
+  ACCESSBOT_INSTANCE_ID: (v) =>
+    /^[A-Za-z0-9._:-]{1,64}$/.test(v)
+      ? null
+      : `ACCESSBOT_INSTANCE_ID must be 1 to 64 characters of letters, digits, ".", "_", ":" or "-" (e.g. the pod name), not ${JSON.stringify(v)}`,
   PORT: (v) => (/^\d{1,5}$/.test(v) && Number(v) <= 65535 ? null : `PORT must be a port number from 0 to 65535, not ${JSON.stringify(v)}`),
   SLACK_BOT_TOKEN: (v) => (v.startsWith('xoxb-') ? null : 'SLACK_BOT_TOKEN must be a bot token starting with "xoxb-" (Slack app → OAuth & Permissions)'),
   SLACK_APP_TOKEN: (v) =>
@@ -144,6 +160,8 @@ export function loadEnv(env: Readonly<Record<string, string | undefined>> = proc
   return {
     ...(e.ACCESSBOT_POLICY && { policyPath: e.ACCESSBOT_POLICY }),
     dbPath: e.ACCESSBOT_DB ?? './data/accessbot.db',
+    databaseUrl: e.DATABASE_URL ?? null,
+    instanceId: e.ACCESSBOT_INSTANCE_ID ?? null,
     port: e.PORT === undefined ? 3000 : Number(e.PORT),
     ...(slack && { slack }),
     ...(teams && { teams }),

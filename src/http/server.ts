@@ -1,6 +1,5 @@
 /** The one HTTP server: Slack and Teams mount their routes on it; health and metrics live here. */
 import express, { type Express } from 'express';
-import { isReachable } from '../../db/client.ts';
 import type { AppContext } from '../app/context.ts';
 import { countUndeliveredNotices } from '../app/outbox.ts';
 import { overdueRevokes, type Metrics } from './metrics.ts';
@@ -12,11 +11,11 @@ export function createHttpApp(ctx: AppContext, metrics: Metrics, schedulerRunnin
     res.on('finish', () => metrics.httpRequests.inc({ route: req.path.split('/').slice(0, 3).join('/') || '/', status: String(res.statusCode) }));
     next();
   });
-  app.get('/healthz', (_req, res) => {
-    const db = isReachable(ctx.db);
+  app.get('/healthz', async (_req, res) => {
+    const db = await ctx.store.ping().catch(() => false);
     const scheduler = schedulerRunning();
-    const overdue = db ? overdueRevokes(ctx) : 0;
-    const undelivered = db ? countUndeliveredNotices(ctx) : 0;
+    const overdue = db ? await overdueRevokes(ctx) : 0;
+    const undelivered = db ? await countUndeliveredNotices(ctx) : 0;
     // Degraded, not down: the process works and must keep running to finish the overdue revokes.
     const status = !db || !scheduler ? 'down' : overdue > 0 ? 'degraded' : 'ok';
     res

@@ -61,7 +61,7 @@ export function createProviders(
 
 /** Closes every provider that holds connections; never throws. */
 export async function closeProviders(providers: Map<string, Provider>): Promise<void> {
-  await Promise.allSettled([...providers.values()].map((provider) => provider.close?.()));
+  await Promise.allSettled([...providers.values()].map(async (provider) => provider.close?.()));
 }
 
 /** The live providers for a loaded policy, one per resource. */

@@ -1,23 +1,23 @@
 /**
  * Work that outlives the call that started it (start-up catch-up that took longer than start-up may wait),
- * registered per database so the scheduler's stop() can wait for it before the database is closed.
+ * registered per store so the scheduler's stop() can wait for it before the store is closed.
  */
-import type { Db } from '../../db/client.ts';
+import type { Store } from '../../db/store/port.ts';
 
-const running = new WeakMap<Db, Set<Promise<unknown>>>();
+const running = new WeakMap<Store, Set<Promise<unknown>>>();
 
-/** Register `work` as running against `db` until it settles. */
-export function keepRunning(db: Db, work: Promise<unknown>): void {
-  let set = running.get(db);
-  if (!set) running.set(db, (set = new Set()));
+/** Register `work` as running against `store` until it settles. */
+export function keepRunning(store: Store, work: Promise<unknown>): void {
+  let set = running.get(store);
+  if (!set) running.set(store, (set = new Set()));
   const tracked = work.catch(() => {});
   set.add(tracked);
   void tracked.finally(() => set.delete(tracked));
 }
 
-/** Wait until no registered work is left for `db` (including work registered meanwhile). */
-export async function drainBackground(db: Db): Promise<void> {
-  const set = running.get(db);
+/** Wait until no registered work is left for `store` (including work registered meanwhile). */
+export async function drainBackground(store: Store): Promise<void> {
+  const set = running.get(store);
   while (set && set.size > 0) await Promise.allSettled([...set]);
 }
 

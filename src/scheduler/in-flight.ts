@@ -19,8 +19,8 @@ export class DeadlineExceeded extends Error {
 }
 
 export interface GuardOptions {
-  /** Renew the lease; false when it is no longer ours (another owner took the row). */
-  renew(): boolean;
+  /** Renew the lease; false when it is no longer ours (another owner took the row). May be async (a store write). */
+  renew(): boolean | Promise<boolean>;
   /** How often to renew (should be well under the lease length). */
   renewEveryMs: number;
   /** Give up on the call after this long (elapsed time). */
@@ -40,20 +40,39 @@ export interface GuardOptions {
 export async function guardCall<T>(call: () => Promise<T>, options: GuardOptions): Promise<T> {
   let lost = false;
   let timedOut = false;
+  let settled = false;
+  /** A renewal is still being written: the next beat skips instead of queueing another. */
+  let renewing = false;
+  const leaseLost = (failure: unknown): void => {
+    // A renewal that answers after the call settled is moot (the caller may have released the lease already).
+    if (lost || settled) return;
+    lost = true;
+    options.onLeaseLost?.(failure);
+  };
   const heartbeat = setInterval(
     () => {
-      if (lost) return;
-      let ok = false;
-      let failure: unknown = null;
+      if (lost || renewing) return;
+      let renewed: boolean | Promise<boolean>;
       try {
-        ok = options.renew();
+        renewed = options.renew();
       } catch (error) {
-        failure = error;
+        leaseLost(error);
+        return;
       }
-      if (!ok) {
-        lost = true;
-        options.onLeaseLost?.(failure);
+      if (typeof renewed === 'boolean') {
+        if (!renewed) leaseLost(null);
+        return;
       }
+      renewing = true;
+      renewed
+        .then(
+          (ok) => {
+            if (!ok) leaseLost(null);
+          },
+          (error: unknown) => leaseLost(error),
+        )
+        .finally(() => (renewing = false))
+        .catch(() => {}); // the reporter logs its own problems; nothing may escape as an unhandled rejection
     },
     Math.max(10, options.renewEveryMs),
   );
@@ -81,6 +100,7 @@ export async function guardCall<T>(call: () => Promise<T>, options: GuardOptions
   try {
     return await Promise.race([running, expired]);
   } finally {
+    settled = true;
     clearInterval(heartbeat);
     clearTimeout(deadline);
   }

@@ -1,8 +1,6 @@
 /** Revokes that should have happened more than a grace period ago: what /healthz reports as degraded. */
-import { and, count, eq, inArray, lt, or } from 'drizzle-orm';
-import { grants } from '../../db/schema.ts';
+import type { GrantRecord } from '../../db/store/records.ts';
 import type { AppContext } from '../app/context.ts';
-import type { GrantRow } from '../app/records.ts';
 
 export const REVOKE_OVERDUE_AFTER_MS = 60_000;
 
@@ -10,26 +8,15 @@ export const REVOKE_OVERDUE_AFTER_MS = 60_000;
  * Grants still holding (or maybe holding) access more than `graceMs` after they should have ended: past expiry
  * and not revoked yet, or revoked early more than `graceMs` ago and still not confirmed by the target.
  */
-export function countOverdueRevokes(ctx: Pick<AppContext, 'db' | 'clock'>, graceMs = REVOKE_OVERDUE_AFTER_MS): number {
-  const cutoff = ctx.clock.now() - graceMs;
-  const row = ctx.db.orm
-    .select({ n: count() })
-    .from(grants)
-    .where(
-      or(
-        and(inArray(grants.status, ['granting', 'active', 'revoking']), lt(grants.expiresAt, cutoff)),
-        and(eq(grants.status, 'revoking'), lt(grants.revokeRequestedAt, cutoff)),
-      ),
-    )
-    .get();
-  return row?.n ?? 0;
+export async function countOverdueRevokes(ctx: Pick<AppContext, 'store' | 'clock'>, graceMs = REVOKE_OVERDUE_AFTER_MS): Promise<number> {
+  return ctx.store.countOverdueRevokes(ctx.clock.now() - graceMs);
 }
 
 /**
  * The same rule for one grant, for views (App Home, /access, `grants list`) that must agree with /healthz:
  * past its expiry by more than `graceMs` and not revoked, or an early revoke unconfirmed for more than `graceMs`.
  */
-export function isRevokeOverdue(grant: Pick<GrantRow, 'status' | 'expiresAt' | 'revokeRequestedAt'>, now: number, graceMs = REVOKE_OVERDUE_AFTER_MS): boolean {
+export function isRevokeOverdue(grant: Pick<GrantRecord, 'status' | 'expiresAt' | 'revokeRequestedAt'>, now: number, graceMs = REVOKE_OVERDUE_AFTER_MS): boolean {
   const cutoff = now - graceMs;
   const live = grant.status === 'granting' || grant.status === 'active' || grant.status === 'revoking';
   return (live && grant.expiresAt < cutoff) || (grant.status === 'revoking' && grant.revokeRequestedAt !== null && grant.revokeRequestedAt < cutoff);

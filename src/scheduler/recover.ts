@@ -11,8 +11,6 @@
  * not keep the HTTP server (health checks) and chat from starting. Whatever is still running then continues in
  * the background; the scheduler's stop() waits for it before the database is closed.
  */
-import { and, eq } from 'drizzle-orm';
-import { grants, outbox } from '../../db/schema.ts';
 import type { AppContext } from '../app/context.ts';
 import { reconcile, type ReconcileReport } from '../app/reconcile.ts';
 import { keepRunning, settlesWithin } from './background.ts';
@@ -43,10 +41,10 @@ export interface RecoverOptions {
 
 export async function recoverOnStart(ctx: AppContext, options: RecoverOptions = {}): Promise<RecoveryReport> {
   const started = ctx.clock.now();
-  const leasesReleased = releaseOwnLeases(ctx);
+  const leasesReleased = await releaseOwnLeases(ctx);
   // Revokes started here are awaited below instead of being handed to the worker in the background.
   const local: AppContext = { ...ctx, afterCommit: { grantChanged: () => {}, noticesQueued: () => ctx.afterCommit.noticesQueued() } };
-  const step = expiryStep(local);
+  const step = await expiryStep(local);
   const settled: SettleCounts = {};
   const done: { reconcile: ReconcileReport | null } = { reconcile: null };
   const work = (async () => {
@@ -60,7 +58,7 @@ export async function recoverOnStart(ctx: AppContext, options: RecoverOptions = 
   })();
   const inBackground = !(await settlesWithin(work, options.waitMs ?? RECOVERY_WAIT_MS));
   if (inBackground) {
-    keepRunning(ctx.db, work);
+    keepRunning(ctx.store, work);
     ctx.log.warn({ waitedMs: options.waitMs ?? RECOVERY_WAIT_MS, settled }, 'start-up catch-up is still waiting on targets; starting anyway, it continues in the background');
   }
   const reconciled = done.reconcile;
@@ -89,18 +87,6 @@ export async function recoverOnStart(ctx: AppContext, options: RecoverOptions = 
   return report;
 }
 
-function releaseOwnLeases(ctx: AppContext): number {
-  const freedGrants = ctx.db.orm
-    .update(grants)
-    .set({ leaseOwner: null, leaseUntil: null })
-    .where(eq(grants.leaseOwner, ctx.instanceId))
-    .returning({ id: grants.id })
-    .all().length;
-  const freedNotices = ctx.db.orm
-    .update(outbox)
-    .set({ leaseOwner: null, leaseUntil: null })
-    .where(and(eq(outbox.leaseOwner, ctx.instanceId), eq(outbox.status, 'pending')))
-    .returning({ id: outbox.id })
-    .all().length;
-  return freedGrants + freedNotices;
+function releaseOwnLeases(ctx: AppContext): Promise<number> {
+  return ctx.store.tx((uow) => uow.releaseLeasesOf(ctx.instanceId));
 }

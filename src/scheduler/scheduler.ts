@@ -74,9 +74,10 @@ export interface Scheduler {
   stop(): Promise<void>;
   /** Run sweep, reminders and dispatch now and wait for the work they start (tests, CLI). */
   runOnce(options?: { reconcile?: boolean }): Promise<void>;
-  /** Running and the sweep is not stalled. */
+  /** Running and the sweep is not stalled (no database access: /healthz pings the store itself). */
   healthy(): boolean;
-  status(): SchedulerStatus;
+  /** The jobs and the timer, plus the overdue revokes counted in the store now. */
+  status(): Promise<SchedulerStatus>;
   /** Look at the next due instant again (call after changing expiries behind the core's back). */
   rearm(): void;
 }
@@ -97,8 +98,8 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
   const timer = new ExpiryTimer({
     now: () => ctx.clock.now(),
     nextDue: () => nextDueInstant(ctx),
-    fire: () => {
-      const step = expiryStep(ctx);
+    fire: async () => {
+      const step = await expiryStep(ctx);
       if (step.revokesStarted.length || step.requestsExpired) log.debug({ revokes: step.revokesStarted.length, lapsed: step.requestsExpired }, 'expiry timer fired');
     },
     onError: (error) => log.error({ err: messageOf(error) }, 'expiry timer step failed; the sweep retries'),
@@ -141,14 +142,14 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
       deps.sweepEvery ?? DEFAULT_SCHEDULES.sweep,
       async () => {
         try {
-          expiryStep(ctx);
+          await expiryStep(ctx);
           await settleDueGrants(ctx, concurrency);
         } finally {
           timer.arm();
         }
       },
     ],
-    ['reminders', deps.remindEvery ?? DEFAULT_SCHEDULES.reminders, async () => void sendExpiryReminders(ctx)],
+    ['reminders', deps.remindEvery ?? DEFAULT_SCHEDULES.reminders, async () => void (await sendExpiryReminders(ctx))],
     ['dispatch', deps.dispatchEvery ?? DEFAULT_SCHEDULES.dispatch, async () => void (await dispatchDue(ctx, deps.ports()))],
     ['reconcile', deps.reconcileEvery ?? DEFAULT_SCHEDULES.reconcile, async () => void (await reconcile(ctx))],
   ];
@@ -190,10 +191,10 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
       if (stopped) return;
       stopped = true;
       for (const task of tasks) await task.destroy();
-      timer.stop();
+      await timer.stop(); // waits for a fire (or a lookup of the next instant) still running
       if (ctx.afterCommit === wrapped) ctx.afterCommit = original;
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-      await drainBackground(ctx.db); // start-up catch-up that was still running when the scheduler started
+      await drainBackground(ctx.store); // start-up catch-up that was still running when the scheduler started
       await deps.worker.stop();
       log.info('scheduler stopped');
     },
@@ -206,14 +207,17 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
       await deps.worker.idle();
     },
     healthy: () => !stopped && !isStalled(),
-    status: () => ({
-      running: !stopped,
-      startedAt,
-      jobs: Object.fromEntries([...jobs].map(([name, job]) => [name, { ...job.status }])),
-      timer: timer.status(),
-      revokeOverdue: countOverdueRevokes(ctx, REVOKE_OVERDUE_AFTER_MS),
-      stalled: !stopped && isStalled(),
-    }),
+    status: async () => {
+      const revokeOverdue = await countOverdueRevokes(ctx, REVOKE_OVERDUE_AFTER_MS);
+      return {
+        running: !stopped,
+        startedAt,
+        jobs: Object.fromEntries([...jobs].map(([name, job]) => [name, { ...job.status }])),
+        timer: timer.status(),
+        revokeOverdue,
+        stalled: !stopped && isStalled(),
+      };
+    },
     rearm: () => timer.arm(),
   };
 }

@@ -23,12 +23,12 @@ export interface ExpiryStepResult {
  * Lapse stale requests and move every grant past its expiry to `revoking`. Each moved grant is handed to
  * `ctx.afterCommit.grantChanged`, which (with the worker) revokes it at the target right away.
  */
-export function expiryStep(ctx: AppContext): ExpiryStepResult {
+export async function expiryStep(ctx: AppContext): Promise<ExpiryStepResult> {
   let requestsExpired = 0;
   const revokesStarted: string[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const lapsed = expireLapsedRequests(ctx);
-    const moved = startDueRevokes(ctx);
+    const lapsed = await expireLapsedRequests(ctx);
+    const moved = await startDueRevokes(ctx);
     requestsExpired += lapsed;
     revokesStarted.push(...moved);
     if (lapsed === 0 && moved.length === 0) break;
@@ -47,7 +47,7 @@ export async function settleDueGrants(ctx: AppContext, concurrency = SETTLE_CONC
   const seen = new Set<string>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     // A grant that is still due after we processed it (e.g. retry due at once) waits for the next sweep.
-    const ids = dueGrantIds(ctx).filter((id) => !seen.has(id));
+    const ids = (await dueGrantIds(ctx)).filter((id) => !seen.has(id));
     if (ids.length === 0) break;
     for (const id of ids) seen.add(id);
     await forEachConcurrent(ids, concurrency, async (id) => {

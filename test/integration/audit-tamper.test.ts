@@ -26,11 +26,11 @@ function tamper(sql: string): void {
 beforeEach(async () => {
   h = createHarness();
   for (let i = 0; i < 3; i++) {
-    const { view } = requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: `fix ${i}`, ticket: `INC-${i}`, origin: 'test' });
-    review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'deny', note: 'no' });
+    const { view } = await requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: `fix ${i}`, ticket: `INC-${i}`, origin: 'test' });
+    await review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'deny', note: 'no' });
   }
   await h.worker.idle();
-  h.db.close();
+  await h.close();
 });
 afterEach(() => {});
 

@@ -93,9 +93,9 @@ roles:
     );
     env = { ACCESSBOT_DB: dbPath, ACCESSBOT_POLICY: policyPath, HOOK_SECRET: 'a-very-long-test-secret-123' };
     // File and approve a request through the core, as the bot would.
-    await withPolicyContext({ policyPath, dbPath, env }, (ctx) => {
-      const { view } = requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
-      review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' });
+    await withPolicyContext({ policyPath, dbPath, env }, async (ctx) => {
+      const { view } = await requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
+      await review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' });
     });
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));

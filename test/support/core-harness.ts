@@ -2,7 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../../db/client.ts';
+import { openSqliteStore } from '../../db/store/open.ts';
+import type { Store } from '../../db/store/port.ts';
 import { DEFAULT_RETRY, type AppContext } from '../../src/app/context.ts';
 import { Worker } from '../../src/app/worker.ts';
 import type { ChatPort } from '../../src/app/ports.ts';
@@ -14,7 +15,7 @@ import { testPolicy } from './policy-fixture.ts';
 
 export interface Harness {
   ctx: AppContext;
-  db: Db;
+  store: Store;
   clock: ManualClock;
   provider: RecordingProvider;
   worker: Worker;
@@ -28,12 +29,12 @@ export function tempDbPath(): string {
 
 export function createHarness(options: { policy?: Policy; ports?: ChatPort[]; dbPath?: string; instanceId?: string; clock?: ManualClock; provider?: RecordingProvider } = {}): Harness {
   const dbPath = options.dbPath ?? tempDbPath();
-  const db = openDatabase(dbPath);
+  const store = openSqliteStore(dbPath);
   const clock = options.clock ?? new ManualClock();
   const provider = options.provider ?? new RecordingProvider();
   const worker = new Worker(options.ports ?? []);
   const ctx: AppContext = {
-    db,
+    store,
     policy: options.policy ?? testPolicy(),
     clock,
     log: silentLogger(),
@@ -48,14 +49,14 @@ export function createHarness(options: { policy?: Policy; ports?: ChatPort[]; db
   worker.attach(ctx);
   return {
     ctx,
-    db,
+    store,
     clock,
     provider,
     worker,
     dbPath,
     close: async () => {
       await worker.stop();
-      db.close();
+      await store.close();
     },
   };
 }

@@ -87,6 +87,8 @@ export interface ScramCluster {
   url: string;
   /** A URL for another user on this cluster. */
   urlFor(user: string, password: string, database?: string): string;
+  /** Stop the server at once (as a crash or failover would), keep it down for `downMs`, start it again. */
+  restart(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -124,6 +126,11 @@ export async function startScramCluster(): Promise<ScramCluster> {
     superuserPassword: password,
     url: urlFor('postgres', password),
     urlFor,
+    async restart(downMs: number) {
+      await exec('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await exec('pg_ctl', ['-D', dataDir, '-l', join(dir, 'server.log'), '-o', serverOptions, '-w', '-t', '30', 'start']);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

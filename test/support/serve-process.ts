@@ -64,7 +64,8 @@ export interface Serve {
 
 export const running = new Set<Serve>();
 
-export function serve(env: Record<string, string>): Serve {
+/** Start `accessbot serve`; it is SIGKILLed after `guardMs` (default 40 s) so a hung child never outlives its test. */
+export function serve(env: Record<string, string>, options: { guardMs?: number } = {}): Serve {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Serve['logs'] = [];
   let stderr = '';
@@ -84,7 +85,7 @@ export function serve(env: Record<string, string>): Serve {
     }
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  const guard = setTimeout(() => child.kill('SIGKILL'), options.guardMs ?? 40_000);
   const handle: Serve = {
     serving,
     logs,

@@ -13,8 +13,8 @@ import { openModal } from '../open-modal.ts';
 
 const DOING = { extend: 'ask to extend it', credentials: 'see its credentials' } as const;
 
-function heldBy(s: SlackServices, requestId: number, person: Person, purpose: keyof typeof DOING): RequestView {
-  const view = loadRequestView(s.ctx.db, s.ctx.policy, requestId, s.ctx.clock.now());
+async function heldBy(s: SlackServices, requestId: number, person: Person, purpose: keyof typeof DOING): Promise<RequestView> {
+  const view = await loadRequestView(s.ctx.store, s.ctx.policy, requestId, s.ctx.clock.now());
   if (!view) throw new AccessError('not_found', `There is no request ${requestRef(requestId)}.`);
   if (!samePerson(view.requester, person)) throw new AccessError('not_allowed', `Only the holder of this access can ${DOING[purpose]}.`);
   if (!view.grant || view.grant.status !== 'active' || view.grant.expiresAt <= s.ctx.clock.now()) {
@@ -37,14 +37,14 @@ function heldBy(s: SlackServices, requestId: number, person: Person, purpose: ke
 }
 
 export function registerGrantButtons(app: App, s: SlackServices): void {
-  onRequestButton(app, s, ACTION_IDS.revoke, (click, person) => {
-    const view = revokeAccess(s.ctx, { requestId: click.requestId, actor: person });
+  onRequestButton(app, s, ACTION_IDS.revoke, async (click, person) => {
+    const view = await revokeAccess(s.ctx, { requestId: click.requestId, actor: person });
     if (view.requester.slackId) s.homes.refreshUser(view.requester.slackId);
     return { text: `⏹️ Ending ${view.ref} now.` };
   });
 
   onRequestButton(app, s, ACTION_IDS.extendOpen, async (click, person) => {
-    const view = heldBy(s, click.requestId, person, 'extend');
+    const view = await heldBy(s, click.requestId, person, 'extend');
     const role = s.ctx.policy.roles[view.role];
     const grant = view.grant!;
     const maxExtraMs = role ? role.maxDurationMs - (grant.expiresAt - grant.startsAt) : null;
@@ -56,8 +56,8 @@ export function registerGrantButtons(app: App, s: SlackServices): void {
   });
 
   onRequestButton(app, s, ACTION_IDS.showCredentials, async (click, person) => {
-    const view = heldBy(s, click.requestId, person, 'credentials');
-    const sealed = grantOfRequest(s.ctx.db.orm, click.requestId)?.credentials;
+    const view = await heldBy(s, click.requestId, person, 'credentials');
+    const sealed = (await grantOfRequest(s.ctx.store, click.requestId))?.credentials;
     if (!sealed) throw new AccessError('not_found', `${view.ref} has no credentials to show.`);
     if (!s.ctx.secretKey) throw new Error('credentials are stored but ACCESSBOT_SECRET_KEY is not set');
     const credentials = openCredentials(s.ctx.secretKey, sealed);

@@ -13,15 +13,15 @@ import { onRequestButton } from './button.ts';
 import { openModal } from '../open-modal.ts';
 
 export function registerRequestButtons(app: App, s: SlackServices): void {
-  onRequestButton(app, s, ACTION_IDS.approve, (click, person) => {
-    const { outcome } = review(s.ctx, { requestId: click.requestId, reviewer: person, decision: 'approve' });
+  onRequestButton(app, s, ACTION_IDS.approve, async (click, person) => {
+    const { outcome } = await review(s.ctx, { requestId: click.requestId, reviewer: person, decision: 'approve' });
     const ref = requestRef(click.requestId);
     return { text: outcome.kind === 'recorded' ? `👍 You approved ${ref}; ${outcome.remaining} more approval${outcome.remaining === 1 ? '' : 's'} needed.` : `✅ You approved ${ref}.` };
   });
 
   onRequestButton(app, s, ACTION_IDS.deny, async (click, person) => {
     try {
-      checkMayDeny(s, click.requestId, person);
+      await checkMayDeny(s, click.requestId, person);
     } catch (error) {
       if (isAccessError(error) && error.code === 'self_approval') {
         const ref = requestRef(click.requestId);
@@ -29,22 +29,22 @@ export function registerRequestButtons(app: App, s: SlackServices): void {
       }
       throw error;
     }
-    const view = loadRequestView(s.ctx.db, s.ctx.policy, click.requestId, s.ctx.clock.now())!;
+    const view = (await loadRequestView(s.ctx.store, s.ctx.policy, click.requestId, s.ctx.clock.now()))!;
     await openModal(s, click.triggerId, denyModal(view), 'Deny');
     return null;
   });
 
-  onRequestButton(app, s, ACTION_IDS.cancel, (click, person) => {
-    const view = cancelRequest(s.ctx, { requestId: click.requestId, actor: person });
+  onRequestButton(app, s, ACTION_IDS.cancel, async (click, person) => {
+    const view = await cancelRequest(s.ctx, { requestId: click.requestId, actor: person });
     return { text: `🚫 Cancelled ${view.ref}.` };
   });
 }
 
 /** The core's review rule, run without writing, so nobody fills in a deny form only to be refused. */
-export function checkMayDeny(s: SlackServices, requestId: number, person: Person): void {
-  const view = loadRequestView(s.ctx.db, s.ctx.policy, requestId, s.ctx.clock.now());
+export async function checkMayDeny(s: SlackServices, requestId: number, person: Person): Promise<void> {
+  const view = await loadRequestView(s.ctx.store, s.ctx.policy, requestId, s.ctx.clock.now());
   if (!view) throw new AccessError('not_found', `There is no request ${requestRef(requestId)}.`);
   const role = s.ctx.policy.roles[view.role];
   if (!role) throw new AccessError('not_allowed', `The role "${view.role}" is no longer in the policy, so this request cannot be reviewed.`);
-  evaluateReview(role, { status: view.status, requester: view.requester, approvalsRequired: view.approvalsRequired, decidedBy: view.decidedBy }, priorReviews(s.ctx.db.orm, requestId), person, 'deny');
+  evaluateReview(role, { status: view.status, requester: view.requester, approvalsRequired: view.approvalsRequired, decidedBy: view.decidedBy }, await priorReviews(s.ctx.store, requestId), person, 'deny');
 }

@@ -29,26 +29,26 @@ export function registerAccess(app: App, s: SlackServices): void {
     await actAs(s, target, `access ${parsed.kind}`, async (person) => {
       switch (parsed.kind) {
         case 'list':
-          return myAccessAnswer(listMyAccess(s.ctx, person));
+          return myAccessAnswer(await listMyAccess(s.ctx, person));
         case 'pending': {
           const approves = Object.values(s.ctx.policy.roles).some((role) => isMember(role.approvers, person));
-          return approves ? awaitingReviewAnswer(listAwaitingReview(s.ctx, person)) : { text: 'You are not an approver for any role, so no requests wait for your review.' };
+          return approves ? awaitingReviewAnswer(await listAwaitingReview(s.ctx, person)) : { text: 'You are not an approver for any role, so no requests wait for your review.' };
         }
         case 'help':
           return { text: helpText({ command: 'access', roles: requestableRoles(s.ctx.policy, person), minDurationMs: s.ctx.policy.minDurationMs }) };
         case 'revoke': {
-          const view = revokeAccess(s.ctx, { requestId: parsed.requestId, actor: person, reason: parsed.reason });
+          const view = await revokeAccess(s.ctx, { requestId: parsed.requestId, actor: person, reason: parsed.reason });
           // The holder's Home shows "being removed" now, not when the target is done.
           if (view.requester.slackId) s.homes.refreshUser(view.requester.slackId);
           const who = samePerson(view.requester, person) ? "you'll get a DM" : `${mentionPerson(view.requester)} gets a DM`;
           return { text: `⏹️ Ending ${view.ref} now; ${who} when the access is gone.` };
         }
         case 'cancel': {
-          const view = cancelRequest(s.ctx, { requestId: parsed.requestId, actor: person });
+          const view = await cancelRequest(s.ctx, { requestId: parsed.requestId, actor: person });
           return { text: `🚫 Cancelled ${view.ref}.` };
         }
         case 'extend': {
-          const result = requestExtension(s.ctx, { requestId: parsed.requestId, actor: person, durationMs: parsed.durationMs, reason: parsed.reason, origin: 'slack' });
+          const result = await requestExtension(s.ctx, { requestId: parsed.requestId, actor: person, durationMs: parsed.durationMs, reason: parsed.reason, origin: 'slack' });
           return extensionAnswer(result.autoApproved ? result.view : await withApproverMentions(s.directory, result.view), result.autoApproved);
         }
       }

@@ -48,7 +48,7 @@ export function registerRequestAccess(app: App, s: SlackServices): void {
           return { text: roles.length ? help : `${help}\n${whoYouAre(person, command.user_id)}` };
         }
         case 'file': {
-          const filed = requestAccess(s.ctx, {
+          const filed = await requestAccess(s.ctx, {
             roleName: parsed.role,
             requester: person,
             durationMs: parsed.durationMs,

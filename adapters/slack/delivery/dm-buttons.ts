@@ -1,13 +1,11 @@
 /**
  * DMs whose buttons only make sense while the request is pending (Cancel request) or while the grant is active
- * (Show credentials, End access now, Extend). They are remembered per request in the `kv` table, so when a later
- * notice shows the state has moved on, the port can edit them: same words, buttons gone, and a line saying what
- * happened. A click that still lands on an old button is answered by the core ("already approved", "not active").
+ * (Show credentials, End access now, Extend). They are remembered per request in the store's key-value records, so
+ * when a later notice shows the state has moved on, the port can edit them: same words, buttons gone, and a line
+ * saying what happened. A click that still lands on an old button is answered by the core ("already approved", "not active").
  */
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { kv } from '../../../db/schema.ts';
-import type { Db } from '../../../db/client.ts';
+import type { Store, StoreReads } from '../../../db/store/port.ts';
 import type { RequestView } from '../../../src/app/request-view.ts';
 import { ACTION_IDS, type SlackBlock } from '../render/index.ts';
 
@@ -43,55 +41,53 @@ export function buttonsStillLive(live: ButtonsLive, view: RequestView): boolean 
   return live === 'pending' ? view.status === 'pending' : view.grant?.status === 'active';
 }
 
+/** The remembered list, or none when the record is missing or unreadable. */
+async function read(reads: StoreReads, requestId: number): Promise<LiveDm[]> {
+  const value = await reads.kvGet(PREFIX + requestId);
+  if (value === null) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch {
+    return [];
+  }
+  const parsed = entriesSchema.safeParse(raw);
+  return parsed.success ? parsed.data : [];
+}
+
 export class DmButtons {
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly now: () => number,
   ) {}
 
-  all(requestId: number): LiveDm[] {
-    const row = this.db.orm.select({ value: kv.value }).from(kv).where(eq(kv.key, PREFIX + requestId)).get();
-    if (!row) return [];
-    let raw: unknown;
-    try {
-      raw = JSON.parse(row.value);
-    } catch {
-      return [];
-    }
-    const parsed = entriesSchema.safeParse(raw);
-    return parsed.success ? parsed.data : [];
+  all(requestId: number): Promise<LiveDm[]> {
+    return read(this.store, requestId);
   }
 
   /** The remembered DMs of this request whose buttons no longer do anything. */
-  stale(view: RequestView): LiveDm[] {
-    return this.all(view.id).filter((dm) => !buttonsStillLive(dm.live, view));
+  async stale(view: RequestView): Promise<LiveDm[]> {
+    return (await this.all(view.id)).filter((dm) => !buttonsStillLive(dm.live, view));
   }
 
-  remember(requestId: number, dm: LiveDm): void {
-    this.write(requestId, (list) => [...list.filter((d) => d.ts !== dm.ts || d.channel !== dm.channel), dm]);
+  remember(requestId: number, dm: LiveDm): Promise<void> {
+    return this.write(requestId, (list) => [...list.filter((d) => d.ts !== dm.ts || d.channel !== dm.channel), dm]);
   }
 
-  forget(requestId: number, dm: Pick<LiveDm, 'channel' | 'ts'>): void {
-    this.write(requestId, (list) => list.filter((d) => d.ts !== dm.ts || d.channel !== dm.channel));
+  forget(requestId: number, dm: Pick<LiveDm, 'channel' | 'ts'>): Promise<void> {
+    return this.write(requestId, (list) => list.filter((d) => d.ts !== dm.ts || d.channel !== dm.channel));
   }
 
-  /** Read-modify-write in one immediate transaction (better-sqlite3 is synchronous, so this is atomic). */
-  private write(requestId: number, change: (list: LiveDm[]) => LiveDm[]): void {
-    this.db.orm.transaction(
-      (tx) => {
-        const key = PREFIX + requestId;
-        const next = change(this.all(requestId));
-        if (next.length === 0) {
-          tx.delete(kv).where(eq(kv.key, key)).run();
-          return;
-        }
-        const value = JSON.stringify(next);
-        tx.insert(kv)
-          .values({ key, value, updatedAt: this.now() })
-          .onConflictDoUpdate({ target: kv.key, set: { value, updatedAt: this.now() } })
-          .run();
-      },
-      { behavior: 'immediate' },
-    );
+  /** Read-modify-write in one unit of work (serialised against every other writer, on every replica). */
+  private write(requestId: number, change: (list: LiveDm[]) => LiveDm[]): Promise<void> {
+    return this.store.tx(async (uow) => {
+      const key = PREFIX + requestId;
+      const next = change(await read(uow, requestId));
+      if (next.length === 0) {
+        await uow.kvDelete(key);
+        return;
+      }
+      await uow.kvPut(key, JSON.stringify(next), this.now());
+    });
   }
 }

@@ -50,9 +50,9 @@ export class SlackChatPort implements ChatPort {
     private readonly directory: SlackDirectory,
   ) {
     const now = () => ctx.clock.now();
-    this.cards = new CardStore(ctx.db, now);
-    this.ledger = new StepLedger(ctx.db, now);
-    this.dmButtons = new DmButtons(ctx.db, now);
+    this.cards = new CardStore(ctx.store, now);
+    this.ledger = new StepLedger(ctx.store, now);
+    this.dmButtons = new DmButtons(ctx.store, now);
   }
 
   async deliver(notice: Notice, current: RequestView | null): Promise<void> {
@@ -81,7 +81,7 @@ export class SlackChatPort implements ChatPort {
         const posted = await this.client.chat.postMessage({ channel: holder, text: dm.text, blocks: dm.blocks, unfurl_links: false, unfurl_media: false });
         const live = buttonsLiveWhile(dm.blocks);
         if (live && posted.channel && posted.ts) {
-          this.dmButtons.remember(view.id, { channel: posted.channel, ts: posted.ts, live, text: dm.text, blocks: dm.blocks.filter((b) => b.type !== 'actions') });
+          await this.dmButtons.remember(view.id, { channel: posted.channel, ts: posted.ts, live, text: dm.text, blocks: dm.blocks.filter((b) => b.type !== 'actions') });
         }
       });
     }
@@ -91,15 +91,15 @@ export class SlackChatPort implements ChatPort {
 
   /** Take the buttons off the requester's DMs that no longer apply (Cancel on a decided request, Extend on ended access). Best effort. */
   private async retireDmButtons(view: RequestView): Promise<void> {
-    for (const dm of this.dmButtons.stale(view)) {
+    for (const dm of await this.dmButtons.stale(view)) {
       const message = retiredNotice({ text: dm.text, blocks: dm.blocks as SlackBlock[] }, view, dm.live);
       try {
         await this.client.chat.update({ channel: dm.channel, ts: dm.ts, text: message.text, blocks: message.blocks });
-        this.dmButtons.forget(view.id, dm);
+        await this.dmButtons.forget(view.id, dm);
       } catch (error) {
         const code = slackErrorCode(error);
         this.log.warn({ requestId: view.id, err: code ?? (error instanceof Error ? error.message : String(error)) }, 'could not take the old buttons off a DM');
-        if (code === 'message_not_found' || code === 'cant_update_message' || code === 'channel_not_found') this.dmButtons.forget(view.id, dm);
+        if (code === 'message_not_found' || code === 'cant_update_message' || code === 'channel_not_found') await this.dmButtons.forget(view.id, dm);
       }
     }
   }
@@ -107,7 +107,7 @@ export class SlackChatPort implements ChatPort {
   /** Post the card once, then keep it current with chat.update. Returns where it is, or null without a channel. */
   private async syncCard(view: RequestView, now: number): Promise<CardRef | null> {
     const message = approvalCard(view, { now });
-    const existing = this.cards.find(view.id);
+    const existing = await this.cards.find(view.id);
     if (existing) {
       try {
         await this.client.chat.update({ channel: existing.channel, ts: existing.ts, text: message.text, blocks: message.blocks });
@@ -133,7 +133,7 @@ export class SlackChatPort implements ChatPort {
     });
     if (!posted.channel || !posted.ts) throw new Error('chat.postMessage answered without channel and ts');
     const mine = { channel: posted.channel, ts: posted.ts };
-    const kept = this.cards.remember(view.id, mine);
+    const kept = await this.cards.remember(view.id, mine);
     if (kept.ts !== mine.ts || kept.channel !== mine.channel) {
       // Another delivery posted the card first: drop ours and update theirs.
       await this.client.chat.delete({ channel: mine.channel, ts: mine.ts }).catch(() => undefined);

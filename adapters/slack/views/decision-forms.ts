@@ -15,10 +15,10 @@ export function registerDecisionForms(app: App, s: SlackServices): void {
     const done = timedAck(s.metrics, 'view', context, ack);
     const requestId = parseRequestButtonValue(view.private_metadata);
     const { reason } = parseDenyModal(view.state.values);
-    await submitAs(s, done, body.user.id, 'deny form', () => DENY_MODAL_FIELDS.reason, (person) => {
+    await submitAs(s, done, body.user.id, 'deny form', () => DENY_MODAL_FIELDS.reason, async (person) => {
       if (requestId === null) return { [DENY_MODAL_FIELDS.reason]: BROKEN_FORM };
       if (!reason) return { [DENY_MODAL_FIELDS.reason]: 'Say why, so the requester knows what to change.' };
-      review(s.ctx, { requestId, reviewer: person, decision: 'deny', note: reason });
+      await review(s.ctx, { requestId, reviewer: person, decision: 'deny', note: reason });
       return null;
     });
   });
@@ -27,13 +27,13 @@ export function registerDecisionForms(app: App, s: SlackServices): void {
     const done = timedAck(s.metrics, 'view', context, ack);
     const requestId = parseRequestButtonValue(view.private_metadata);
     const values = parseExtendModal(view.state.values);
-    await submitAs(s, done, body.user.id, 'extend form', () => EXTEND_MODAL_FIELDS.duration, (person) => {
+    await submitAs(s, done, body.user.id, 'extend form', () => EXTEND_MODAL_FIELDS.duration, async (person) => {
       if (requestId === null) return { [EXTEND_MODAL_FIELDS.duration]: BROKEN_FORM };
       const durationMs = parseDuration(values.duration);
       if (durationMs === null) {
         return { [EXTEND_MODAL_FIELDS.duration]: values.duration ? `"${values.duration}" is not a duration: ${DURATION_EXAMPLES}.` : `Say how much longer: ${DURATION_EXAMPLES}.` };
       }
-      requestExtension(s.ctx, { requestId, actor: person, durationMs, reason: values.reason || null, origin: 'slack' });
+      await requestExtension(s.ctx, { requestId, actor: person, durationMs, reason: values.reason || null, origin: 'slack' });
       return null;
     });
   });

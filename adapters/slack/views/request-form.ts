@@ -31,13 +31,13 @@ export function registerRequestForm(app: App, s: SlackServices): void {
   app.view<ViewSubmitAction>(CALLBACK_IDS.requestModal, async ({ ack, body, view, context }) => {
     const done = timedAck(s.metrics, 'view', context, ack);
     const values = parseRequestModal(view.state.values);
-    await submitAs(s, done, body.user.id, 'request form', (error) => requestFieldFor(error, values.breakGlass), (person): FieldErrors | null => {
+    await submitAs(s, done, body.user.id, 'request form', (error) => requestFieldFor(error, values.breakGlass), async (person): Promise<FieldErrors | null> => {
       if (!values.role) return { [REQUEST_MODAL_FIELDS.role]: 'Choose a role.' };
       const durationMs = parseDuration(values.duration);
       if (durationMs === null) {
         return { [REQUEST_MODAL_FIELDS.duration]: values.duration ? `"${values.duration}" is not a duration: ${DURATION_EXAMPLES}.` : `Say how long you need it: ${DURATION_EXAMPLES}.` };
       }
-      requestAccess(s.ctx, {
+      await requestAccess(s.ctx, {
         roleName: values.role,
         requester: person,
         durationMs,

@@ -1,7 +1,7 @@
 /**
  * Shared handling of a modal submission: the answer must go back in the ack (inline errors keep the form
  * open), so the person is resolved with a deadline and the core runs before the ack. Core decisions are single
- * SQLite transactions: milliseconds, well inside Slack's 3 seconds.
+ * store transactions: milliseconds, well inside Slack's 3 seconds.
  */
 import type { AckFn, ViewResponseAction } from '@slack/bolt';
 import { isAccessError, type AccessError } from '../../../src/domain/errors.ts';
@@ -23,7 +23,7 @@ export async function submitAs(
   what: string,
   /** Which field shows a refusal; null: an unexpected error (shown on the first field). */
   fieldFor: (error: AccessError | null) => string,
-  work: (person: Person) => FieldErrors | null,
+  work: (person: Person) => Promise<FieldErrors | null>,
   /** The words for a core refusal inside this form, when the core's (written for commands) do not fit. */
   formMessage?: (error: AccessError) => string,
 ): Promise<void> {
@@ -31,7 +31,7 @@ export async function submitAs(
   let errors: FieldErrors | null;
   try {
     person = await within(IDENTITY_DEADLINE_MS, s.directory.person(userId), () => new Error('Slack took too long to say who you are'));
-    errors = work(person);
+    errors = await work(person);
   } catch (error) {
     if (isAccessError(error)) {
       errors = { [fieldFor(error)]: `${formMessage ? formMessage(error) : error.userMessage}${plainHint(identityHint(error, s.ctx.policy, person, userId))}` };

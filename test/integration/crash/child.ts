@@ -10,11 +10,9 @@
  * CHAT=queue: notices are queued for platform "slack" (no adapter runs); CHAT=deliver: also a "slack" port that
  * posts into the target file after CHAT_DELAY_MS, and serve waits until no notice is pending.
  */
-import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { openDatabase } from '../../../db/client.ts';
-import { grants, outbox } from '../../../db/schema.ts';
-import { DEFAULT_RETRY, type AppContext } from '../../../src/app/context.ts';
+import { openSqliteStore } from '../../../db/store/open.ts';
+import { DEFAULT_RETRY, type AfterCommit, type AppContext } from '../../../src/app/context.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { Worker } from '../../../src/app/worker.ts';
 import { systemClock } from '../../../src/domain/clock.ts';
@@ -66,13 +64,21 @@ async function buildProvider(log: ReturnType<typeof createLogger>): Promise<Prov
 
 async function main(): Promise<void> {
   const log = createLogger(env.LOG_LEVEL, process.stderr);
-  const db = openDatabase(env.DB);
+  const store = openSqliteStore(env.DB);
   const provider = withKillSwitch(await buildProvider(log), env.KILL_AT ?? null, env.KILL_ON_CALL);
   const chat = env.CHAT === 'deliver' ? new SqliteChatPort(env.TARGET, 'slack', env.CHAT_DELAY_MS) : null;
   const ports = chat ? [chat] : [];
   const worker = new Worker(ports);
+  // MODE=grant files every request before the worker applies any (as when the use cases were synchronous), so
+  // a kill at the Nth target call leaves all COUNT requests filed and mid-flight, not just the first N.
+  const filed: string[] = [];
+  let filing = env.MODE === 'grant';
+  const afterCommit: AfterCommit = {
+    grantChanged: (grantId) => (filing ? void filed.push(grantId) : worker.grantChanged(grantId)),
+    noticesQueued: () => worker.noticesQueued(),
+  };
   const ctx: AppContext = {
-    db,
+    store,
     policy: selfServePolicy(10_000, { name: 'orders-db', provider: env.TARGET_KIND, grant: { roles: ['pg_read_all_data'] } }),
     clock: systemClock,
     log,
@@ -80,21 +86,26 @@ async function main(): Promise<void> {
     platforms: env.CHAT === 'off' ? [] : ['slack'],
     secretKey: Buffer.alloc(32, 7),
     instanceId: env.INSTANCE_ID,
-    afterCommit: worker,
+    afterCommit,
     retry: { ...DEFAULT_RETRY, grantBaseMs: 200, revokeBaseMs: 200, revokeCapMs: 1_000, leaseMs: env.LEASE_MS },
     random: Math.random,
   };
   worker.attach(ctx);
   const waitingFor = env.STOP_WHEN === 'ended' ? (['granting', 'active', 'revoking'] as const) : (['granting', 'revoking'] as const);
-  const pendingNotices = () => (chat ? db.orm.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'pending')).all().length : 0);
-  const live = () => db.orm.select({ id: grants.id }).from(grants).where(inArray(grants.status, [...waitingFor])).all().length + pendingNotices();
+  const live = async (): Promise<number> => {
+    const stats = await store.stats();
+    const grantsLeft = waitingFor.reduce((sum, status) => sum + (stats.grantsByStatus[status] ?? 0), 0);
+    return grantsLeft + (chat ? stats.pendingNotices : 0);
+  };
 
   if (env.MODE === 'grant') {
     for (let i = 0; i < env.COUNT; i++) {
       const n = env.FIRST + i;
       const durationMs = env.EXPIRE_AT !== undefined ? env.EXPIRE_AT + Math.floor((i * env.SPREAD_MS) / Math.max(1, env.COUNT)) - Date.now() : env.DURATION_MS;
-      requestAccess(ctx, { roleName: 'readonly', requester: { email: `user${n}@example.com` }, durationMs, reason: `crash test ${n}`, origin: 'test' });
+      await requestAccess(ctx, { roleName: 'readonly', requester: { email: `user${n}@example.com` }, durationMs, reason: `crash test ${n}`, origin: 'test' });
     }
+    filing = false;
+    for (const grantId of filed) worker.grantChanged(grantId);
     await worker.idle();
     emit('done', { startedAt });
   } else {
@@ -105,15 +116,15 @@ async function main(): Promise<void> {
       await scheduler.runOnce();
     } else {
       const deadline = Date.now() + env.UNTIL_MS;
-      while (live() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      while ((await live()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    const status = scheduler.status();
+    const status = await scheduler.status();
     await scheduler.stop();
-    emit('done', { startedAt, live: live(), timerFires: status.timer.fires, sweeps: status.jobs.sweep?.runs ?? 0 });
+    emit('done', { startedAt, live: await live(), timerFires: status.timer.fires, sweeps: status.jobs.sweep?.runs ?? 0 });
   }
   await provider.close?.();
   chat?.close();
-  db.close();
+  await store.close();
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 /** The invariant every crash must preserve: the database and the target agree, and nothing was done twice. */
-import { openDatabase } from '../../../db/client.ts';
-import { grants } from '../../../db/schema.ts';
+import { openSqliteStore } from '../../../db/store/open.ts';
+import type { StoreReads } from '../../../db/store/port.ts';
 
 export interface GrantState {
   id: string;
@@ -9,12 +9,31 @@ export interface GrantState {
   revokedAt: number | null;
 }
 
-export function readGrants(dbPath: string): GrantState[] {
-  const db = openDatabase(dbPath, { migrate: false });
+/**
+ * Every grant on record, in the order they were created. The port has no "all grants" read: each grant's
+ * creation is in the audit log, and the per-status counts prove none was missed.
+ */
+export async function allGrants(store: StoreReads): Promise<GrantState[]> {
+  const ids: string[] = [];
+  for await (const row of store.auditRows()) if (row.action === 'grant.created' && row.grantId !== null && !ids.includes(row.grantId)) ids.push(row.grantId);
+  const rows: GrantState[] = [];
+  for (const id of ids) {
+    const grant = await store.getGrant(id);
+    if (!grant) throw new Error(`grant ${id} is in the audit log but not in the database`);
+    rows.push({ id: grant.id, status: grant.status, expiresAt: grant.expiresAt, revokedAt: grant.revokedAt });
+  }
+  const counted = Object.values((await store.stats()).grantsByStatus).reduce((sum, n) => sum + n, 0);
+  if (counted !== rows.length) throw new Error(`the database has ${counted} grants but the audit log records the creation of ${rows.length}`);
+  return rows;
+}
+
+/** Every grant in the bot database a child process uses (opened without migrating, as an onlooker). */
+export async function readGrants(dbPath: string): Promise<GrantState[]> {
+  const store = openSqliteStore(dbPath, { migrate: false });
   try {
-    return db.orm.select({ id: grants.id, status: grants.status, expiresAt: grants.expiresAt, revokedAt: grants.revokedAt }).from(grants).all();
+    return await allGrants(store);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../db/client.ts';
-import { eq } from 'drizzle-orm';
-import { auditEvents, grants } from '../../../db/schema.ts';
+import { openSqliteStore } from '../../../db/store/open.ts';
 import { scramClusterSkipReason, startScramCluster, type ScramCluster } from '../../support/postgres.ts';
-import { inconsistencies, readGrants, type GrantState } from './consistency.ts';
+import { allGrants, inconsistencies, readGrants, type GrantState } from './consistency.ts';
 import { readTarget } from './sqlite-target.ts';
 import { runChild, startChild, type ChildResult } from './run-child.ts';
 
@@ -40,31 +38,31 @@ function expectClean(result: ChildResult): void {
   expect(result.code, result.stderr).toBe(0);
 }
 
-function auditActions(dbPath: string, action: string): Array<{ grantId: string | null; details: Record<string, unknown> }> {
-  const db = openDatabase(dbPath, { migrate: false });
+async function auditActions(dbPath: string, action: string): Promise<Array<{ grantId: string | null; details: Record<string, unknown> }>> {
+  const store = openSqliteStore(dbPath, { migrate: false });
   try {
-    return db.orm
-      .select()
-      .from(auditEvents)
-      .all()
-      .filter((row) => row.action === action)
-      .map((row) => ({ grantId: row.grantId, details: JSON.parse(row.details) as Record<string, unknown> }));
+    const found: Array<{ grantId: string | null; details: Record<string, unknown> }> = [];
+    for await (const row of store.auditRows()) if (row.action === action) found.push({ grantId: row.grantId, details: JSON.parse(row.details) as Record<string, unknown> });
+    return found;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Move every active grant's expiry to `inMs` from now (as if it had been filed that long ago). */
-function expireIn(dbPath: string, inMs: number): number {
-  const db = openDatabase(dbPath, { migrate: false });
+async function expireIn(dbPath: string, inMs: number): Promise<number> {
+  const store = openSqliteStore(dbPath, { migrate: false });
   try {
     const at = Date.now() + inMs;
-    db.orm.update(grants).set({ expiresAt: at, appliedExpiresAt: at }).where(eq(grants.status, 'active')).run();
+    const active = (await allGrants(store)).filter((g) => g.status === 'active');
+    await store.tx(async (uow) => {
+      for (const grant of active) await uow.updateGrant(grant.id, { status: 'active' }, { expiresAt: at, appliedExpiresAt: at });
+    });
     return at;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -79,19 +77,19 @@ function defineCrashSuite(kind: Scenario['kind'], held: HeldReader, pgUrl: () =>
     try {
       expectKilled(await runChild(vars(s, { MODE: 'grant', COUNT: 5, DURATION_MS: 600_000, KILL_AT: killAt, KILL_ON_CALL: 3 })));
       // Killed at the 3rd target call: requests filed after that never happened; those filed are mid-flight.
-      const before = readGrants(s.db);
+      const before = await readGrants(s.db);
       expect(before.length).toBeGreaterThanOrEqual(3);
       expect(before.filter((g) => g.status === 'granting').length).toBeGreaterThanOrEqual(1);
       const n = before.length;
 
       const restart = await runChild(vars(s, { MODE: 'recover' }));
       expectClean(restart);
-      const after = readGrants(s.db);
+      const after = await readGrants(s.db);
       expect(after.map((g) => g.status)).toEqual(Array(n).fill('active'));
       const holding = await held(s);
       expect(inconsistencies(after, holding)).toEqual([]);
       expect(holding.size).toBe(n);
-      expect(auditActions(s.db, 'grant.active')).toHaveLength(n);
+      expect(await auditActions(s.db, 'grant.active')).toHaveLength(n);
       if (kind === 'sqlite') {
         const created = readTarget(s.target).calls.filter((c) => c.op === 'grant' && c.effect === 'created').map((c) => c.grantId);
         expect(new Set(created).size).toBe(created.length); // nothing created twice
@@ -107,17 +105,17 @@ function defineCrashSuite(kind: Scenario['kind'], held: HeldReader, pgUrl: () =>
     const s = fresh();
     try {
       expectClean(await runChild(vars(s, { MODE: 'grant', COUNT: 5, DURATION_MS: 600_000 })));
-      expect(readGrants(s.db).map((g) => g.status)).toEqual(Array(5).fill('active'));
-      expireIn(s.db, 1_000); // the serve child revokes them from its timer, or from its start-up catch-up if it boots slowly
+      expect((await readGrants(s.db)).map((g) => g.status)).toEqual(Array(5).fill('active'));
+      await expireIn(s.db, 1_000); // the serve child revokes them from its timer, or from its start-up catch-up if it boots slowly
       expectKilled(await runChild(vars(s, { MODE: 'serve', KILL_AT: killAt, KILL_ON_CALL: 2 })));
-      const before = readGrants(s.db);
+      const before = await readGrants(s.db);
       expect(before.some((g) => g.status === 'revoking')).toBe(true);
 
       expectClean(await runChild(vars(s, { MODE: 'recover' })));
-      const after = readGrants(s.db);
+      const after = await readGrants(s.db);
       expect(after.map((g) => g.status)).toEqual(Array(5).fill('revoked'));
       expect(inconsistencies(after, await held(s))).toEqual([]);
-      expect(auditActions(s.db, 'grant.revoked')).toHaveLength(5);
+      expect(await auditActions(s.db, 'grant.revoked')).toHaveLength(5);
       if (kind === 'sqlite') {
         const removed = readTarget(s.target).calls.filter((c) => c.op === 'revoke' && c.effect === 'removed').map((c) => c.grantId);
         expect(removed.sort()).toEqual(after.map((g) => g.id).sort());
@@ -141,7 +139,7 @@ describe('crash recovery with a file-backed target', () => {
       expectClean(restart);
       const ready = restart.events.find((e) => e.event === 'ready') as { recovery: { leasesReleased: number } } | undefined;
       expect(ready?.recovery.leasesReleased).toBe(0); // not its leases: it waited for them to lapse
-      const after = readGrants(s.db);
+      const after = await readGrants(s.db);
       expect(after.map((g) => g.status)).toEqual(Array(3).fill('active'));
       const target = readTarget(s.target);
       expect(inconsistencies(after, target.held)).toEqual([]);
@@ -155,19 +153,19 @@ describe('crash recovery with a file-backed target', () => {
     const s = scenario('sqlite');
     try {
       expectClean(await runChild(vars(s, { MODE: 'grant', COUNT: 3, DURATION_MS: 600_000 })));
-      expireIn(s.db, 300);
+      await expireIn(s.db, 300);
       await sleep(1_800); // the bot is down when they expire
       const restart = startChild(vars(s, { MODE: 'serve' }));
       const result = await restart.result;
       expectClean(result);
       const startedAt = result.events.find((e) => e.event === 'done')!.startedAt as number;
-      const after = readGrants(s.db);
+      const after = await readGrants(s.db);
       expect(inconsistencies(after, readTarget(s.target).held)).toEqual([]);
       for (const grant of after as GrantState[]) {
         expect(grant.status).toBe('revoked');
         expect(grant.revokedAt! - startedAt).toBeLessThan(3_000);
       }
-      const late = auditActions(s.db, 'grant.revoked').map((e) => e.details.late_ms as number);
+      const late = (await auditActions(s.db, 'grant.revoked')).map((e) => e.details.late_ms as number);
       expect(late).toHaveLength(3);
       for (const ms of late) expect(ms).toBeGreaterThanOrEqual(1_500);
     } finally {

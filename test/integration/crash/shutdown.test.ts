@@ -6,10 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../db/client.ts';
-import { auditEvents, grants } from '../../../db/schema.ts';
+import { openSqliteStore } from '../../../db/store/open.ts';
+import type { GrantRecord } from '../../../db/store/port.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
 import { tempDbPath } from '../../support/core-harness.ts';
@@ -42,31 +41,33 @@ roles:
 `,
   );
   const env = { ACCESSBOT_DB: dbPath, ACCESSBOT_POLICY: policyPath, HOOK_SECRET: SECRET, PORT: '0', LOG_LEVEL: 'info' };
-  const grantId = await withPolicyContext({ policyPath, dbPath, env }, (ctx) => {
-    const { view } = requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
-    return review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' }).view.grant!.id;
+  const grantId = await withPolicyContext({ policyPath, dbPath, env }, async (ctx) => {
+    const { view } = await requestAccess(ctx, { roleName: 'deploy', requester: { email: 'alice@example.com' }, durationMs: 3_600_000, reason: 'release 42', origin: 'test' });
+    return (await review(ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' })).view.grant!.id;
   });
   return { env, dbPath, grantId };
 }
 
-function readGrant(dbPath: string, id: string) {
-  const db = openDatabase(dbPath, { migrate: false });
+/** The grant and its audit trail, read through the store as an onlooker while a serve process may run. */
+async function readGrant(dbPath: string, id: string): Promise<{ row: GrantRecord; actions: Array<{ action: string; at: number }> }> {
+  const store = openSqliteStore(dbPath, { migrate: false });
   try {
-    const row = db.orm.select().from(grants).where(eq(grants.id, id)).get()!;
-    const actions = db.orm.select({ action: auditEvents.action, at: auditEvents.at }).from(auditEvents).where(eq(auditEvents.grantId, id)).all();
+    const row = (await store.getGrant(id))!;
+    const actions: Array<{ action: string; at: number }> = [];
+    for await (const event of store.auditRows()) if (event.grantId === id) actions.push({ action: event.action, at: event.at });
     return { row, actions };
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
 /** Make the grant due now, behind the running bot's back: its next sweep (≤ 5 s) starts the revoke. */
-function expireNow(dbPath: string, id: string): void {
-  const db = openDatabase(dbPath, { migrate: false });
+async function expireNow(dbPath: string, id: string): Promise<void> {
+  const store = openSqliteStore(dbPath, { migrate: false });
   try {
-    db.orm.update(grants).set({ expiresAt: Date.now() - 1, appliedExpiresAt: Date.now() - 1 }).where(eq(grants.id, id)).run();
+    await store.tx((uow) => uow.updateGrant(id, {}, { expiresAt: Date.now() - 1, appliedExpiresAt: Date.now() - 1 }));
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -96,7 +97,7 @@ describe('SIGTERM during a revoke (real serve process, webhook target)', () => {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       }, 1_500); // the target takes its time; SIGTERM arrives meanwhile
     const revokeArrived = target.next('revoke');
-    expireNow(setup.dbPath, setup.grantId);
+    await expireNow(setup.dbPath, setup.grantId);
     await revokeArrived;
     bot.kill('SIGTERM');
     const exit = await bot.exited;
@@ -104,7 +105,7 @@ describe('SIGTERM during a revoke (real serve process, webhook target)', () => {
     expect(exit, bot.stderr()).toMatchObject({ code: 0, signal: null });
     expect(answeredAt).toBeGreaterThan(0);
     expect(exit.at).toBeGreaterThanOrEqual(answeredAt);
-    const { row, actions } = readGrant(setup.dbPath, setup.grantId);
+    const { row, actions } = await readGrant(setup.dbPath, setup.grantId);
     expect(row).toMatchObject({ status: 'revoked', leaseOwner: null, leaseUntil: null });
     expect(actions.filter((a) => a.action === 'grant.revoked')).toHaveLength(1);
     expect(target.events.map((e) => e.event)).toEqual(['grant', 'revoke']);
@@ -123,24 +124,24 @@ describe('SIGTERM during a revoke (real serve process, webhook target)', () => {
     await first.serving;
     target.answer.revoke = () => {}; // never answered
     const revokeArrived = target.next('revoke');
-    expireNow(setup.dbPath, setup.grantId);
+    await expireNow(setup.dbPath, setup.grantId);
     await revokeArrived;
     first.kill('SIGTERM');
     const exit = await first.exited;
     expect(exit, first.stderr()).toMatchObject({ code: 0, signal: null });
-    let { row } = readGrant(setup.dbPath, setup.grantId);
+    let { row } = await readGrant(setup.dbPath, setup.grantId);
     expect(row).toMatchObject({ status: 'revoking', attempts: 1, leaseOwner: null, leaseUntil: null });
     expect(row.lastError).toMatch(/timed out/);
 
     const second = serve(setup.env); // the target answers now
     await second.serving;
     const deadline = Date.now() + 15_000;
-    while (readGrant(setup.dbPath, setup.grantId).row.status !== 'revoked' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await readGrant(setup.dbPath, setup.grantId)).row.status !== 'revoked' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     second.kill('SIGTERM');
     expect(await second.exited, second.stderr()).toMatchObject({ code: 0, signal: null });
-    ({ row } = readGrant(setup.dbPath, setup.grantId));
+    ({ row } = await readGrant(setup.dbPath, setup.grantId));
     expect(row).toMatchObject({ status: 'revoked', leaseOwner: null });
     expect(target.events.map((e) => e.event)).toEqual(['grant', 'revoke', 'revoke']);
-    expect(readGrant(setup.dbPath, setup.grantId).actions.filter((a) => a.action === 'grant.revoked')).toHaveLength(1);
+    expect((await readGrant(setup.dbPath, setup.grantId)).actions.filter((a) => a.action === 'grant.revoked')).toHaveLength(1);
   }, 60_000);
 });

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grants } from '../../../db/schema.ts';
+import type { AuditRow } from '../../../db/store/port.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
@@ -56,10 +56,10 @@ describe.skipIf(skipReason !== null)('postgres access through the core', () => {
   });
 
   it('approve → a real login that can read; revoke → the login is gone; nothing secret in the audit log', async () => {
-    const { view } = requestAccess(h.ctx, { roleName: 'readonly', requester: { email: 'alice@example.com' }, durationMs: 30 * 60_000, reason: 'INC-1', origin: 'test' });
-    review(h.ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' });
+    const { view } = await requestAccess(h.ctx, { roleName: 'readonly', requester: { email: 'alice@example.com' }, durationMs: 30 * 60_000, reason: 'INC-1', origin: 'test' });
+    await review(h.ctx, { requestId: view.id, reviewer: { email: 'bob@example.com' }, decision: 'approve' });
     await h.worker.idle();
-    const grant = h.db.orm.select().from(grants).get()!;
+    const grant = (await h.store.grantOfRequest(view.id))!;
     expect(grant.status).toBe('active');
     const creds = openCredentials(h.ctx.secretKey!, grant.credentials!);
     expect(creds.user).toBe(`accessbot_${grant.id}`);
@@ -69,13 +69,16 @@ describe.skipIf(skipReason !== null)('postgres access through the core', () => {
     await session.connect();
     expect((await session.query('SELECT id FROM public.orders')).rows).toEqual([{ id: 7 }]);
 
-    revokeAccess(h.ctx, { requestId: view.id, actor: { email: 'alice@example.com' }, reason: 'done' });
+    await revokeAccess(h.ctx, { requestId: view.id, actor: { email: 'alice@example.com' }, reason: 'done' });
     await h.worker.idle();
-    expect(h.db.orm.select().from(grants).get()).toMatchObject({ status: 'revoked', credentials: null });
+    expect(await h.store.getGrant(grant.id)).toMatchObject({ status: 'revoked', credentials: null });
     await expect(session.query('SELECT 1')).rejects.toThrow();
     expect(await tryLogin(creds.url!)).not.toBeNull();
 
-    const audit = JSON.stringify(h.db.sqlite.prepare('SELECT * FROM audit_events').all());
+    const rows: AuditRow[] = [];
+    for await (const row of h.store.auditRows()) rows.push(row);
+    expect(rows.length).toBeGreaterThan(0);
+    const audit = JSON.stringify(rows);
     expect(audit).not.toContain(creds.password);
     expect(audit).not.toContain(cluster.superuserPassword);
   });

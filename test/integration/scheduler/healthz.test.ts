@@ -5,7 +5,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeTx } from '../../../src/app/context.ts';
 import { enqueueNotice } from '../../../src/app/outbox.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import { createMetrics } from '../../../src/http/metrics.ts';
@@ -49,8 +48,8 @@ async function overdueGauge(base: string): Promise<number> {
 describe('/healthz', () => {
   it('is degraded while revokes are overdue, counted the same way as scheduler.status() and /metrics', async () => {
     h = createHarness();
-    const expiring = fileGrant(h, 10 * M, alice);
-    const early = fileGrant(h, 14 * M, bob);
+    const expiring = await fileGrant(h, 10 * M, alice);
+    const early = await fileGrant(h, 14 * M, bob);
     await h.worker.idle();
     scheduler = startScheduler(h.ctx, { worker: h.worker, ports: () => [], sweepEvery: NEVER, remindEvery: NEVER, dispatchEvery: NEVER, reconcileEvery: NEVER });
     const base = await serve(h, scheduler);
@@ -58,26 +57,26 @@ describe('/healthz', () => {
 
     // An early revoke the target keeps refusing: overdue a minute after it was asked for, long before expiry.
     h.provider.failNext('revoke', 1_000);
-    revokeAccess(h.ctx, { requestId: grantRow(h, early).requestId, actor: bob });
+    await revokeAccess(h.ctx, { requestId: (await grantRow(h, early)).requestId, actor: bob });
     await h.worker.idle();
     h.clock.advance(61_000);
     let now = await health(base);
     expect(now).toMatchObject({ code: 200, body: { status: 'degraded', revokes_overdue: 1 } });
-    expect(scheduler.status().revokeOverdue).toBe(1);
+    expect((await scheduler.status()).revokeOverdue).toBe(1);
     expect(await overdueGauge(base)).toBe(1);
 
     // A grant past its expiry that nothing has revoked yet (no sweep ran) counts too.
     h.clock.advance(10 * M);
-    expect(grantRow(h, expiring).status).toBe('active');
+    expect((await grantRow(h, expiring)).status).toBe('active');
     now = await health(base);
     expect(now).toMatchObject({ code: 200, body: { status: 'degraded', revokes_overdue: 2 } });
-    expect(scheduler.status().revokeOverdue).toBe(2);
+    expect((await scheduler.status()).revokeOverdue).toBe(2);
     expect(await overdueGauge(base)).toBe(2);
 
     // The target recovers: one pass revokes both and health is ok again.
     h.provider.failures.length = 0;
     await scheduler.runOnce();
-    expect([grantRow(h, expiring).status, grantRow(h, early).status]).toEqual(['revoked', 'revoked']);
+    expect([(await grantRow(h, expiring)).status, (await grantRow(h, early)).status]).toEqual(['revoked', 'revoked']);
     expect(await health(base)).toMatchObject({ code: 200, body: { status: 'ok', revokes_overdue: 0 } });
     expect(await overdueGauge(base)).toBe(0);
   });
@@ -85,8 +84,13 @@ describe('/healthz', () => {
   it('reports notices given up after a day, and is down (503) once the scheduler has stopped', async () => {
     h = createHarness();
     h.ctx.platforms = ['slack'];
-    writeTx(h.ctx, (tx) => enqueueNotice(tx, h!.ctx, { type: 'audit.alert', code: 'drift', text: 'x' }, 'x'));
-    h.db.sqlite.prepare("UPDATE outbox SET status = 'dead'").run();
+    const ctx = h.ctx;
+    await ctx.store.tx(async (uow) => {
+      await enqueueNotice(uow, ctx, { type: 'audit.alert', code: 'drift', text: 'x' }, 'x');
+      // Given up on (as after a day of failures), behind the bot's back.
+      for (const id of await uow.dueNoticeIds(['slack'], ctx.clock.now(), 10)) await uow.updateNotice(id, {}, { status: 'dead' });
+    });
+    expect(await ctx.store.stats()).toMatchObject({ pendingNotices: 0, deadNotices: 1 });
     scheduler = startScheduler(h.ctx, { worker: h.worker, ports: () => [], sweepEvery: NEVER, remindEvery: NEVER, dispatchEvery: NEVER, reconcileEvery: NEVER });
     const base = await serve(h, scheduler);
     expect((await health(base)).body).toMatchObject({ status: 'ok', notices_undelivered: 1 });

@@ -7,28 +7,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../db/client.ts';
-import { eq } from 'drizzle-orm';
-import { auditEvents, grants } from '../../../db/schema.ts';
-import { inconsistencies, readGrants } from '../crash/consistency.ts';
+import { openSqliteStore } from '../../../db/store/open.ts';
+import { allGrants, inconsistencies, readGrants } from '../crash/consistency.ts';
 import { readPosts, readTarget } from '../crash/sqlite-target.ts';
 import { runChild, startChild } from '../crash/run-child.ts';
 
 const COUNT = 200;
 
 /** Spread the active grants' expiries evenly over [from, from + spreadMs), as if they had been filed that way. */
-function expireWithin(dbPath: string, from: number, spreadMs: number): void {
-  const db = openDatabase(dbPath, { migrate: false });
+async function expireWithin(dbPath: string, from: number, spreadMs: number): Promise<void> {
+  const store = openSqliteStore(dbPath, { migrate: false });
   try {
-    const ids = db.orm.select({ id: grants.id }).from(grants).where(eq(grants.status, 'active')).all();
-    db.sqlite.transaction(() => {
-      ids.forEach(({ id }, i) => {
+    const ids = (await allGrants(store)).filter((g) => g.status === 'active').map((g) => g.id);
+    await store.tx(async (uow) => {
+      for (const [i, id] of ids.entries()) {
         const at = from + Math.floor((i * spreadMs) / ids.length);
-        db.orm.update(grants).set({ expiresAt: at, appliedExpiresAt: at }).where(eq(grants.id, id)).run();
-      });
-    })();
+        await uow.updateGrant(id, {}, { expiresAt: at, appliedExpiresAt: at });
+      }
+    });
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -40,7 +38,7 @@ describe('two replicas', () => {
       // The seed queues chat notices but runs no chat adapter: the replicas deliver them.
       const seeded = await runChild({ ...common, MODE: 'grant', INSTANCE_ID: 'seed', COUNT, DURATION_MS: 600_000, CHAT: 'queue' });
       expect(seeded.code, seeded.stderr).toBe(0);
-      expect(readGrants(common.DB).filter((g) => g.status === 'active')).toHaveLength(COUNT);
+      expect((await readGrants(common.DB)).filter((g) => g.status === 'active')).toHaveLength(COUNT);
 
       const replica = { ...common, CHAT: 'deliver', CHAT_DELAY_MS: 3, MODE: 'serve', SWEEP_EVERY: '* * * * * *', UNTIL_MS: 20_000 };
       const a = startChild({ ...replica, INSTANCE_ID: 'replica-a' }, 45_000);
@@ -48,12 +46,12 @@ describe('two replicas', () => {
       const ready = await Promise.all([a.ready, b.ready]);
       // Both replicas are up: now make all 200 expire within one second, starting shortly (however slow the
       // machine was to get here). Their next sweep (every second) re-arms their timers for it.
-      expireWithin(common.DB, Date.now() + 2_500, 1_000);
+      await expireWithin(common.DB, Date.now() + 2_500, 1_000);
       const [ra, rb] = await Promise.all([a.result, b.result]);
       expect(ra.code, ra.stderr).toBe(0);
       expect(rb.code, rb.stderr).toBe(0);
 
-      const finalGrants = readGrants(common.DB);
+      const finalGrants = await readGrants(common.DB);
       const target = readTarget(common.TARGET);
       expect(finalGrants.filter((g) => g.status === 'revoked')).toHaveLength(COUNT);
       expect(inconsistencies(finalGrants, target.held)).toEqual([]);
@@ -69,13 +67,14 @@ describe('two replicas', () => {
       expect([...byPid.keys()].sort()).toEqual([...replicaPids].sort());
       console.info(`revokes per replica: ${replicaPids.map((pid) => byPid.get(pid)).join(' / ')}`);
 
-      const db = openDatabase(common.DB, { migrate: false });
+      const store = openSqliteStore(common.DB, { migrate: false });
       try {
-        const actions = db.orm.select({ action: auditEvents.action }).from(auditEvents).all().map((r) => r.action);
+        const actions: string[] = [];
+        for await (const row of store.auditRows()) actions.push(row.action);
         expect(actions.filter((x) => x === 'grant.expired')).toHaveLength(COUNT);
         expect(actions.filter((x) => x === 'grant.revoked')).toHaveLength(COUNT);
       } finally {
-        db.close();
+        await store.close();
       }
       const posts = readPosts(common.TARGET);
       const perNotice = new Map<string, number>();

@@ -5,8 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../db/client.ts';
-import { grants } from '../../../db/schema.ts';
+import { openSqliteStore } from '../../../db/store/open.ts';
+import { allGrants } from '../crash/consistency.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { tempDbPath } from '../../support/core-harness.ts';
 import { running, serve, startTarget, type Target } from '../../support/serve-process.ts';
@@ -41,8 +41,8 @@ roles:
 `,
   );
   const env = { ACCESSBOT_DB: dbPath, ACCESSBOT_POLICY: policyPath, HOOK_SECRET: SECRET, PORT: '0', LOG_LEVEL: 'info' };
-  await withPolicyContext({ policyPath, dbPath, env }, (ctx) => {
-    for (const email of people) requestAccess(ctx, { roleName: 'deploy', requester: { email }, durationMs: 3_600_000, reason: 'replica test', origin: 'test' });
+  await withPolicyContext({ policyPath, dbPath, env }, async (ctx) => {
+    for (const email of people) await requestAccess(ctx, { roleName: 'deploy', requester: { email }, durationMs: 3_600_000, reason: 'replica test', origin: 'test' });
   });
   return { env, dbPath };
 }
@@ -58,15 +58,15 @@ describe('two serve replicas on one database', () => {
     await Promise.all([a.serving, b.serving]);
 
     // Both replicas are up: make all 200 grants expire within the same second, behind their backs.
-    const db = openDatabase(dbPath, { migrate: false });
+    const store = openSqliteStore(dbPath, { migrate: false });
     const base = Date.now() + 1_500;
-    const ids = db.orm.select({ id: grants.id }).from(grants).all().map((g) => g.id);
-    db.sqlite.transaction(() => {
-      ids.forEach((id, i) => {
+    const ids = (await allGrants(store)).map((g) => g.id);
+    await store.tx(async (uow) => {
+      for (const [i, id] of ids.entries()) {
         const at = base + Math.floor((i * 1_000) / GRANTS);
-        db.sqlite.prepare('UPDATE grants SET expires_at = ?, applied_expires_at = ? WHERE id = ?').run(at, at, id);
-      });
-    })();
+        await uow.updateGrant(id, {}, { expiresAt: at, appliedExpiresAt: at });
+      }
+    });
 
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && target.events.filter((e) => e.event === 'revoke').length < GRANTS) await new Promise((r) => setTimeout(r, 200));
@@ -75,9 +75,10 @@ describe('two serve replicas on one database', () => {
     const revokes = target.events.filter((e) => e.event === 'revoke').map((e) => e.grant_id);
     expect(revokes).toHaveLength(GRANTS);
     expect(new Set(revokes)).toEqual(new Set(ids));
-    const statuses = db.orm.select({ status: grants.status }).from(grants).all();
+    const statuses = await allGrants(store);
+    expect(statuses).toHaveLength(GRANTS);
     expect(statuses.every((g) => g.status === 'revoked')).toBe(true);
-    db.close();
+    await store.close();
 
     a.kill('SIGTERM');
     b.kill('SIGTERM');

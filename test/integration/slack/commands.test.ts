@@ -1,7 +1,6 @@
 /** /request-access and /access answer only the caller, say what was wrong, and act through the core. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requests } from '../../../db/schema.ts';
-import { ALICE, BOB, buttons, GONE, MALLORY, NOEMAIL, ROBOT, SlackHarness, visible } from './harness.ts';
+import { allReviews, ALICE, BOB, buttons, filedRequests, GONE, MALLORY, NOEMAIL, ROBOT, SlackHarness, visible } from './harness.ts';
 
 let h: SlackHarness;
 beforeEach(async () => {
@@ -9,7 +8,7 @@ beforeEach(async () => {
 });
 afterEach(async () => h.close());
 
-const filed = () => h.bot.ctx.db.orm.select().from(requests).all();
+const filed = () => filedRequests(h.bot.ctx.store);
 
 describe('bad input', () => {
   it('is answered in the ack, privately, with what would work; nothing is filed', async () => {
@@ -26,7 +25,7 @@ describe('bad input', () => {
       expect(response.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(problem) });
     }
     await h.settle();
-    expect(filed()).toEqual([]);
+    expect(await filed()).toEqual([]);
     expect(h.emu.messages()).toEqual([]);
   });
 
@@ -47,7 +46,7 @@ describe('bad input', () => {
       await h.command(ALICE, '/request-access', text);
       expect(await h.ephemeral(ALICE, index)).toMatch(problem);
     }
-    expect(filed()).toEqual([]);
+    expect(await filed()).toEqual([]);
   });
 });
 
@@ -82,7 +81,7 @@ describe('identity', () => {
   it('a person Slack shares no email for is matched by Slack id', async () => {
     await h.command(NOEMAIL, '/request-access', 'readonly 30m by slack id');
     expect(await h.ephemeral(NOEMAIL)).toMatch(/Filed AR-1/);
-    expect(filed()[0]).toMatchObject({ requesterSlackId: NOEMAIL.id, requesterEmail: null, requesterKey: `slack:${NOEMAIL.id}` });
+    expect((await filed())[0]).toMatchObject({ requesterSlackId: NOEMAIL.id, requesterEmail: null, requesterKey: `slack:${NOEMAIL.id}` });
   });
 
   it('a user from another organisation (Slack Connect) claiming an approver\'s email is not that approver', async () => {
@@ -97,7 +96,7 @@ describe('identity', () => {
     expect(refusal).toContain('the policy must name you as slack:U0EVE');
     await h.settle();
     expect(h.provider.count('grant')).toBe(0);
-    expect(h.bot.ctx.db.sqlite.prepare('SELECT count(*) AS n FROM reviews').get()).toEqual({ n: 0 });
+    expect(await allReviews(h.bot.ctx.store)).toHaveLength(0);
   });
 
   it('deactivated accounts and bots are refused even when the policy names their email', async () => {
@@ -106,7 +105,7 @@ describe('identity', () => {
     await h.emu.waitFor(() => h.emu.ephemerals.length === 2 || null);
     expect(h.emu.ephemerals.find((e) => e.user === GONE.id)!.text).toMatch(/deactivated/);
     expect(h.emu.ephemerals.find((e) => e.user === ROBOT.id)!.text).toMatch(/Bots and apps cannot/);
-    expect(filed()).toEqual([]);
+    expect(await filed()).toEqual([]);
   });
 
   it('looks each person up once, then serves them from the cache', async () => {

@@ -1,11 +1,13 @@
 /** What the chat port posts, and how it behaves when Slack says no: retried later, never posted twice. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { webApi } from '@slack/bolt';
 import { codePoints } from '../../../adapters/slack/render/index.ts';
 import { ALICE, APPROVALS_CHANNEL, AUDIT_CHANNEL, BOB, buttons, SlackHarness, slackTestPolicy, visible } from './harness.ts';
 
 let h: SlackHarness;
 afterEach(async () => h?.close());
 
+const { WebClient } = webApi;
 const M = 60_000;
 
 /** Move the clock past any outbox backoff and run the scheduler's jobs (dispatch included). */
@@ -63,12 +65,17 @@ describe('Slack failing', () => {
     await h.command(ALICE, '/request-access', 'readonly 1h deleted card');
     const card = await h.card();
     await h.settle();
-    await h.bot.ctx.db.sqlite.prepare("UPDATE chat_messages SET message_id = '1.000001'").run();
+    // Someone deletes the card in Slack; the bot still has it on record.
+    const slack = new WebClient(h.emu.botToken, { slackApiUrl: h.emu.url, retryConfig: { retries: 0 } });
+    await slack.chat.delete({ channel: card.channel, ts: card.ts });
+    expect(h.cards()).toEqual([]);
     await h.clickOnMessage(BOB, 'request_approve', '1', card);
     await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('is active until')));
     await h.settle();
-    expect(h.cards()).toHaveLength(1);
-    expect(h.emu.messages(APPROVALS_CHANNEL.id)).toHaveLength(1);
+    // Not re-posted: the one card post ever made is the deleted one, and nothing (card or thread reply) is in the channel.
+    expect(h.emu.callsTo('chat.postMessage').filter((c) => c.args.channel === APPROVALS_CHANNEL.id)).toHaveLength(1);
+    expect(h.cards()).toEqual([]);
+    expect(h.emu.messages(APPROVALS_CHANNEL.id)).toEqual([]);
     expect(h.logs.some((l) => l.includes('the approval card was deleted in Slack'))).toBe(true);
   });
 });
@@ -95,7 +102,7 @@ describe('what gets posted', () => {
     expect(everything).not.toContain('<!channel>');
     expect(everything).not.toContain('<@U0MALLORY>');
     expect(everything).not.toContain('<https://evil.example|docs>');
-    expect(h.bot.ctx.db.sqlite.prepare('SELECT length(reason) AS n FROM requests').get()).toEqual({ n: 5000 });
+    expect(codePoints((await h.bot.ctx.store.getRequest(1))!.reason)).toBe(5000);
   });
 
   it('a grant the target refuses: the requester is told plainly, the provider error goes only to the audit channel', async () => {

@@ -13,6 +13,7 @@ import { ManualClock } from '../../../src/domain/clock.ts';
 import type { Policy } from '../../../src/domain/policy.ts';
 import { createLogger } from '../../../src/logging.ts';
 import { startAccessbot, type RunningAccessbot } from '../../../src/main.ts';
+import type { RequestRecord, ReviewRecord, StoreReads } from '../../../db/store/port.ts';
 import { role, testPolicy } from '../../support/policy-fixture.ts';
 import { RecordingProvider } from '../../support/recording-provider.ts';
 import { ALICE, APPROVALS_CHANNEL, AUDIT_CHANNEL, BOB, CAROL } from '../../support/slack-workspace.ts';
@@ -185,6 +186,26 @@ export class SlackHarness {
     await this.bot.stop();
     await this.emu.close();
   }
+}
+
+/**
+ * Every request on record, in id order. Ids are handed out 1, 2, 3… without gaps on the embedded store (no
+ * request is ever deleted), so reading from 1 until the first missing id finds them all.
+ */
+export async function filedRequests(store: StoreReads): Promise<RequestRecord[]> {
+  const found: RequestRecord[] = [];
+  for (let id = 1; ; id++) {
+    const request = await store.getRequest(id);
+    if (!request) return found;
+    found.push(request);
+  }
+}
+
+/** Every review on record, of every request. */
+export async function allReviews(store: StoreReads): Promise<ReviewRecord[]> {
+  const found: ReviewRecord[] = [];
+  for (const request of await filedRequests(store)) found.push(...(await store.reviewsOf(request.id)));
+  return found;
 }
 
 /** Everything visible in a message: its text and all text inside its blocks. */

@@ -1,9 +1,7 @@
 /** Slack double-sends, people click at once, and strangers knock: each decision still happens exactly once. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
 import { postToApp, stateValue } from '../../../adapters/slack/emulator/index.ts';
-import { requests, reviews } from '../../../db/schema.ts';
-import { ALICE, APPROVALS_CHANNEL, BOB, buttons, CAROL, SlackHarness, visible } from './harness.ts';
+import { allReviews, ALICE, APPROVALS_CHANNEL, BOB, buttons, CAROL, filedRequests, SlackHarness, visible } from './harness.ts';
 
 let h: SlackHarness;
 beforeEach(async () => {
@@ -20,7 +18,7 @@ describe('inbound requests Slack did not sign', () => {
     const tampered = h.signer.slashCommand({ command: '/request-access', text: 'readonly 30m x', userId: ALICE.id });
     expect((await postToApp(h.eventsUrl, { ...tampered, body: tampered.body.replace('U0ALICE', 'U0BOB') })).status).toBe(401);
     await h.settle();
-    expect(h.bot.ctx.db.orm.select().from(requests).all()).toEqual([]);
+    expect(await filedRequests(h.bot.ctx.store)).toEqual([]);
     expect(h.emu.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
   });
 });
@@ -39,7 +37,7 @@ describe('repeated deliveries', () => {
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     await h.card();
     await h.settle();
-    expect(h.bot.ctx.db.orm.select().from(requests).all()).toHaveLength(1);
+    expect(await filedRequests(h.bot.ctx.store)).toHaveLength(1);
     expect(h.cards()).toHaveLength(1);
     expect(h.ephemeralsFor(ALICE)).toHaveLength(1);
   });
@@ -56,7 +54,7 @@ describe('repeated deliveries', () => {
     await Promise.all([postToApp(h.eventsUrl, click), postToApp(h.eventsUrl, h.signer.sign(click.body, click.headers['content-type']!, click.payload, { retryNum: 2 }))]);
     await h.emu.waitFor(() => h.ephemeralsFor(BOB)[0]);
     await h.settle();
-    expect(h.bot.ctx.db.orm.select().from(reviews).all()).toHaveLength(1);
+    expect(await allReviews(h.bot.ctx.store)).toHaveLength(1);
     expect(h.ephemeralsFor(BOB).map((e) => e.text)).toEqual(['👍 You approved AR-1; 1 more approval needed.']);
   });
 
@@ -117,7 +115,7 @@ describe('clicks at the same moment', () => {
     expect(denied.status).toBe(200);
     await h.emu.waitFor(() => h.ephemeralsFor(BOB)[0]);
     await h.settle();
-    const status = h.bot.ctx.db.orm.select().from(requests).where(eq(requests.id, 1)).get()!.status;
+    const status = (await h.bot.ctx.store.getRequest(1))!.status;
     const shown = visible(h.emu.message(APPROVALS_CHANNEL.id, card.ts));
     if (status === 'approved') {
       expect(h.provider.count('grant')).toBe(1);

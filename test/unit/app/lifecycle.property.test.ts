@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { grants, requests, reviews } from '../../../db/schema.ts';
+import type { GrantRecord, RequestRecord, ReviewRecord } from '../../../db/store/port.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
 import { cancelRequest } from '../../../src/app/cancel.ts';
@@ -40,33 +40,53 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), minutes: fc.integer({ min: 1, max: 90 }) }) },
 );
 
+/** Every request, in id order (ids are sequential from 1: a rolled-back insert does not consume one). */
+async function allRequests(h: Harness): Promise<RequestRecord[]> {
+  const all: RequestRecord[] = [];
+  for (let id = 1; ; id++) {
+    const request = await h.store.getRequest(id);
+    if (!request) return all;
+    all.push(request);
+  }
+}
+
+/** Every grant (each belongs to exactly one request). */
+async function allGrants(h: Harness, reqs: readonly RequestRecord[]): Promise<GrantRecord[]> {
+  const all: GrantRecord[] = [];
+  for (const r of reqs) {
+    const grant = await h.store.grantOfRequest(r.id);
+    if (grant) all.push(grant);
+  }
+  return all;
+}
+
 async function sweep(h: Harness): Promise<void> {
-  expireLapsedRequests(h.ctx);
-  startDueRevokes(h.ctx);
+  await expireLapsedRequests(h.ctx);
+  await startDueRevokes(h.ctx);
   await h.worker.idle();
-  for (const id of dueGrantIds(h.ctx)) await settleGrant(h.ctx, id);
+  for (const id of await dueGrantIds(h.ctx)) await settleGrant(h.ctx, id);
   await h.worker.idle();
 }
 
 async function apply(h: Harness, step: Op): Promise<void> {
-  const ids = h.db.orm.select({ id: requests.id }).from(requests).all().map((r) => r.id);
+  const ids = (await allRequests(h)).map((r) => r.id);
   const pick = (n: number) => ids[n % Math.max(1, ids.length)] ?? 1;
   try {
     switch (step.kind) {
       case 'file':
-        requestAccess(h.ctx, { roleName: ROLES[step.role]!, requester: PEOPLE[step.who]!, durationMs: step.minutes * M, reason: 'prop', ticket: 'INC-1', breakGlass: step.breakGlass, origin: 'test' });
+        await requestAccess(h.ctx, { roleName: ROLES[step.role]!, requester: PEOPLE[step.who]!, durationMs: step.minutes * M, reason: 'prop', ticket: 'INC-1', breakGlass: step.breakGlass, origin: 'test' });
         break;
       case 'review':
-        review(h.ctx, { requestId: pick(step.target), reviewer: PEOPLE[step.who]!, decision: step.approve ? 'approve' : 'deny' });
+        await review(h.ctx, { requestId: pick(step.target), reviewer: PEOPLE[step.who]!, decision: step.approve ? 'approve' : 'deny' });
         break;
       case 'cancel':
-        cancelRequest(h.ctx, { requestId: pick(step.target), actor: PEOPLE[step.who]! });
+        await cancelRequest(h.ctx, { requestId: pick(step.target), actor: PEOPLE[step.who]! });
         break;
       case 'revoke':
-        revokeAccess(h.ctx, { requestId: pick(step.target), actor: PEOPLE[step.who]! });
+        await revokeAccess(h.ctx, { requestId: pick(step.target), actor: PEOPLE[step.who]! });
         break;
       case 'extend':
-        requestExtension(h.ctx, { requestId: pick(step.target), actor: PEOPLE[step.who]!, durationMs: step.minutes * M, origin: 'test' });
+        await requestExtension(h.ctx, { requestId: pick(step.target), actor: PEOPLE[step.who]!, durationMs: step.minutes * M, origin: 'test' });
         break;
       case 'wait':
         h.clock.advance(step.minutes * M);
@@ -79,11 +99,12 @@ async function apply(h: Harness, step: Op): Promise<void> {
   await sweep(h);
 }
 
-function checkInvariants(h: Harness, history: Map<number, string>): void {
+async function checkInvariants(h: Harness, history: Map<number, string>): Promise<void> {
   const now = h.clock.now();
-  const reqs = h.db.orm.select().from(requests).all();
-  const allReviews = h.db.orm.select().from(reviews).all();
-  const allGrants = h.db.orm.select().from(grants).all();
+  const reqs = await allRequests(h);
+  const allReviews: ReviewRecord[] = [];
+  for (const r of reqs) allReviews.push(...(await h.store.reviewsOf(r.id)));
+  const grants = await allGrants(h, reqs);
   for (const r of reqs) {
     const requester = { email: r.requesterEmail, slackId: r.requesterSlackId };
     const role = h.ctx.policy.roles[r.role]!;
@@ -100,7 +121,7 @@ function checkInvariants(h: Harness, history: Map<number, string>): void {
     }
     if (r.status === 'denied') expect(mine.some((v) => v.decision === 'deny')).toBe(true);
   }
-  for (const g of allGrants) {
+  for (const g of grants) {
     const r = reqs.find((x) => x.id === g.requestId)!;
     // A grant exists only for an approved access request; at most one per request (unique index).
     expect(r.status).toBe('approved');
@@ -123,14 +144,15 @@ describe('request/grant lifecycle under random interleavings', () => {
         try {
           for (const step of ops) {
             await apply(h, step);
-            checkInvariants(h, history);
+            await checkInvariants(h, history);
           }
           // Let all time pass: everything ends in exactly one terminal state, nothing is held.
           h.clock.advance(24 * 60 * M);
           await sweep(h);
-          checkInvariants(h, history);
-          for (const r of h.db.orm.select().from(requests).all()) expect(['approved', 'denied', 'cancelled', 'expired']).toContain(r.status);
-          for (const g of h.db.orm.select().from(grants).all()) expect(['revoked', 'failed']).toContain(g.status);
+          await checkInvariants(h, history);
+          const reqs = await allRequests(h);
+          for (const r of reqs) expect(['approved', 'denied', 'cancelled', 'expired']).toContain(r.status);
+          for (const g of await allGrants(h, reqs)) expect(['revoked', 'failed']).toContain(g.status);
           expect(h.provider.held.size).toBe(0);
         } finally {
           await h.close();

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { auditEvents, grants, outbox } from '../../../db/schema.ts';
+import type { AuditRow, GrantRecord } from '../../../db/store/port.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
 import { cancelRequest } from '../../../src/app/cancel.ts';
@@ -19,6 +18,18 @@ const M = 60_000;
 let h: Harness;
 afterEach(async () => h?.close());
 
+async function auditRows(): Promise<AuditRow[]> {
+  const rows: AuditRow[] = [];
+  for await (const row of h.store.auditRows()) rows.push(row);
+  return rows;
+}
+
+async function grantOf(requestId: number): Promise<GrantRecord> {
+  const grant = await h.store.grantOfRequest(requestId);
+  if (!grant) throw new Error(`no grant for request ${requestId}`);
+  return grant;
+}
+
 function recordingPort(): ChatPort & { seen: Notice[] } {
   const seen: Notice[] = [];
   return { platform: 'slack', seen, deliver: async (notice) => void seen.push(notice) };
@@ -28,44 +39,44 @@ describe('request → approve → grant → expire → revoke', () => {
   it('runs the whole lifecycle and records every step in the audit chain', async () => {
     const port = recordingPort();
     h = createHarness({ ports: [port] });
-    const filed = requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 30 * M, reason: 'checking INC-123', origin: 'test' });
+    const filed = await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 30 * M, reason: 'checking INC-123', origin: 'test' });
     expect(filed.outcome).toBe('pending');
     expect(filed.view.ref).toMatch(/^AR-\d+$/);
-    expect(listAwaitingReview(h.ctx, bob).map((v) => v.id)).toEqual([filed.view.id]);
-    expect(listAwaitingReview(h.ctx, alice)).toEqual([]);
+    expect((await listAwaitingReview(h.ctx, bob)).map((v) => v.id)).toEqual([filed.view.id]);
+    expect(await listAwaitingReview(h.ctx, alice)).toEqual([]);
 
-    const approved = review(h.ctx, { requestId: filed.view.id, reviewer: bob, decision: 'approve' });
+    const approved = await review(h.ctx, { requestId: filed.view.id, reviewer: bob, decision: 'approve' });
     expect(approved.outcome.kind).toBe('approved');
     await h.worker.idle();
     expect(h.provider.count('grant')).toBe(1);
-    const mine = listMyAccess(h.ctx, alice);
+    const mine = await listMyAccess(h.ctx, alice);
     expect(mine.active[0]?.grant?.status).toBe('active');
     expect(mine.active[0]?.grant?.expiresAt).toBe(h.clock.now() + 30 * M);
 
     h.clock.advance(30 * M);
-    expect(startDueRevokes(h.ctx)).toHaveLength(1);
+    expect(await startDueRevokes(h.ctx)).toHaveLength(1);
     await h.worker.idle();
     expect(h.provider.count('revoke')).toBe(1);
     expect(h.provider.held.size).toBe(0);
-    expect(listMyAccess(h.ctx, alice).active).toEqual([]);
+    expect((await listMyAccess(h.ctx, alice)).active).toEqual([]);
 
-    const actions = h.db.orm.select({ a: auditEvents.action }).from(auditEvents).all().map((r) => r.a);
+    const actions = (await auditRows()).map((r) => r.action);
     expect(actions).toEqual(['request.created', 'review.approved', 'request.approved', 'grant.created', 'grant.active', 'grant.expired', 'grant.revoked']);
-    expect(verifyAuditChain(h.db).ok).toBe(true);
+    expect((await verifyAuditChain(h.store)).ok).toBe(true);
     expect(port.seen.map((n) => n.type)).toEqual(['request.filed', 'request.reviewed', 'grant.changed', 'grant.changed']);
   });
 
-  it('records the role, duration, reason and ticket of a new request in the audit log', () => {
+  it('records the role, duration, reason and ticket of a new request in the audit log', async () => {
     h = createHarness();
-    requestAccess(h.ctx, { roleName: 'writer', requester: alice, durationMs: 30 * M, reason: 'hotfix', ticket: 'INC-7', origin: 'test' });
-    const created = h.db.orm.select().from(auditEvents).where(eq(auditEvents.action, 'request.created')).get()!;
+    await requestAccess(h.ctx, { roleName: 'writer', requester: alice, durationMs: 30 * M, reason: 'hotfix', ticket: 'INC-7', origin: 'test' });
+    const created = (await auditRows()).find((r) => r.action === 'request.created')!;
     expect(created.actor).toBe('alice@example.com');
     expect(JSON.parse(created.details)).toMatchObject({ role: 'writer', duration: '30m', reason: 'hotfix', ticket: 'INC-7' });
   });
 
   it('auto-approves short readonly access without anyone clicking', async () => {
     h = createHarness();
-    const filed = requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'peek', origin: 'test' });
+    const filed = await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'peek', origin: 'test' });
     expect(filed.outcome).toBe('auto_approved');
     await h.worker.idle();
     expect(h.provider.count('grant')).toBe(1);
@@ -74,7 +85,7 @@ describe('request → approve → grant → expire → revoke', () => {
   it('break-glass activates at once and raises an audit alert', async () => {
     const port = recordingPort();
     h = createHarness({ ports: [port] });
-    const filed = requestAccess(h.ctx, { roleName: 'breakglass', requester: alice, reason: 'prod down', breakGlass: true, origin: 'test' });
+    const filed = await requestAccess(h.ctx, { roleName: 'breakglass', requester: alice, reason: 'prod down', breakGlass: true, origin: 'test' });
     expect(filed.outcome).toBe('break_glass');
     await h.worker.idle();
     expect(h.provider.count('grant')).toBe(1);
@@ -83,58 +94,58 @@ describe('request → approve → grant → expire → revoke', () => {
 
   it('needs two distinct approvers for a two-approval role', async () => {
     h = createHarness();
-    const { view } = requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'migration', ticket: 'INC-9', origin: 'test' });
-    expect(review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' }).outcome).toEqual({ kind: 'recorded', approvals: 1, remaining: 1 });
-    expect(() => review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' })).toThrow(/already reviewed/);
-    expect(() => review(h.ctx, { requestId: view.id, reviewer: alice, decision: 'approve' })).toThrow(/not an approver|own request/);
-    expect(review(h.ctx, { requestId: view.id, reviewer: carol, decision: 'approve' }).outcome.kind).toBe('approved');
+    const { view } = await requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'migration', ticket: 'INC-9', origin: 'test' });
+    expect((await review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' })).outcome).toEqual({ kind: 'recorded', approvals: 1, remaining: 1 });
+    await expect(review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' })).rejects.toThrow(/already reviewed/);
+    await expect(review(h.ctx, { requestId: view.id, reviewer: alice, decision: 'approve' })).rejects.toThrow(/not an approver|own request/);
+    expect((await review(h.ctx, { requestId: view.id, reviewer: carol, decision: 'approve' })).outcome.kind).toBe('approved');
     await h.worker.idle();
     expect(h.provider.count('grant')).toBe(1);
-    expect(() => review(h.ctx, { requestId: view.id, reviewer: { email: 'dave@example.com' }, decision: 'deny' })).toThrow(/already approved by carol/);
+    await expect(review(h.ctx, { requestId: view.id, reviewer: { email: 'dave@example.com' }, decision: 'deny' })).rejects.toThrow(/already approved by carol/);
   });
 
   it('refuses a duplicate pending request and a second grant for the same role', async () => {
     h = createHarness();
-    requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'a', ticket: 'INC-1', origin: 'test' });
-    expect(() => requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'b', ticket: 'INC-1', origin: 'test' })).toThrow(/already have a pending request AR-1/);
-    requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'a', origin: 'test' });
+    await requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'a', ticket: 'INC-1', origin: 'test' });
+    await expect(requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'b', ticket: 'INC-1', origin: 'test' })).rejects.toThrow(/already have a pending request AR-1/);
+    await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'a', origin: 'test' });
     await h.worker.idle();
-    expect(() => requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'a', origin: 'test' })).toThrow(/already have "readonly"/);
+    await expect(requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'a', origin: 'test' })).rejects.toThrow(/already have "readonly"/);
   });
 
-  it('cancels, denies and lapses pending requests', () => {
+  it('cancels, denies and lapses pending requests', async () => {
     h = createHarness();
-    const a = requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'x', ticket: 'INC-1', origin: 'test' }).view;
-    expect(() => cancelRequest(h.ctx, { requestId: a.id, actor: bob })).toThrow(/Only the person who filed/);
-    expect(cancelRequest(h.ctx, { requestId: a.id, actor: alice }).status).toBe('cancelled');
-    const b = requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'y', ticket: 'INC-2', origin: 'test' }).view;
-    expect(review(h.ctx, { requestId: b.id, reviewer: carol, decision: 'deny', note: 'not now' }).view).toMatchObject({ status: 'denied', decisionNote: 'not now' });
-    const c = requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'z', ticket: 'INC-3', origin: 'test' }).view;
+    const a = (await requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'x', ticket: 'INC-1', origin: 'test' })).view;
+    await expect(cancelRequest(h.ctx, { requestId: a.id, actor: bob })).rejects.toThrow(/Only the person who filed/);
+    expect((await cancelRequest(h.ctx, { requestId: a.id, actor: alice })).status).toBe('cancelled');
+    const b = (await requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'y', ticket: 'INC-2', origin: 'test' })).view;
+    expect((await review(h.ctx, { requestId: b.id, reviewer: carol, decision: 'deny', note: 'not now' })).view).toMatchObject({ status: 'denied', decisionNote: 'not now' });
+    const c = (await requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'z', ticket: 'INC-3', origin: 'test' })).view;
     h.clock.advance(60 * M);
-    expect(expireLapsedRequests(h.ctx)).toBe(1);
-    expect(() => review(h.ctx, { requestId: c.id, reviewer: bob, decision: 'approve' })).toThrow(/already expired/);
+    expect(await expireLapsedRequests(h.ctx)).toBe(1);
+    await expect(review(h.ctx, { requestId: c.id, reviewer: bob, decision: 'approve' })).rejects.toThrow(/already expired/);
   });
 
   it('revokes early (holder or approver, not others) and extends through a new approval', async () => {
     h = createHarness();
-    const { view } = requestAccess(h.ctx, { roleName: 'writer', requester: alice, durationMs: 60 * M, reason: 'x', ticket: 'INC-1', origin: 'test' });
-    review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' });
-    review(h.ctx, { requestId: view.id, reviewer: carol, decision: 'approve' });
+    const { view } = await requestAccess(h.ctx, { roleName: 'writer', requester: alice, durationMs: 60 * M, reason: 'x', ticket: 'INC-1', origin: 'test' });
+    await review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' });
+    await review(h.ctx, { requestId: view.id, reviewer: carol, decision: 'approve' });
     await h.worker.idle();
-    const ext = requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: 30 * M, origin: 'test' });
+    const ext = await requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: 30 * M, origin: 'test' });
     expect(ext.autoApproved).toBe(false);
     expect(ext.view.kind).toBe('extend');
-    expect(() => requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: 30 * M, origin: 'test' })).toThrow(/already waiting/);
-    review(h.ctx, { requestId: ext.view.id, reviewer: bob, decision: 'approve' });
-    review(h.ctx, { requestId: ext.view.id, reviewer: carol, decision: 'approve' });
+    await expect(requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: 30 * M, origin: 'test' })).rejects.toThrow(/already waiting/);
+    await review(h.ctx, { requestId: ext.view.id, reviewer: bob, decision: 'approve' });
+    await review(h.ctx, { requestId: ext.view.id, reviewer: carol, decision: 'approve' });
     await h.worker.idle();
-    const grant = h.db.orm.select().from(grants).get()!;
+    const grant = await grantOf(view.id);
     expect(grant.expiresAt - grant.startsAt).toBe(90 * M);
     expect(h.provider.count('extend')).toBe(1);
-    expect(() => revokeAccess(h.ctx, { requestId: view.id, actor: mallory })).toThrow(/Only the holder/);
-    revokeAccess(h.ctx, { requestId: view.id, actor: bob, reason: 'done' });
+    await expect(revokeAccess(h.ctx, { requestId: view.id, actor: mallory })).rejects.toThrow(/Only the holder/);
+    await revokeAccess(h.ctx, { requestId: view.id, actor: bob, reason: 'done' });
     await h.worker.idle();
-    expect(h.db.orm.select().from(grants).get()!.status).toBe('revoked');
+    expect((await grantOf(view.id)).status).toBe('revoked');
     expect(h.provider.held.size).toBe(0);
   });
 
@@ -142,14 +153,14 @@ describe('request → approve → grant → expire → revoke', () => {
     const port = recordingPort();
     h = createHarness({ ports: [port] });
     h.provider.failNext('grant', 10);
-    const { view } = requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
+    const { view } = await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
     await h.worker.idle();
     for (let i = 0; i < 10; i++) {
       h.clock.advance(M);
-      for (const id of dueGrantIds(h.ctx)) await settleGrant(h.ctx, id);
+      for (const id of await dueGrantIds(h.ctx)) await settleGrant(h.ctx, id);
     }
     await h.worker.idle();
-    const grant = h.db.orm.select().from(grants).get()!;
+    const grant = await grantOf(view.id);
     expect(grant.status).toBe('failed');
     expect(h.provider.count('grant')).toBe(h.ctx.retry.grantMaxAttempts);
     expect(port.seen.some((n) => n.type === 'grant.changed' && n.event === 'failed' && n.requestId === view.id)).toBe(true);
@@ -158,42 +169,42 @@ describe('request → approve → grant → expire → revoke', () => {
   it('never gives up a revoke: retries, alerts, then succeeds', async () => {
     const port = recordingPort();
     h = createHarness({ ports: [port] });
-    requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
+    const { view } = await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
     await h.worker.idle();
     h.provider.failNext('revoke', 6);
     h.clock.advance(10 * M);
-    startDueRevokes(h.ctx);
+    await startDueRevokes(h.ctx);
     await h.worker.idle();
     for (let i = 0; i < 10; i++) {
       h.clock.advance(M);
-      for (const id of dueGrantIds(h.ctx)) await settleGrant(h.ctx, id);
+      for (const id of await dueGrantIds(h.ctx)) await settleGrant(h.ctx, id);
     }
     await h.worker.idle();
-    expect(h.db.orm.select().from(grants).get()!.status).toBe('revoked');
+    expect((await grantOf(view.id)).status).toBe('revoked');
     expect(port.seen.filter((n) => n.type === 'audit.alert' && n.code === 'revoke_overdue').length).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps the earlier end when the target refuses an extension for good, and tells the auditors', async () => {
     const port = recordingPort();
     h = createHarness({ ports: [port] });
-    const { view } = requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
+    const { view } = await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
     await h.worker.idle();
-    const before = h.db.orm.select().from(grants).get()!;
+    const before = await grantOf(view.id);
     h.provider.failNext('extend', 1, false);
-    requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: 5 * M, origin: 'test' }); // within the auto-approval band
+    await requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: 5 * M, origin: 'test' }); // within the auto-approval band
     await h.worker.idle();
-    const after = h.db.orm.select().from(grants).get()!;
+    const after = await grantOf(view.id);
     expect(after.expiresAt).toBe(before.expiresAt);
     expect(after.status).toBe('active');
-    expect(h.db.orm.select().from(auditEvents).where(eq(auditEvents.action, 'grant.extension_failed')).all()).toHaveLength(1);
+    expect((await auditRows()).filter((r) => r.action === 'grant.extension_failed')).toHaveLength(1);
     expect(port.seen.some((n) => n.type === 'audit.alert' && n.code === 'drift')).toBe(true);
   });
 
   it('sends the target approvers as emails only', async () => {
     h = createHarness({ policy: testPolicy([role('writer', { approvalsRequired: 2, approvers: new Set(['bob@example.com', 'slack:UERIN']) })]) });
-    const { view } = requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'x', origin: 'test' });
-    review(h.ctx, { requestId: view.id, reviewer: { slackId: 'UERIN' }, decision: 'approve' });
-    review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' });
+    const { view } = await requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'x', origin: 'test' });
+    await review(h.ctx, { requestId: view.id, reviewer: { slackId: 'UERIN' }, decision: 'approve' });
+    await review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' });
     await h.worker.idle();
     expect(h.provider.calls.find((c) => c.op === 'grant')?.approvedBy).toEqual(['bob@example.com']);
   });
@@ -201,28 +212,29 @@ describe('request → approve → grant → expire → revoke', () => {
   it('holds credentials sealed and deletes them at revoke', async () => {
     h = createHarness();
     h.provider.credentials = { user: 'u', password: 'hunter2-secret' };
-    requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
+    const { view } = await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
     await h.worker.idle();
-    const sealed = h.db.orm.select().from(grants).get()!.credentials!;
+    const sealed = (await grantOf(view.id)).credentials!;
     expect(sealed).not.toContain('hunter2');
     expect(openCredentials(h.ctx.secretKey!, sealed)).toEqual({ user: 'u', password: 'hunter2-secret' });
-    const dump = h.db.sqlite.prepare('select details from audit_events').all();
+    const dump = (await auditRows()).map((r) => ({ details: r.details }));
     expect(JSON.stringify(dump)).not.toContain('hunter2');
     h.clock.advance(10 * M);
-    startDueRevokes(h.ctx);
+    await startDueRevokes(h.ctx);
     await h.worker.idle();
-    expect(h.db.orm.select().from(grants).get()!.credentials).toBeNull();
+    expect((await grantOf(view.id)).credentials).toBeNull();
   });
 
   it('sends one reminder five minutes before expiry', async () => {
     h = createHarness();
-    requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
+    await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
     await h.worker.idle();
     h.clock.advance(4 * M);
-    expect(sendExpiryReminders(h.ctx)).toBe(0);
+    expect(await sendExpiryReminders(h.ctx)).toBe(0);
     h.clock.advance(M + 1);
-    expect(sendExpiryReminders(h.ctx)).toBe(1);
-    expect(sendExpiryReminders(h.ctx)).toBe(0);
-    expect(h.db.orm.select().from(outbox).all()).toHaveLength(0); // no chat platform configured → nothing queued
+    expect(await sendExpiryReminders(h.ctx)).toBe(1);
+    expect(await sendExpiryReminders(h.ctx)).toBe(0);
+    const { pendingNotices, deadNotices } = await h.store.stats();
+    expect(pendingNotices + deadNotices).toBe(0); // no chat platform configured → nothing queued
   });
 });

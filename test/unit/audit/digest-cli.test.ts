@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { openDatabase } from '../../../db/client.ts';
+import { openSqliteStore } from '../../../db/store/open.ts';
 import { buildDigest, digestLookbackMs } from '../../../src/audit/digest.ts';
 import { formatDigest, type DigestFormat } from '../../../src/audit/digest-format.ts';
 import { runCli } from '../../../src/cli.ts';
@@ -37,12 +37,12 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-function expected(since: number, until: number, format: DigestFormat): string {
-  const db = openDatabase(dbPath);
+async function expected(since: number, until: number, format: DigestFormat): Promise<string> {
+  const store = openSqliteStore(dbPath, { migrate: false });
   try {
-    return formatDigest(buildDigest(db, { since, until, timezone: 'Europe/Berlin', lookbackMs: digestLookbackMs([4 * H]) }), format);
+    return formatDigest(await buildDigest(store, { since, until, timezone: 'Europe/Berlin', lookbackMs: digestLookbackMs([4 * H]) }), format);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -50,19 +50,19 @@ describe('accessbot audit digest', () => {
   it.each(['markdown', 'text', 'json'] as const)('prints exactly what formatDigest gives for the window (%s)', async (format) => {
     const result = await cli(['audit', 'digest', '--since', '2026-01-05T09:00', '--until', '2026-01-06T09:00', '--format', format]);
     expect(result).toMatchObject({ code: 0, err: '' });
-    expect(result.out).toBe(expected(SINCE, UNTIL, format));
+    expect(result.out).toBe(await expected(SINCE, UNTIL, format));
   });
 
   it('reads plain dates in the policy timezone and defaults to text', async () => {
     const result = await cli(['audit', 'digest', '--since', '2026-01-05', '--until', '2026-01-06']);
     expect(result.code).toBe(0);
     // Midnight to midnight in Berlin is 23:00 to 23:00 UTC.
-    expect(result.out).toBe(expected(Date.parse('2026-01-04T23:00:00Z'), Date.parse('2026-01-05T23:00:00Z'), 'text'));
+    expect(result.out).toBe(await expected(Date.parse('2026-01-04T23:00:00Z'), Date.parse('2026-01-05T23:00:00Z'), 'text'));
     expect(result.out.split('\n')[1]).toBe('Mon, 5 Jan 2026, 00:00 CET → Tue, 6 Jan 2026, 00:00 CET (Europe/Berlin)');
   });
 
   it('reproduces a period with the command the digest itself prints', async () => {
-    const markdown = expected(SINCE, UNTIL, 'markdown');
+    const markdown = await expected(SINCE, UNTIL, 'markdown');
     const command = /`accessbot audit digest (--since \S+ --until \S+)`/.exec(markdown)![1]!.split(' ');
     const result = await cli(['audit', 'digest', ...command, '--format', 'markdown']);
     expect(result.out).toBe(markdown);

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { auditEvents, digests, outbox } from '../../../db/schema.ts';
+import type { AuditRow, DigestClaim, Store } from '../../../db/store/port.ts';
 import type { ChatPort, Notice } from '../../../src/app/ports.ts';
 import { DIGEST_LEASE_MS, postDigest } from '../../../src/app/post-digest.ts';
 import { buildDigest } from '../../../src/audit/digest.ts';
@@ -29,12 +28,34 @@ function harness(options: Parameters<typeof createHarness>[0]): Harness {
   return h;
 }
 
-function digestRows(h: Harness) {
-  return {
-    claims: h.db.orm.select().from(digests).all(),
-    queued: h.db.orm.select().from(outbox).all().filter((row) => row.dedupeKey.startsWith('digest:')),
-    audited: h.db.orm.select().from(auditEvents).where(eq(auditEvents.action, 'digest.posted')).all(),
-  };
+/** Thrown to roll back a probe transaction, carrying what it found. */
+class Probe extends Error {
+  constructor(readonly found: boolean) {
+    super('probe (rolled back)');
+  }
+}
+
+/** Whether a notice with this dedupe key is in the outbox: queueing it again is refused (and rolled back anyway). */
+async function isQueued(store: Store, platform: string, dedupeKey: string): Promise<boolean> {
+  try {
+    await store.tx(async (uow) => {
+      throw new Probe(!(await uow.enqueueNotice({ platform, dedupeKey, notice: '{}', now: 0 })));
+    });
+  } catch (error) {
+    if (error instanceof Probe) return error.found;
+    throw error;
+  }
+  throw new Error('the probe transaction committed');
+}
+
+async function digestRows(h: Harness, period = '2026-01-06'): Promise<{ claims: DigestClaim[]; queued: string[][]; undelivered: number; audited: AuditRow[] }> {
+  const claim = await h.store.digestClaim(period);
+  const queued: string[][] = [];
+  for (const platform of ['slack', 'teams']) if (await isQueued(h.store, platform, `digest:${period}`)) queued.push([platform, `digest:${period}`]);
+  const stats = await h.store.stats();
+  const audited: AuditRow[] = [];
+  for await (const row of h.store.auditRows()) if (row.action === 'digest.posted') audited.push(row);
+  return { claims: claim ? [claim] : [], queued, undelivered: stats.pendingNotices + stats.deadNotices, audited };
 }
 
 describe('postDigest', () => {
@@ -50,12 +71,13 @@ describe('postDigest', () => {
     expect(first).toMatchObject({ status: 'posted', period: '2026-01-06', since: SINCE, until: UNTIL, platforms: ['slack'] });
     expect(again).toEqual({ status: 'skipped', period: '2026-01-06', why: 'already posted' });
     // What the channel got is exactly the digest of the log for that period.
-    const expected = buildDigest(h.db, { since: SINCE, until: UNTIL, timezone: 'Europe/Berlin', label: '2026-01-06' });
+    const expected = await buildDigest(h.store, { since: SINCE, until: UNTIL, timezone: 'Europe/Berlin', label: '2026-01-06' });
     expect(port.digests).toEqual([{ type: 'digest', period: '2026-01-06', title: 'Access digest 2026-01-06', markdown: formatDigest(expected, 'markdown') }]);
 
-    const { claims, queued, audited } = digestRows(h);
+    const { claims, queued, undelivered, audited } = await digestRows(h);
     expect(claims).toMatchObject([{ period: '2026-01-06', status: 'posted', leaseOwner: null }]);
-    expect(queued.map((row) => [row.platform, row.dedupeKey, row.status])).toEqual([['slack', 'digest:2026-01-06', 'sent']]);
+    expect(queued).toEqual([['slack', 'digest:2026-01-06']]);
+    expect(undelivered).toBe(0); // sent
     expect(audited).toHaveLength(1);
     expect(JSON.parse(audited[0]!.details)).toEqual({
       period: '2026-01-06',
@@ -80,15 +102,17 @@ describe('postDigest', () => {
 
     expect(results.map((r) => r.status).sort()).toEqual(['posted', 'skipped', 'skipped']);
     expect([...one.digests, ...two.digests]).toHaveLength(1);
-    const { claims, queued, audited } = digestRows(a);
+    const { claims, queued, undelivered, audited } = await digestRows(a);
     expect([claims.length, queued.length, audited.length]).toEqual([1, 1, 1]);
+    expect(undelivered).toBe(0);
   });
 
   it('leaves a period another instance is posting alone, and takes it over when that instance’s lease runs out', async () => {
     const port = recordingPort();
     const h = harness({ policy: scheduled(), ports: [port] });
     h.clock.set(UNTIL);
-    h.db.orm.insert(digests).values({ period: '2026-01-06', status: 'posting', leaseOwner: 'crashed-replica', leaseUntil: UNTIL + DIGEST_LEASE_MS, createdAt: UNTIL }).run();
+    await h.store.tx((uow) => uow.insertDigestClaim({ period: '2026-01-06', leaseOwner: 'crashed-replica', leaseUntil: UNTIL + DIGEST_LEASE_MS, createdAt: UNTIL }));
+    expect(await h.store.digestClaim('2026-01-06')).toMatchObject({ status: 'posting' });
 
     expect(await postDigest(h.ctx, UNTIL)).toEqual({ status: 'skipped', period: '2026-01-06', why: 'another instance is posting it' });
     h.clock.set(UNTIL + DIGEST_LEASE_MS + 1);
@@ -107,9 +131,10 @@ describe('postDigest', () => {
 
     expect(result).toMatchObject({ status: 'recorded', period: '2026-01-06', platforms: [] });
     expect(port.digests).toEqual([]);
-    const { claims, queued, audited } = digestRows(h);
+    const { claims, queued, undelivered, audited } = await digestRows(h);
     expect(claims).toMatchObject([{ period: '2026-01-06', status: 'posted' }]);
     expect(queued).toEqual([]);
+    expect(undelivered).toBe(0);
     expect(JSON.parse(audited[0]!.details)).toMatchObject({ period: '2026-01-06', posted_to: [] });
     expect(await postDigest(h.ctx, UNTIL)).toMatchObject({ status: 'skipped', why: 'already posted' });
   });
@@ -127,6 +152,7 @@ describe('postDigest', () => {
   it('does nothing without a schedule', async () => {
     const h = harness({ policy: testPolicy() });
     expect(await postDigest(h.ctx, UNTIL)).toEqual({ status: 'not_scheduled' });
-    expect(digestRows(h).claims).toEqual([]);
+    expect((await digestRows(h)).claims).toEqual([]);
+    expect(await h.store.kvGet('digest.last')).toBeNull();
   });
 });

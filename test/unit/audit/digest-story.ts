@@ -21,7 +21,7 @@ export const UNTIL = SINCE + 24 * H;
 
 async function settleDue(h: Harness): Promise<void> {
   await h.worker.idle();
-  for (const id of dueGrantIds(h.ctx)) await settleGrant(h.ctx, id);
+  for (const id of await dueGrantIds(h.ctx)) await settleGrant(h.ctx, id);
   await h.worker.idle();
 }
 
@@ -33,62 +33,62 @@ export async function playStory(h: Harness): Promise<Story> {
   const ref = (id: number): string => `AR-${id}`;
   // 07:00 local, before the window: carol gets writer for 4h with two approvals (ends inside the window).
   h.clock.set(SINCE - 2 * H);
-  const carried = requestAccess(h.ctx, { roleName: 'writer', requester: carol, durationMs: 4 * H, reason: 'migrate orders table', ticket: 'INC-1', origin: 'test' }).view;
-  review(h.ctx, { requestId: carried.id, reviewer: bob, decision: 'approve' });
-  review(h.ctx, { requestId: carried.id, reviewer: dave, decision: 'approve' });
+  const carried = (await requestAccess(h.ctx, { roleName: 'writer', requester: carol, durationMs: 4 * H, reason: 'migrate orders table', ticket: 'INC-1', origin: 'test' })).view;
+  await review(h.ctx, { requestId: carried.id, reviewer: bob, decision: 'approve' });
+  await review(h.ctx, { requestId: carried.id, reviewer: dave, decision: 'approve' });
   await h.worker.idle();
 
   // 09:10: alice asks for readonly 30m, bob approves; it expires on time at 09:40.
   h.clock.set(SINCE + 10 * M);
-  const approved = requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 30 * M, reason: 'checking INC-123', origin: 'test' }).view;
-  review(h.ctx, { requestId: approved.id, reviewer: bob, decision: 'approve', note: 'ok' });
+  const approved = (await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 30 * M, reason: 'checking INC-123', origin: 'test' })).view;
+  await review(h.ctx, { requestId: approved.id, reviewer: bob, decision: 'approve', note: 'ok' });
   await h.worker.idle();
   h.clock.set(SINCE + 40 * M);
-  startDueRevokes(h.ctx);
+  await startDueRevokes(h.ctx);
   await h.worker.idle();
 
   // 10:00: bob gets readonly 10m auto-approved; carol revokes it early at 10:05.
   h.clock.set(SINCE + H);
-  const early = requestAccess(h.ctx, { roleName: 'readonly', requester: bob, durationMs: 10 * M, reason: 'peek at a row', origin: 'test' }).view;
+  const early = (await requestAccess(h.ctx, { roleName: 'readonly', requester: bob, durationMs: 10 * M, reason: 'peek at a row', origin: 'test' })).view;
   await h.worker.idle();
   h.clock.set(SINCE + H + 5 * M);
-  revokeAccess(h.ctx, { requestId: early.id, actor: carol, reason: 'done' });
+  await revokeAccess(h.ctx, { requestId: early.id, actor: carol, reason: 'done' });
   await h.worker.idle();
 
   // 11:00: carol's writer grant from before the window expires on time; dave uses break-glass for 1h, and
   // its expiry is only noticed 42 s late.
   h.clock.set(SINCE + 2 * H);
-  startDueRevokes(h.ctx);
+  await startDueRevokes(h.ctx);
   await h.worker.idle();
-  const breakGlass = requestAccess(h.ctx, { roleName: 'breakglass', requester: dave, reason: 'prod down', breakGlass: true, origin: 'test' }).view;
+  const breakGlass = (await requestAccess(h.ctx, { roleName: 'breakglass', requester: dave, reason: 'prod down', breakGlass: true, origin: 'test' })).view;
   await h.worker.idle();
   h.clock.set(SINCE + 3 * H + 42_000);
-  startDueRevokes(h.ctx);
+  await startDueRevokes(h.ctx);
   await h.worker.idle();
 
   // 12:00: bob's writer request is denied by carol with a reason; alice cancels hers; carol's lapses.
   h.clock.set(SINCE + 4 * H);
-  const denied = requestAccess(h.ctx, { roleName: 'writer', requester: bob, reason: 'schema change', ticket: 'INC-2', origin: 'test' }).view;
-  review(h.ctx, { requestId: denied.id, reviewer: carol, decision: 'deny', note: 'not during the sale' });
-  const cancelled = requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'oops', ticket: 'INC-3', origin: 'test' }).view;
-  cancelRequest(h.ctx, { requestId: cancelled.id, actor: alice });
-  const lapsed = requestAccess(h.ctx, { roleName: 'writer', requester: carol, reason: 'cleanup', ticket: 'INC-4', origin: 'test' }).view;
+  const denied = (await requestAccess(h.ctx, { roleName: 'writer', requester: bob, reason: 'schema change', ticket: 'INC-2', origin: 'test' })).view;
+  await review(h.ctx, { requestId: denied.id, reviewer: carol, decision: 'deny', note: 'not during the sale' });
+  const cancelled = (await requestAccess(h.ctx, { roleName: 'writer', requester: alice, reason: 'oops', ticket: 'INC-3', origin: 'test' })).view;
+  await cancelRequest(h.ctx, { requestId: cancelled.id, actor: alice });
+  const lapsed = (await requestAccess(h.ctx, { roleName: 'writer', requester: carol, reason: 'cleanup', ticket: 'INC-4', origin: 'test' })).view;
   h.clock.set(SINCE + 5 * H);
-  expireLapsedRequests(h.ctx);
+  await expireLapsedRequests(h.ctx);
 
   // 14:00: the target refuses alice's auto-approved readonly grant outright.
   h.clock.set(SINCE + 6 * H);
   h.provider.failNext('grant', 1, false);
-  const failed = requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 5 * M, reason: 'quick look', origin: 'test' }).view;
+  const failed = (await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 5 * M, reason: 'quick look', origin: 'test' })).view;
   await h.worker.idle();
 
   // 15:00: carol's readonly 15m; its revoke fails twice before it works.
   h.clock.set(SINCE + 7 * H);
-  const stuck = requestAccess(h.ctx, { roleName: 'readonly', requester: carol, durationMs: 15 * M, reason: 'report', origin: 'test' }).view;
+  const stuck = (await requestAccess(h.ctx, { roleName: 'readonly', requester: carol, durationMs: 15 * M, reason: 'report', origin: 'test' })).view;
   await h.worker.idle();
   h.provider.failNext('revoke', 2);
   h.clock.set(SINCE + 7 * H + 15 * M);
-  startDueRevokes(h.ctx);
+  await startDueRevokes(h.ctx);
   await h.worker.idle();
   for (let i = 0; i < 3; i++) {
     h.clock.advance(M);
@@ -97,7 +97,7 @@ export async function playStory(h: Harness): Promise<Story> {
 
   // 08:50 next day: bob's readonly 15m is still active when the window closes.
   h.clock.set(UNTIL - 10 * M);
-  const open = requestAccess(h.ctx, { roleName: 'readonly', requester: bob, durationMs: 15 * M, reason: 'morning check', origin: 'test' }).view;
+  const open = (await requestAccess(h.ctx, { roleName: 'readonly', requester: bob, durationMs: 15 * M, reason: 'morning check', origin: 'test' })).view;
   await h.worker.idle();
   h.clock.set(UNTIL);
 

@@ -21,7 +21,7 @@ describe('the digest of a scripted day, built from the audit log alone', () => {
   beforeAll(async () => {
     h = createHarness();
     story = await playStory(h);
-    digest = buildDigest(h.db, { since: SINCE, until: UNTIL, timezone: TZ, label: '2026-01-06' });
+    digest = await buildDigest(h.store, { since: SINCE, until: UNTIL, timezone: TZ, label: '2026-01-06' });
     markdown = formatDigest(digest, 'markdown');
     text = formatDigest(digest, 'text');
   });
@@ -63,20 +63,20 @@ describe('the digest of a scripted day, built from the audit log alone', () => {
     for (const ref of [story.refs.failed, story.refs.denied, story.refs.cancelled, story.refs.lapsed]) expect(who).not.toContain(`**${ref}**`);
   });
 
-  it('includes access granted before the window that was still held when it opened', () => {
+  it('includes access granted before the window that was still held when it opened', async () => {
     expect(line(story.refs.carried, section('Who had access'))).toBe(
       `- **${story.refs.carried}** carol@example.com: writer on orders-db · 5 Jan, 07:00 → 11:00 (4h) · approved by bob@example.com, dave@example.com · expired · why: “migrate orders table”, ticket INC-1`,
     );
     // …and that holds when only a short slice of its life is in the window, with no event of its own there.
-    const slice = buildDigest(h.db, { since: SINCE + 15 * M, until: SINCE + 20 * M, timezone: TZ });
+    const slice = await buildDigest(h.store, { since: SINCE + 15 * M, until: SINCE + 20 * M, timezone: TZ });
     expect(slice.grants.items.map((g) => [g.ref, g.outcome, g.carried])).toEqual([
       [story.refs.carried, 'active', true],
       [story.refs.approved, 'active', true],
     ]);
   });
 
-  it('finds earlier access through the request index when the look-back pass does not reach it', () => {
-    const late = buildDigest(h.db, { since: SINCE + 30 * M, until: UNTIL, timezone: TZ, lookbackMs: M });
+  it('finds earlier access through the request index when the look-back pass does not reach it', async () => {
+    const late = await buildDigest(h.store, { since: SINCE + 30 * M, until: UNTIL, timezone: TZ, lookbackMs: M });
     const carried = late.grants.items.filter((g) => g.carried);
     expect(carried.map((g) => [g.ref, g.requester, g.approvers, g.reason, g.outcome])).toEqual([
       [story.refs.carried, 'carol@example.com', ['bob@example.com', 'dave@example.com'], 'migrate orders table', 'expired'],
@@ -110,14 +110,14 @@ describe('the digest of a scripted day, built from the audit log alone', () => {
     ]);
   });
 
-  it('anchors the audit chain at the end of the window with the hash `audit verify` walks to', () => {
-    const verified = verifyAuditChain(h.db);
+  it('anchors the audit chain at the end of the window with the hash `audit verify` walks to', async () => {
+    const verified = await verifyAuditChain(h.store);
     if (!verified.ok) throw new Error('chain broken');
     // Nothing was logged after the story's last event, so the head before `until` is the log's head.
     expect(digest.head?.hash).toBe(verified.headHash);
     expect(section('Audit log anchor')).toContain(`#${digest.head!.seq} at 6 Jan, 08:50, sha256 \`${verified.headHash}\``);
     // An earlier `until` anchors an earlier row.
-    const earlier = buildDigest(h.db, { since: SINCE, until: SINCE + 30 * M, timezone: TZ });
+    const earlier = await buildDigest(h.store, { since: SINCE, until: SINCE + 30 * M, timezone: TZ });
     expect(earlier.head!.seq).toBeLessThan(digest.head!.seq);
     expect(earlier.head!.at).toBeLessThan(SINCE + 30 * M);
   });
@@ -133,15 +133,15 @@ describe('the digest of a scripted day, built from the audit log alone', () => {
     expect(json.grants.items.find((g) => g.ref === story.refs.approved)?.startedAt).toBe('2026-01-05T08:10:00.000Z');
   });
 
-  it('says so when nothing happened', () => {
-    const quiet = buildDigest(h.db, { since: SINCE - 10 * H, until: SINCE - 9 * H, timezone: TZ });
+  it('says so when nothing happened', async () => {
+    const quiet = await buildDigest(h.store, { since: SINCE - 10 * H, until: SINCE - 9 * H, timezone: TZ });
     expect(quiet.totals.events).toBe(0);
     expect(formatDigest(quiet, 'markdown')).toContain('**Summary**\nNo access activity in this period.');
   });
 
-  it('raises an overdue alert for access still held well past its expiry', () => {
+  it('raises an overdue alert for access still held well past its expiry', async () => {
     // Nobody ran the expiry sweep after the story: by 11:00 bob's grant (until 09:05) is long past its end.
-    const later = buildDigest(h.db, { since: UNTIL + H, until: UNTIL + 2 * H, timezone: TZ });
+    const later = await buildDigest(h.store, { since: UNTIL + H, until: UNTIL + 2 * H, timezone: TZ });
     expect(later.totals.events).toBe(0);
     expect(later.grants.items.map((g) => g.ref)).toEqual([story.refs.open]);
     expect(formatDigest(later, 'markdown')).toContain(
@@ -157,21 +157,21 @@ describe('extensions', () => {
   it('show on the grant they extended, even one granted before the window, and a denied extension is listed', async () => {
     h = createHarness();
     h.clock.set(SINCE - 30 * M);
-    const { view } = requestAccess(h.ctx, { roleName: 'writer', requester: alice, durationMs: H, reason: 'hotfix', ticket: 'INC-7', origin: 'test' });
-    review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' });
-    review(h.ctx, { requestId: view.id, reviewer: carol, decision: 'approve' });
+    const { view } = await requestAccess(h.ctx, { roleName: 'writer', requester: alice, durationMs: H, reason: 'hotfix', ticket: 'INC-7', origin: 'test' });
+    await review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' });
+    await review(h.ctx, { requestId: view.id, reviewer: carol, decision: 'approve' });
     await h.worker.idle();
     h.clock.set(SINCE + 10 * M);
-    const denied = requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: H, reason: 'one more hour', origin: 'test' }).view;
-    review(h.ctx, { requestId: denied.id, reviewer: carol, decision: 'deny', note: 'wrap it up' });
+    const denied = (await requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: H, reason: 'one more hour', origin: 'test' })).view;
+    await review(h.ctx, { requestId: denied.id, reviewer: carol, decision: 'deny', note: 'wrap it up' });
     h.clock.set(SINCE + 20 * M);
-    const approved = requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: 30 * M, origin: 'test' }).view;
-    review(h.ctx, { requestId: approved.id, reviewer: bob, decision: 'approve' });
-    review(h.ctx, { requestId: approved.id, reviewer: carol, decision: 'approve' });
+    const approved = (await requestExtension(h.ctx, { requestId: view.id, actor: alice, durationMs: 30 * M, origin: 'test' })).view;
+    await review(h.ctx, { requestId: approved.id, reviewer: bob, decision: 'approve' });
+    await review(h.ctx, { requestId: approved.id, reviewer: carol, decision: 'approve' });
     await h.worker.idle();
 
     // A one-minute look-back cannot see the grant: the extension request leads to it.
-    const digest = buildDigest(h.db, { since: SINCE, until: UNTIL, timezone: TZ, lookbackMs: M });
+    const digest = await buildDigest(h.store, { since: SINCE, until: UNTIL, timezone: TZ, lookbackMs: M });
     const markdown = formatDigest(digest, 'markdown');
     expect(digest.totals.requests).toMatchObject({ filed: 0, extensions: 2, approved: 0, denied: 1 });
     expect(digest.totals.grants).toMatchObject({ held: 1, carried: 1, extended: 1, stillActive: 1 });
@@ -188,7 +188,7 @@ describe('long lists', () => {
   let h: Harness | undefined;
   afterEach(async () => h?.close());
 
-  it('are cut so each chat section stays under Slack’s 3,000 characters, saying how many more and where', () => {
+  it('are cut so each chat section stays under Slack’s 3,000 characters, saying how many more and where', async () => {
     const grant = (i: number): DigestGrant => ({
       ref: `AR-${i}`,
       grantId: `g${i}`,
@@ -215,7 +215,7 @@ describe('long lists', () => {
     });
     const items = Array.from({ length: 200 }, (_, i) => grant(i + 1));
     h = createHarness();
-    const empty = buildDigest(h.db, { since: SINCE, until: UNTIL, timezone: TZ });
+    const empty = await buildDigest(h.store, { since: SINCE, until: UNTIL, timezone: TZ });
     const digest: Digest = { ...empty, grants: { items, total: 250 }, totals: { ...empty.totals, events: 1500 } };
     const markdown = formatDigest(digest, 'markdown');
     const who = markdown.split('\n\n').find((b) => b.startsWith('**Who had access**'))!;

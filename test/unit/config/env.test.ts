@@ -18,7 +18,7 @@ function problems(env: Record<string, string>): string[] {
 
 describe('loadEnv', () => {
   it('applies the defaults with an empty environment', () => {
-    expect(loadEnv({})).toEqual({ dbPath: './data/accessbot.db', port: 3000, teamsEmulator: false, logLevel: 'info' });
+    expect(loadEnv({})).toEqual({ dbPath: './data/accessbot.db', databaseUrl: null, instanceId: null, port: 3000, teamsEmulator: false, logLevel: 'info' });
   });
 
   it('treats blank values as unset', () => {

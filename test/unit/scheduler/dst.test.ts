@@ -3,11 +3,10 @@
  * and the repeated hour, and expiries and reminders (absolute instants) happen on time either way.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { outbox } from '../../../db/schema.ts';
 import type { Notice } from '../../../src/app/ports.ts';
 import { startScheduler, type Scheduler } from '../../../src/scheduler/index.ts';
 import type { Harness } from '../../support/core-harness.ts';
-import { auditOf, fakeTimeHarness, fileGrant, grantRow, M, recordingPort } from './support.ts';
+import { auditOf, fakeTimeHarness, fileGrant, grantRow, M, recordOutbox, recordingPort } from './support.ts';
 
 const SPRING_FORWARD = Date.UTC(2026, 2, 29, 1, 0, 0); // 02:00 CET → 03:00 CEST
 const FALL_BACK = Date.UTC(2026, 9, 25, 1, 0, 0); // 03:00 CEST → 02:00 CET
@@ -29,18 +28,19 @@ describe.each([
     vi.useFakeTimers({ now: change - 10 * M });
     const port = recordingPort();
     h = fakeTimeHarness({ ports: [port] });
+    const outbox = recordOutbox(h);
     expect(h.ctx.policy.timezone).toBe('Europe/Berlin');
     // Expires 30 s after the change; its reminder is due 5 minutes before, i.e. just before the change.
-    const id = fileGrant(h, 10 * M + 30_000);
+    const id = await fileGrant(h, 10 * M + 30_000);
     await h.worker.idle();
     scheduler = startScheduler(h.ctx, { worker: h.worker, ports: () => [port], reconcileEvery: '0 0 0 1 1 *' });
     const sweepsAt: number[] = [];
-    const runs = () => scheduler!.status().jobs.sweep!.runs;
-    let seen = runs();
+    const runs = async () => (await scheduler!.status()).jobs.sweep!.runs;
+    let seen = await runs();
     for (let t = 0; t < 20 * M; t += 1_000) {
       await vi.advanceTimersByTimeAsync(1_000);
-      if (runs() !== seen) {
-        seen = runs();
+      if ((await runs()) !== seen) {
+        seen = await runs();
         sweepsAt.push(Date.now());
       }
     }
@@ -49,16 +49,16 @@ describe.each([
     expect(Math.max(...gaps)).toBeLessThanOrEqual(5_000);
     expect(sweepsAt.length).toBeGreaterThanOrEqual(20 * 12 - 2);
     expect(sweepsAt.length).toBeLessThanOrEqual(20 * 12 + 2);
-    const jobs = scheduler.status().jobs;
+    const jobs = (await scheduler.status()).jobs;
     expect(jobs.dispatch!.runs).toBeGreaterThanOrEqual(20 * 12 - 2); // chat delivery and retries did not pause either
     expect(jobs.reminders!.runs).toBeGreaterThanOrEqual(20 * 2 - 1);
 
-    const row = grantRow(h, id);
+    const row = await grantRow(h, id);
     expect(row).toMatchObject({ status: 'revoked', revokedAt: change + 30_000 });
-    expect(auditOf(h, 'grant.revoked')[0]!.details).toMatchObject({ late_ms: 0 });
+    expect((await auditOf(h, 'grant.revoked'))[0]!.details).toMatchObject({ late_ms: 0 });
     const reminders = port.seen.filter((n: Notice) => n.type === 'grant.changed' && n.event === 'expiring_soon');
     expect(reminders).toHaveLength(1);
-    const reminderRow = h.db.orm.select().from(outbox).all().find((r) => r.dedupeKey.startsWith('reminder:'))!;
+    const reminderRow = outbox.rows().find((r) => r.dedupeKey.startsWith('reminder:'))!;
     expect(reminderRow.createdAt).toBeGreaterThanOrEqual(change + 30_000 - 5 * M);
     expect(reminderRow.createdAt).toBeLessThanOrEqual(change + 30_000 - 5 * M + 30_000);
   });

@@ -4,8 +4,6 @@
  * target after the grant ended is undone there.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { grants } from '../../../db/schema.ts';
 import type { RetryPolicy } from '../../../src/app/context.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import { systemClock } from '../../../src/domain/clock.ts';
@@ -44,12 +42,12 @@ describe('a provider call that outlives the lease', () => {
     const b = harness({ instanceId: 'replica-b', provider, dbPath: a.dbPath }, { leaseMs: 300 });
     a.ctx.clock = systemClock;
     b.ctx.clock = systemClock;
-    const id = fileGrant(a, 10 * M);
+    const id = await fileGrant(a, 10 * M);
     await a.worker.idle();
-    expect(grantRow(a, id).status).toBe('active');
+    expect((await grantRow(a, id)).status).toBe('active');
 
     const open = hold(provider, 'revoke');
-    revokeAccess(a.ctx, { requestId: grantRow(a, id).requestId, actor: alice });
+    await revokeAccess(a.ctx, { requestId: (await grantRow(a, id)).requestId, actor: alice });
     await eventually(() => provider.startedCount('revoke') === 1, 2_000, 'the revoke to reach the target');
     // Replica B sweeps for well over three lease lengths while A's call is still running.
     const until = Date.now() + 1_200;
@@ -58,15 +56,15 @@ describe('a provider call that outlives the lease', () => {
       await sleep(40);
     }
     expect(provider.startedCount('revoke')).toBe(1);
-    const row = grantRow(a, id);
+    const row = await grantRow(a, id);
     expect(row).toMatchObject({ status: 'revoking', leaseOwner: 'replica-a' });
     expect(row.leaseUntil!).toBeGreaterThan(Date.now());
 
     open();
     await a.worker.idle();
-    expect(grantRow(a, id)).toMatchObject({ status: 'revoked', leaseOwner: null, leaseUntil: null });
+    expect(await grantRow(a, id)).toMatchObject({ status: 'revoked', leaseOwner: null, leaseUntil: null });
     expect(provider.count('revoke')).toBe(1);
-    expect(auditOf(a, 'grant.revoked')).toHaveLength(1);
+    expect(await auditOf(a, 'grant.revoked')).toHaveLength(1);
   });
 });
 
@@ -74,22 +72,22 @@ describe('a provider call that never answers', () => {
   it('gives up the attempt at the deadline, releases the lease, and the retry revokes', async () => {
     const provider = new GatedProvider();
     const h = harness({ provider }, { callTimeoutMs: 200 });
-    const id = fileGrant(h, 10 * M);
+    const id = await fileGrant(h, 10 * M);
     await h.worker.idle();
     hold(provider, 'revoke'); // the first revoke call hangs for good
 
     const started = Date.now();
-    revokeAccess(h.ctx, { requestId: grantRow(h, id).requestId, actor: alice });
+    await revokeAccess(h.ctx, { requestId: (await grantRow(h, id)).requestId, actor: alice });
     await h.worker.idle(); // must not wait forever
     expect(Date.now() - started).toBeLessThan(2_000);
-    const row = grantRow(h, id);
+    const row = await grantRow(h, id);
     expect(row).toMatchObject({ status: 'revoking', attempts: 1, leaseOwner: null, leaseUntil: null });
     expect(row.lastError).toMatch(/did not answer within 200 ms/);
-    expect(auditOf(h, 'grant.revoke_failed')[0]?.details).toMatchObject({ attempt: 1, will_retry: true });
+    expect((await auditOf(h, 'grant.revoke_failed'))[0]?.details).toMatchObject({ attempt: 1, will_retry: true });
 
     h.clock.advance(1_000); // past the backoff
     expect(await settleDueGrants(h.ctx)).toEqual({ revoked: 1 });
-    expect(grantRow(h, id).status).toBe('revoked');
+    expect((await grantRow(h, id)).status).toBe('revoked');
     expect(h.provider.held.has(id)).toBe(false);
   });
 
@@ -97,16 +95,16 @@ describe('a provider call that never answers', () => {
     const provider = new GatedProvider();
     const h = harness({ provider }, { callTimeoutMs: 200, grantMaxAttempts: 1 });
     const open = hold(provider, 'grant');
-    const id = fileGrant(h, 10 * M);
+    const id = await fileGrant(h, 10 * M);
     await h.worker.idle();
-    expect(grantRow(h, id)).toMatchObject({ status: 'failed' });
-    expect(grantRow(h, id).lastError).toMatch(/did not answer/);
+    expect(await grantRow(h, id)).toMatchObject({ status: 'failed' });
+    expect((await grantRow(h, id)).lastError).toMatch(/did not answer/);
 
     open(); // the target finally creates the access
-    await eventually(() => auditOf(h, 'grant.undone_at_target').length === 1, 2_000, 'the late grant to be undone');
+    await eventually(async () => (await auditOf(h, 'grant.undone_at_target')).length === 1, 2_000, 'the late grant to be undone');
     expect(provider.held.has(id)).toBe(false);
     expect(provider.calls.map((c) => c.op)).toEqual(['revoke', 'grant', 'revoke']); // cleanup, late landing, undo
-    expect(auditOf(h, 'grant.undone_at_target')[0]!.details).toMatchObject({ revoked: true });
+    expect((await auditOf(h, 'grant.undone_at_target'))[0]!.details).toMatchObject({ revoked: true });
   });
 });
 
@@ -115,18 +113,18 @@ describe('revoke while the grant is still being applied', () => {
     const provider = new GatedProvider();
     const h = harness({ provider });
     const open = hold(provider, 'grant');
-    const id = fileGrant(h, 10 * M);
+    const id = await fileGrant(h, 10 * M);
     await eventually(() => provider.startedCount('grant') === 1, 2_000, 'the grant to reach the target');
-    expect(grantRow(h, id).status).toBe('granting');
-    revokeAccess(h.ctx, { requestId: grantRow(h, id).requestId, actor: alice, reason: 'not needed after all' });
-    expect(grantRow(h, id).status).toBe('revoking');
+    expect((await grantRow(h, id)).status).toBe('granting');
+    await revokeAccess(h.ctx, { requestId: (await grantRow(h, id)).requestId, actor: alice, reason: 'not needed after all' });
+    expect((await grantRow(h, id)).status).toBe('revoking');
     open();
     await h.worker.idle();
-    expect(grantRow(h, id)).toMatchObject({ status: 'revoked', leaseOwner: null });
+    expect(await grantRow(h, id)).toMatchObject({ status: 'revoked', leaseOwner: null });
     expect(provider.calls.map((c) => c.op)).toEqual(['grant', 'revoke']);
     expect(provider.held.has(id)).toBe(false);
-    expect(auditOf(h, 'grant.active')).toEqual([]);
-    expect(auditOf(h, 'grant.revoked')).toHaveLength(1);
+    expect(await auditOf(h, 'grant.active')).toEqual([]);
+    expect(await auditOf(h, 'grant.revoked')).toHaveLength(1);
   });
 
   it.each([
@@ -136,20 +134,18 @@ describe('revoke while the grant is still being applied', () => {
     const provider = new GatedProvider();
     const h = harness({ provider, instanceId: 'replica-a' });
     const open = hold(provider, 'grant');
-    const id = fileGrant(h, 10 * M);
+    const id = await fileGrant(h, 10 * M);
     await eventually(() => provider.startedCount('grant') === 1, 2_000, 'the grant to reach the target');
     // This process stalled past its lease; replica B took the row over and revoked it at the (still empty) target.
-    h.db.orm
-      .update(grants)
-      .set({ ...takeover, leaseUntil: takeover.leaseUntil === null ? null : h.clock.now() + 10 * M, revokeReason: 'revoked early', revokeRequestedAt: h.clock.now() })
-      .where(eq(grants.id, id))
-      .run();
+    await h.store.tx((uow) =>
+      uow.updateGrant(id, {}, { ...takeover, leaseUntil: takeover.leaseUntil === null ? null : h.clock.now() + 10 * M, revokeReason: 'revoked early', revokeRequestedAt: h.clock.now() }),
+    );
     open(); // ...and only now does A's grant land
     await h.worker.idle();
     expect(provider.held.has(id)).toBe(false);
     expect(provider.calls.map((c) => c.op)).toEqual(['grant', 'revoke']);
-    expect(grantRow(h, id).status).toBe(takeover.status); // B records its own transition; A only cleaned up
-    expect(auditOf(h, 'grant.undone_at_target')).toHaveLength(1);
-    expect(auditOf(h, 'grant.active')).toEqual([]);
+    expect((await grantRow(h, id)).status).toBe(takeover.status); // B records its own transition; A only cleaned up
+    expect(await auditOf(h, 'grant.undone_at_target')).toHaveLength(1);
+    expect(await auditOf(h, 'grant.active')).toEqual([]);
   });
 });

@@ -13,8 +13,8 @@ describe('ExpiryTimer', () => {
     due = null;
     fired = [];
   });
-  afterEach(() => {
-    timer?.stop();
+  afterEach(async () => {
+    await timer?.stop();
     vi.useRealTimers();
   });
 
@@ -83,7 +83,7 @@ describe('ExpiryTimer', () => {
   it('stays quiet after stop', async () => {
     due = T0 + 1_000;
     start();
-    timer.stop();
+    await timer.stop();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(fired).toEqual([]);
   });

@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { eq } from 'drizzle-orm';
-import { grants } from '../../../db/schema.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import { countOverdueRevokes, isRevokeOverdue } from '../../../src/scheduler/index.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
@@ -14,24 +12,24 @@ afterEach(async () => h?.close());
 describe('countOverdueRevokes', () => {
   it('counts grants a minute past expiry and early revokes a minute unconfirmed, not ones in time', async () => {
     h = createHarness();
-    const expiring = fileGrant(h, 5 * M, alice);
-    const early = fileGrant(h, 14 * M, bob);
+    const expiring = await fileGrant(h, 5 * M, alice);
+    const early = await fileGrant(h, 14 * M, bob);
     await h.worker.idle();
     h.provider.failNext('revoke', 100);
-    revokeAccess(h.ctx, { requestId: grantRow(h, early).requestId, actor: bob });
+    await revokeAccess(h.ctx, { requestId: (await grantRow(h, early)).requestId, actor: bob });
     await h.worker.idle();
-    expect(grantRow(h, early).status).toBe('revoking');
-    expect(countOverdueRevokes(h.ctx)).toBe(0);
+    expect((await grantRow(h, early)).status).toBe('revoking');
+    expect(await countOverdueRevokes(h.ctx)).toBe(0);
     h.clock.advance(60_001);
-    expect(countOverdueRevokes(h.ctx)).toBe(1); // the early revoke
+    expect(await countOverdueRevokes(h.ctx)).toBe(1); // the early revoke
     h.clock.advance(5 * M);
-    expect(grantRow(h, expiring).status).toBe('active'); // nobody swept: still counts, access outlived its expiry
-    expect(countOverdueRevokes(h.ctx)).toBe(2);
+    expect((await grantRow(h, expiring)).status).toBe('active'); // nobody swept: still counts, access outlived its expiry
+    expect(await countOverdueRevokes(h.ctx)).toBe(2);
   });
 
   it('isRevokeOverdue (for views) agrees with the count (for /healthz) on any grant', async () => {
     h = createHarness();
-    const ids = [fileGrant(h, 10 * M, alice), fileGrant(h, 10 * M, bob), fileGrant(h, 10 * M, carol)];
+    const ids = [await fileGrant(h, 10 * M, alice), await fileGrant(h, 10 * M, bob), await fileGrant(h, 10 * M, carol)];
     await h.worker.idle();
     const now = h.clock.now();
     const grantState = fc.record({
@@ -39,10 +37,12 @@ describe('countOverdueRevokes', () => {
       expiresAt: fc.integer({ min: now - 3 * M, max: now + 3 * M }),
       revokeRequestedAt: fc.option(fc.integer({ min: now - 3 * M, max: now }), { nil: null }),
     });
-    fc.assert(
-      fc.property(fc.tuple(grantState, grantState, grantState), (states) => {
-        states.forEach((state, i) => h.db.orm.update(grants).set(state).where(eq(grants.id, ids[i]!)).run());
-        expect(states.filter((state) => isRevokeOverdue(state, now)).length).toBe(countOverdueRevokes(h.ctx));
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(grantState, grantState, grantState), async (states) => {
+        await h.store.tx(async (uow) => {
+          for (const [i, state] of states.entries()) await uow.updateGrant(ids[i]!, {}, state);
+        });
+        expect(states.filter((state) => isRevokeOverdue(state, now)).length).toBe(await countOverdueRevokes(h.ctx));
       }),
       { numRuns: 300 },
     );

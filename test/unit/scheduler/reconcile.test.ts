@@ -1,20 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { grants, outbox } from '../../../db/schema.ts';
 import { reconcile } from '../../../src/app/reconcile.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { RecordingProvider } from '../../support/recording-provider.ts';
 import { alice, bob, carol } from '../../support/policy-fixture.ts';
-import { auditOf, fileGrant, grantRow, M, recordingPort } from './support.ts';
+import { auditOf, fileGrant, grantRow, M, recordOutbox, recordingPort, type OutboxLog } from './support.ts';
 
 let h: Harness;
+let outbox: OutboxLog;
 afterEach(async () => h?.close());
 
+/** A harness whose queued notices `alerts()` reads. */
+function harness(options: Parameters<typeof createHarness>[0] = {}): Harness {
+  h = createHarness(options);
+  outbox = recordOutbox(h);
+  return h;
+}
+
 function alerts(code: string): string[] {
-  return h.db.orm
-    .select()
-    .from(outbox)
-    .all()
+  return outbox
+    .rows()
     .map((row) => JSON.parse(row.notice) as { type: string; code?: string; text?: string })
     .filter((n) => n.type === 'audit.alert' && n.code === code)
     .map((n) => n.text!);
@@ -22,13 +26,15 @@ function alerts(code: string): string[] {
 
 describe('reconcile', () => {
   it('leaves live grants alone and revokes orphans: unknown ids and grants that ended here', async () => {
-    h = createHarness({ ports: [recordingPort()] });
-    const live = fileGrant(h, 14 * M, alice);
-    const ended = fileGrant(h, 14 * M, bob);
-    const granting = fileGrant(h, 14 * M, carol);
+    harness({ ports: [recordingPort()] });
+    const live = await fileGrant(h, 14 * M, alice);
+    const ended = await fileGrant(h, 14 * M, bob);
+    const granting = await fileGrant(h, 14 * M, carol);
     await h.worker.idle();
-    h.db.orm.update(grants).set({ status: 'revoked' }).where(eq(grants.id, ended)).run();
-    h.db.orm.update(grants).set({ status: 'granting' }).where(eq(grants.id, granting)).run();
+    await h.store.tx(async (uow) => {
+      await uow.updateGrant(ended, {}, { status: 'revoked' });
+      await uow.updateGrant(granting, {}, { status: 'granting' });
+    });
     h.provider.held.set('stranger0001', 0);
     h.clock.advance(1_000);
 
@@ -44,12 +50,12 @@ describe('reconcile', () => {
     const revokedTargets = h.provider.calls.filter((c) => c.op === 'revoke').map((c) => c.grantId).sort();
     expect(revokedTargets).toEqual([ended, 'stranger0001'].sort());
     expect(alerts('orphan')).toHaveLength(2);
-    expect(auditOf(h, 'reconcile.orphan').map((e) => e.grantId).sort()).toEqual([ended, 'stranger0001'].sort());
+    expect((await auditOf(h, 'reconcile.orphan')).map((e) => e.grantId).sort()).toEqual([ended, 'stranger0001'].sort());
   });
 
   it('does not call a grant that changed while the target was being listed an orphan', async () => {
-    h = createHarness();
-    const id = fileGrant(h, 14 * M);
+    harness();
+    const id = await fileGrant(h, 14 * M);
     await h.worker.idle();
     const provider = h.provider;
     const listing = provider.verify.bind(provider);
@@ -57,7 +63,7 @@ describe('reconcile', () => {
       const seen = await listing();
       // The revoke commits while the listing is on its way back.
       h.clock.advance(10);
-      h.db.orm.update(grants).set({ status: 'revoked', updatedAt: h.clock.now() }).where(eq(grants.id, id)).run();
+      await h.store.tx((uow) => uow.updateGrant(id, {}, { status: 'revoked', updatedAt: h.clock.now() }));
       return seen;
     };
     const report = await reconcile(h.ctx);
@@ -66,8 +72,8 @@ describe('reconcile', () => {
   });
 
   it('reports an active grant missing at the target as drift, once', async () => {
-    h = createHarness({ ports: [recordingPort()] });
-    const id = fileGrant(h, 14 * M);
+    harness({ ports: [recordingPort()] });
+    const id = await fileGrant(h, 14 * M);
     await h.worker.idle();
     h.provider.held.delete(id); // removed by hand at the target
     h.clock.advance(1_000);
@@ -75,13 +81,13 @@ describe('reconcile', () => {
     h.clock.advance(10 * M);
     expect((await reconcile(h.ctx)).providers[0]!.drift).toEqual([]);
     expect(alerts('drift')).toHaveLength(1);
-    expect(alerts('drift')[0]).toContain(`AR-${grantRow(h, id).requestId}`);
-    expect(auditOf(h, 'reconcile.drift')).toHaveLength(1);
-    expect(grantRow(h, id).status).toBe('active');
+    expect(alerts('drift')[0]).toContain(`AR-${(await grantRow(h, id)).requestId}`);
+    expect(await auditOf(h, 'reconcile.drift')).toHaveLength(1);
+    expect((await grantRow(h, id)).status).toBe('active');
   });
 
   it('one provider failing to list does not stop the others; one failing to revoke is reported and retried later', async () => {
-    h = createHarness({ ports: [recordingPort()] });
+    harness({ ports: [recordingPort()] });
     const broken = new RecordingProvider('broken-db');
     broken.verify = async () => {
       throw new Error('connection refused');
@@ -110,7 +116,7 @@ describe('reconcile', () => {
   });
 
   it('skips providers that cannot list what they hold', async () => {
-    h = createHarness();
+    harness();
     const blind = new RecordingProvider('blind');
     (blind as { verify?: unknown }).verify = undefined;
     h.ctx.providers = new Map([['blind', blind]]);
@@ -118,7 +124,7 @@ describe('reconcile', () => {
   });
 
   it('a target whose listing never answers fails at the deadline and does not hold up the others', async () => {
-    h = createHarness({ ports: [recordingPort()] });
+    harness({ ports: [recordingPort()] });
     const hanging = new RecordingProvider('hanging-db');
     hanging.verify = () => new Promise(() => {});
     h.ctx.providers = new Map([
@@ -138,7 +144,7 @@ describe('reconcile', () => {
   });
 
   it('an orphan revoke that never answers is reported as failed at the deadline', async () => {
-    h = createHarness({ ports: [recordingPort()] });
+    harness({ ports: [recordingPort()] });
     h.provider.held.set('orphan000005', 0);
     h.provider.revoke = () => new Promise(() => {});
     const report = await reconcile(h.ctx, { callTimeoutMs: 100 });

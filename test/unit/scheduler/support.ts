@@ -1,6 +1,5 @@
 /** Shared set-up for scheduler tests: the core harness on the (faked) system clock, a recording chat port. */
-import { eq } from 'drizzle-orm';
-import { auditEvents, grants } from '../../../db/schema.ts';
+import type { GrantRecord, OutboxRecord, Store, UnitOfWork } from '../../../db/store/port.ts';
 import type { ChatPort, Notice } from '../../../src/app/ports.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { systemClock } from '../../../src/domain/clock.ts';
@@ -40,25 +39,101 @@ export function fakeTimeHarness(options: { ports?: ChatPort[] } = {}): Harness {
   return h;
 }
 
-export function fileGrant(h: Harness, durationMs = 10 * M, requester: Person = alice): string {
-  const { grantId } = requestAccess(h.ctx, { roleName: 'readonly', requester, durationMs, reason: 'scheduler test', origin: 'test' });
+export async function fileGrant(h: Harness, durationMs = 10 * M, requester: Person = alice): Promise<string> {
+  const { grantId } = await requestAccess(h.ctx, { roleName: 'readonly', requester, durationMs, reason: 'scheduler test', origin: 'test' });
   if (!grantId) throw new Error('expected an auto-approved grant');
   return grantId;
 }
 
-export function grantRow(h: Harness, id: string) {
-  return h.db.orm.select().from(grants).where(eq(grants.id, id)).get()!;
+export async function grantRow(h: Harness, id: string): Promise<GrantRecord> {
+  const row = await h.store.getGrant(id);
+  if (!row) throw new Error(`no grant ${id}`);
+  return row;
 }
 
-export function auditOf(h: Harness, action: string): Array<{ grantId: string | null; actor: string; details: Record<string, unknown> }> {
-  return h.db.orm
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.action, action))
-    .all()
-    .map((row) => ({ grantId: row.grantId, actor: row.actor, details: JSON.parse(row.details) as Record<string, unknown> }));
+export async function auditOf(h: Harness, action: string): Promise<Array<{ grantId: string | null; actor: string; details: Record<string, unknown> }>> {
+  const rows: Array<{ grantId: string | null; actor: string; details: Record<string, unknown> }> = [];
+  for await (const row of h.store.auditRows()) {
+    if (row.action === action) rows.push({ grantId: row.grantId, actor: row.actor, details: JSON.parse(row.details) as Record<string, unknown> });
+  }
+  return rows;
 }
 
 export function person(n: number): Person {
   return { email: `user${n}@example.com`, name: `user${n}` };
+}
+
+/** A row of the outbox as last written (its database id is not needed by these tests). */
+export type QueuedNotice = Omit<OutboxRecord, 'id'>;
+
+/**
+ * The outbox as written through the store port: every notice a committed unit of work queued, in queue order,
+ * each in the state of its latest committed update (the row `updateNotice` returned). The port has no read that
+ * lists outbox rows, so tests watch the writes of every store on the database instead.
+ */
+export class OutboxLog {
+  private readonly rowsByKey = new Map<string, QueuedNotice>();
+
+  /** Watch the units of work of `store` (call before anything is queued; once per store on the database). */
+  watch(store: Store): this {
+    const tx = store.tx.bind(store);
+    store.tx = <T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> =>
+      tx(async (uow) => {
+        const written: QueuedNotice[] = [];
+        const watched = new Proxy(uow, {
+          get(target, prop) {
+            if (prop === 'enqueueNotice') {
+              return async (notice: Parameters<UnitOfWork['enqueueNotice']>[0]): Promise<boolean> => {
+                const added = await target.enqueueNotice(notice);
+                if (added) {
+                  written.push({
+                    platform: notice.platform,
+                    dedupeKey: notice.dedupeKey,
+                    notice: notice.notice,
+                    status: 'pending',
+                    attempts: 0,
+                    nextAttemptAt: notice.now,
+                    leaseOwner: null,
+                    leaseUntil: null,
+                    lastError: null,
+                    createdAt: notice.now,
+                    sentAt: null,
+                  });
+                }
+                return added;
+              };
+            }
+            if (prop === 'updateNotice') {
+              return async (...args: Parameters<UnitOfWork['updateNotice']>): Promise<OutboxRecord | null> => {
+                const row = await target.updateNotice(...args);
+                if (row) {
+                  const { id: _id, ...rest } = row;
+                  written.push(rest);
+                }
+                return row;
+              };
+            }
+            const value: unknown = Reflect.get(target, prop, target);
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+        const result = await fn(watched);
+        // Still inside the transaction, so units of work of several stores on one database apply in commit order.
+        for (const row of written) this.rowsByKey.set(`${row.platform}\u0000${row.dedupeKey}`, row);
+        return result;
+      });
+    return this;
+  }
+
+  rows(platform?: string): QueuedNotice[] {
+    const all = [...this.rowsByKey.values()];
+    return platform ? all.filter((r) => r.platform === platform) : all;
+  }
+}
+
+/** Start recording the outbox of a harness's database (before anything is queued). */
+export function recordOutbox(...harnesses: Harness[]): OutboxLog {
+  const log = new OutboxLog();
+  for (const h of harnesses) log.watch(h.store);
+  return log;
 }

@@ -30,15 +30,16 @@ describe('Worker', () => {
     h = createHarness({ provider });
     const people = Array.from({ length: 12 }, (_, i) => person(i));
     h.ctx.policy = { ...h.ctx.policy, roles: { ...h.ctx.policy.roles, readonly: { ...h.ctx.policy.roles.readonly!, requesters: new Set(people.map((p) => p.email!)) } } };
-    const ids = people.map((p) => fileGrant(h, 10 * M, p));
+    const ids: string[] = [];
+    for (const p of people) ids.push(await fileGrant(h, 10 * M, p));
     await h.worker.idle();
     const worker = new Worker([], { concurrency: 3 });
     worker.attach(h.ctx);
     h.ctx.afterCommit = worker;
     h.clock.advance(10 * M);
-    expect(expiryStep(h.ctx).revokesStarted).toHaveLength(12);
+    expect((await expiryStep(h.ctx)).revokesStarted).toHaveLength(12);
     await worker.idle();
-    expect(ids.map((id) => grantRow(h, id).status)).toEqual(Array(12).fill('revoked'));
+    expect(await Promise.all(ids.map(async (id) => (await grantRow(h, id)).status))).toEqual(Array(12).fill('revoked'));
     expect(provider.maxInFlight).toBe(3);
     expect(provider.count('revoke')).toBe(12);
     await worker.stop();
@@ -46,7 +47,7 @@ describe('Worker', () => {
 
   it('a grant announced several times (queued, and again while running) reaches the target once', async () => {
     h = createHarness();
-    const id = fileGrant(h, 10 * M);
+    const id = await fileGrant(h, 10 * M);
     await h.worker.idle();
     const seen: string[] = [];
     const worker = new Worker([], { concurrency: 1 });
@@ -59,11 +60,11 @@ describe('Worker', () => {
       return original(target);
     };
     h.clock.advance(10 * M);
-    expiryStep(ctx); // announces it once
+    await expiryStep(ctx); // announces it once
     worker.grantChanged(id);
     worker.grantChanged(id);
     await worker.idle();
-    expect(grantRow(h, id).status).toBe('revoked');
+    expect((await grantRow(h, id)).status).toBe('revoked');
     expect(seen).toEqual([id]); // the re-run found nothing left to do at the target
     await worker.stop();
     worker.grantChanged(id);

@@ -1,7 +1,9 @@
 /**
- * The database is the source of truth. Every time is an absolute instant in epoch milliseconds (UTC),
+ * The SQLite schema (drizzle), from which `db/sqlite/migrations` is generated. db/postgres/schema.ts mirrors it
+ * column for column. The database is the source of truth. Every time is an absolute instant in epoch milliseconds (UTC),
  * so a paused process, a clock jump or a DST change can never move an expiry.
  */
+import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
 
 export const requests = sqliteTable(
@@ -32,7 +34,12 @@ export const requests = sqliteTable(
     decidedBy: text('decided_by'),
     decisionNote: text('decision_note'),
   },
-  (t) => [index('requests_status_lapses').on(t.status, t.lapsesAt), index('requests_requester').on(t.requesterKey)],
+  (t) => [
+    index('requests_status_lapses').on(t.status, t.lapsesAt),
+    index('requests_requester').on(t.requesterKey),
+    // A person holds at most one pending access request per role: a database fact, not only a check in code.
+    uniqueIndex('requests_one_pending').on(t.requesterKey, t.role).where(sql`status = 'pending' AND kind = 'access'`),
+  ],
 );
 
 export const reviews = sqliteTable(

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `requests_one_pending` ON `requests` (`requester_key`,`role`) WHERE status = 'pending' AND kind = 'access';

@@ -1,0 +1,151 @@
+/**
+ * The store port: everything the core, the scheduler, HTTP and the adapters may ask of the database, at the
+ * level of the domain's records and transitions. Nothing outside `db/` builds a query, imports drizzle or a
+ * driver. Two implementations pass one conformance suite: SQLite (embedded default) and PostgreSQL (replicas).
+ *
+ * Writes happen only inside `tx()`: a unit of work that runs serialised against every other writer of the same
+ * database, on every replica (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a transaction-scoped advisory lock), so a
+ * read-then-write inside it is race-free. Every state change is still a compare-and-set on the row's status,
+ * and partial unique indexes back the invariants, so a bug in the serialisation could never double-grant.
+ */
+import type {
+  AuditRow,
+  CardRef,
+  DigestClaim,
+  DigestExpect,
+  DigestPatch,
+  GrantExpect,
+  GrantPatch,
+  GrantRecord,
+  NewGrant,
+  NewRequest,
+  NewReview,
+  OutboxExpect,
+  OutboxPatch,
+  OutboxRecord,
+  PersonIds,
+  RequestPatch,
+  RequestRecord,
+  ReviewRecord,
+  StoreStats,
+} from './records.ts';
+
+export type * from './records.ts';
+
+export interface AuditRange {
+  /** Rows with `at >= since`. */
+  since?: number;
+  /** Rows with `at < until`. */
+  until?: number;
+}
+
+/** Reads, available outside and inside a unit of work (inside, they see its own writes). */
+export interface StoreReads {
+  // Requests
+  getRequest(id: number): Promise<RequestRecord | null>;
+  /** The requester's pending access request for a role, if any. */
+  findPendingRequest(requesterKey: string, role: string): Promise<number | null>;
+  /** The requester's grant of a role that is being applied or active. */
+  findLiveGrantFor(requesterKey: string, role: string): Promise<{ requestId: number; expiresAt: number } | null>;
+  /** A pending extension request of a grant. */
+  findPendingExtension(grantId: string): Promise<number | null>;
+  /** Pending requests whose TTL has passed, oldest first. */
+  lapsedRequestIds(now: number, limit: number): Promise<number[]>;
+  /** Every pending request, the soonest to lapse first. */
+  pendingRequests(): Promise<RequestRecord[]>;
+  /** This person's pending requests, newest first. */
+  pendingRequestIdsOf(person: PersonIds): Promise<number[]>;
+  /** Requests whose grant is being applied, active or being revoked, held by this person, soonest expiry first. */
+  liveGrantRequestIdsOf(person: PersonIds): Promise<number[]>;
+  /** The earliest lapse of a pending request. */
+  nextLapse(): Promise<number | null>;
+  reviewsOf(requestId: number): Promise<ReviewRecord[]>;
+
+  // Grants
+  getGrant(id: string): Promise<GrantRecord | null>;
+  grantOfRequest(requestId: number): Promise<GrantRecord | null>;
+  /** Grants with target work due (new, retry due, revoking, extension not applied) and no valid lease, soonest expiry first. */
+  grantsWithWorkDue(now: number, limit: number): Promise<string[]>;
+  /** Grants being applied or active whose expiry has passed. */
+  expiredLiveGrants(now: number, limit: number): Promise<GrantRecord[]>;
+  /** Active grants expiring within `leadMs`, not reminded yet, that lasted at least `minLengthMs`, soonest first. */
+  grantsNeedingReminder(now: number, leadMs: number, minLengthMs: number, limit: number): Promise<GrantRecord[]>;
+  /** The earliest expiry of a grant being applied or active. */
+  nextExpiry(): Promise<number | null>;
+  /** Requests of every grant being applied, active or being revoked, soonest expiry first. */
+  liveGrantRequestIds(): Promise<number[]>;
+  /** Active grants on a resource that have not expired. */
+  activeGrantsOn(resource: string, now: number): Promise<GrantRecord[]>;
+  /** Grants past expiry (or an early revoke) before `cutoff` and not revoked: what /healthz calls overdue. */
+  countOverdueRevokes(cutoff: number): Promise<number>;
+
+  // Audit
+  lastAuditRow(): Promise<Pick<AuditRow, 'seq' | 'hash'> | null>;
+  hasAuditEvent(match: { requestId: number; grantId: string; action: string }): Promise<boolean>;
+  /** Streams rows in sequence order, in batches (constant memory over millions of rows). */
+  auditRows(range?: AuditRange): AsyncIterable<AuditRow>;
+  /** A request's rows before a point (sequence and time), in sequence order. */
+  requestHistory(requestId: number, beforeSeq: number, beforeAt: number): Promise<AuditRow[]>;
+  /** The last row (by time, then sequence) before `until`. */
+  chainHeadBefore(until: number): Promise<Pick<AuditRow, 'seq' | 'hash' | 'at'> | null>;
+
+  // Outbox
+  dueNoticeIds(platforms: readonly string[], now: number, limit: number): Promise<number[]>;
+
+  // Small durable state
+  kvGet(key: string): Promise<string | null>;
+  kvList(prefix: string): Promise<{ key: string; value: string; updatedAt: number }[]>;
+  cardRef(platform: string, requestId: number): Promise<CardRef | null>;
+  digestClaim(period: string): Promise<DigestClaim | null>;
+
+  stats(): Promise<StoreStats>;
+}
+
+/** Reads plus writes, inside one serialised transaction. */
+export interface UnitOfWork extends StoreReads {
+  insertRequest(request: NewRequest): Promise<RequestRecord>;
+  /** Compare-and-set on status; false when the request is no longer in `expect.status`. */
+  updateRequest(id: number, expect: { status: RequestRecord['status'] }, patch: RequestPatch): Promise<boolean>;
+  /** False when this reviewer already reviewed this request. */
+  insertReview(review: NewReview): Promise<boolean>;
+  insertGrant(grant: NewGrant): Promise<void>;
+  /** Compare-and-set; the changed row, or null when a condition did not hold. */
+  updateGrant(id: string, expect: GrantExpect, patch: GrantPatch): Promise<GrantRecord | null>;
+  /** Free every grant and notice lease held by `owner` (a restarted replica taking its leases back). */
+  releaseLeasesOf(owner: string): Promise<number>;
+  /** Appends one row; fails if the sequence is taken (the chain can never fork). */
+  insertAuditRow(row: AuditRow): Promise<void>;
+  /** Queue a notice once: false when (platform, dedupeKey) is already queued. */
+  enqueueNotice(notice: { platform: string; dedupeKey: string; notice: string; now: number }): Promise<boolean>;
+  updateNotice(id: number, expect: OutboxExpect, patch: OutboxPatch): Promise<OutboxRecord | null>;
+  /** Insert a claim if none exists for the period; false when one does. */
+  insertDigestClaim(claim: Pick<DigestClaim, 'period' | 'leaseOwner' | 'leaseUntil' | 'createdAt'>): Promise<boolean>;
+  updateDigestClaim(period: string, expect: DigestExpect, patch: DigestPatch): Promise<boolean>;
+  kvPut(key: string, value: string, now: number): Promise<void>;
+  /** False when the key exists already. */
+  kvInsertIfAbsent(key: string, value: string, now: number): Promise<boolean>;
+  kvDelete(key: string): Promise<void>;
+  /** Delete keys with this prefix last written before `before`; returns how many. */
+  kvPrune(prefix: string, before: number): Promise<number>;
+  /** Insert-if-absent; returns the card now on record (the earlier one if another writer won). */
+  rememberCard(platform: string, requestId: number, card: CardRef, now: number): Promise<CardRef>;
+}
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Store extends StoreReads {
+  readonly kind: StoreKind;
+  /** Where it is, for logs (never a password). */
+  readonly location: string;
+  /** False once close() began: lease renewals and late writes stop. */
+  readonly open: boolean;
+  /**
+   * Run `fn` in one write transaction, serialised against every other writer on every replica. It commits
+   * when `fn` resolves and rolls back when it throws (the error is rethrown). Only the unit of work may be used
+   * inside `fn`: calling the store itself there is a bug and throws on SQLite.
+   */
+  tx<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T>;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,467 @@
+/**
+ * Every query of the store, written once for both engines over a SqlSession. Used inside a unit of work (the
+ * session is the transaction's connection) and for reads outside one (the session is the pool or the shared
+ * connection). Rows come back camel-cased and typed as the records in ../records.ts.
+ */
+import type { AuditRange, UnitOfWork } from '../port.ts';
+import type {
+  AuditRow,
+  CardRef,
+  DigestClaim,
+  DigestExpect,
+  DigestPatch,
+  GrantExpect,
+  GrantPatch,
+  GrantRecord,
+  NewGrant,
+  NewRequest,
+  NewReview,
+  OutboxExpect,
+  OutboxPatch,
+  OutboxRecord,
+  PersonIds,
+  RequestPatch,
+  RequestRecord,
+  ReviewRecord,
+  StoreStats,
+} from '../records.ts';
+import type { SqlRow, SqlSession, SqlValue } from './session.ts';
+
+const LIVE = ['granting', 'active'] as const;
+const HELD = ['granting', 'active', 'revoking'] as const;
+/** Rows fetched per round trip when streaming the audit log. */
+export const AUDIT_BATCH = 2_000;
+
+const camelCache = new Map<string, string>();
+function camel(column: string): string {
+  let name = camelCache.get(column);
+  if (name === undefined) {
+    name = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    camelCache.set(column, name);
+  }
+  return name;
+}
+
+function snake(field: string): string {
+  if (!/^[a-z][A-Za-z]*$/.test(field)) throw new Error(`not a column: ${field}`);
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function camelRow(row: SqlRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in row) out[camel(key)] = row[key];
+  return out;
+}
+
+const asRequest = (row: SqlRow): RequestRecord => {
+  const r = camelRow(row);
+  r.breakGlass = Boolean(r.breakGlass);
+  r.autoApproved = Boolean(r.autoApproved);
+  return r as unknown as RequestRecord;
+};
+const as = <T>(row: SqlRow): T => camelRow(row) as T;
+
+const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
+const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : num(value));
+
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}
+
+/** `SET a = ?, b = ?` from a patch object (undefined fields are left alone). */
+function setClause(patch: Record<string, SqlValue | undefined>): { sql: string; params: SqlValue[] } {
+  const parts: string[] = [];
+  const params: SqlValue[] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    parts.push(`${snake(field)} = ?`);
+    params.push(value);
+  }
+  if (parts.length === 0) throw new Error('an update needs at least one field');
+  return { sql: parts.join(', '), params };
+}
+
+function insertClause(values: Record<string, SqlValue | undefined>): { columns: string; marks: string; params: SqlValue[] } {
+  const entries = Object.entries(values).filter(([, v]) => v !== undefined) as [string, SqlValue][];
+  return { columns: entries.map(([k]) => snake(k)).join(', '), marks: placeholders(entries.length), params: entries.map(([, v]) => v) };
+}
+
+/** WHERE conditions shared by grant and outbox compare-and-sets. */
+class Conditions {
+  readonly parts: string[] = [];
+  readonly params: SqlValue[] = [];
+  add(sql: string, ...params: SqlValue[]): this {
+    this.parts.push(sql);
+    this.params.push(...params);
+    return this;
+  }
+  status(value: string | readonly string[] | undefined): this {
+    if (value === undefined) return this;
+    if (typeof value === 'string') return this.add('status = ?', value);
+    return this.add(`status IN (${placeholders(value.length)})`, ...value);
+  }
+  leaseOwner(owner: string | null | undefined): this {
+    if (owner === undefined) return this;
+    return owner === null ? this.add('lease_owner IS NULL') : this.add('lease_owner = ?', owner);
+  }
+  leaseFreeAt(at: number | undefined): this {
+    return at === undefined ? this : this.add('(lease_until IS NULL OR lease_until < ?)', at);
+  }
+  get sql(): string {
+    return this.parts.join(' AND ');
+  }
+}
+
+function personClause(person: PersonIds, prefix = ''): { sql: string; params: SqlValue[] } | null {
+  const known: [string, string | null | undefined][] = [
+    ['requester_email', person.email?.toLowerCase()],
+    ['requester_slack_id', person.slackId],
+    ['requester_teams_id', person.teamsId],
+  ];
+  const present = known.filter((entry): entry is [string, string] => Boolean(entry[1]));
+  if (present.length === 0) return null;
+  return { sql: `(${present.map(([column]) => `${prefix}${column} = ?`).join(' OR ')})`, params: present.map(([, value]) => value) };
+}
+
+const AUDIT_COLUMNS = 'seq, at, actor, action, request_id, grant_id, from_status, to_status, details, prev_hash, hash';
+
+export class SqlRepository implements UnitOfWork {
+  constructor(private readonly db: SqlSession) {}
+
+  private async one(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow | null> {
+    return (await this.db.all(sql, params))[0] ?? null;
+  }
+
+  // ── Requests ────────────────────────────────────────────────────────────────────────────────────────────
+
+  async getRequest(id: number): Promise<RequestRecord | null> {
+    const row = await this.one('SELECT * FROM requests WHERE id = ?', [id]);
+    return row ? asRequest(row) : null;
+  }
+
+  async findPendingRequest(requesterKey: string, role: string): Promise<number | null> {
+    const row = await this.one("SELECT id FROM requests WHERE requester_key = ? AND role = ? AND kind = 'access' AND status = 'pending' LIMIT 1", [requesterKey, role]);
+    return row ? num(row.id) : null;
+  }
+
+  async findLiveGrantFor(requesterKey: string, role: string): Promise<{ requestId: number; expiresAt: number } | null> {
+    const row = await this.one(
+      `SELECT g.request_id, g.expires_at FROM grants g JOIN requests r ON r.id = g.request_id
+       WHERE r.requester_key = ? AND g.role = ? AND g.status IN ('granting', 'active') ORDER BY g.expires_at DESC LIMIT 1`,
+      [requesterKey, role],
+    );
+    return row ? { requestId: num(row.request_id), expiresAt: num(row.expires_at) } : null;
+  }
+
+  async findPendingExtension(grantId: string): Promise<number | null> {
+    const row = await this.one("SELECT id FROM requests WHERE extends_grant_id = ? AND status = 'pending' LIMIT 1", [grantId]);
+    return row ? num(row.id) : null;
+  }
+
+  async lapsedRequestIds(now: number, limit: number): Promise<number[]> {
+    const rows = await this.db.all("SELECT id FROM requests WHERE status = 'pending' AND lapses_at <= ? ORDER BY lapses_at LIMIT ?", [now, limit]);
+    return rows.map((r) => num(r.id));
+  }
+
+  async pendingRequests(): Promise<RequestRecord[]> {
+    return (await this.db.all("SELECT * FROM requests WHERE status = 'pending' ORDER BY lapses_at, id")).map(asRequest);
+  }
+
+  async pendingRequestIdsOf(person: PersonIds): Promise<number[]> {
+    const match = personClause(person);
+    if (!match) return [];
+    const rows = await this.db.all(`SELECT id FROM requests WHERE ${match.sql} AND status = 'pending' ORDER BY id DESC`, match.params);
+    return rows.map((r) => num(r.id));
+  }
+
+  async liveGrantRequestIdsOf(person: PersonIds): Promise<number[]> {
+    const match = personClause(person, 'r.');
+    if (!match) return [];
+    const rows = await this.db.all(
+      `SELECT g.request_id FROM grants g JOIN requests r ON r.id = g.request_id
+       WHERE ${match.sql} AND g.status IN (${placeholders(HELD.length)}) ORDER BY g.expires_at, g.request_id`,
+      [...match.params, ...HELD],
+    );
+    return rows.map((r) => num(r.request_id));
+  }
+
+  async nextLapse(): Promise<number | null> {
+    const row = await this.one("SELECT min(lapses_at) AS at FROM requests WHERE status = 'pending'");
+    return numOrNull(row?.at);
+  }
+
+  async reviewsOf(requestId: number): Promise<ReviewRecord[]> {
+    return (await this.db.all('SELECT * FROM reviews WHERE request_id = ? ORDER BY id', [requestId])).map((r) => as<ReviewRecord>(r));
+  }
+
+  async insertRequest(request: NewRequest): Promise<RequestRecord> {
+    const values = insertClause({
+      extendsGrantId: null,
+      decidedAt: null,
+      decidedBy: null,
+      decisionNote: null,
+      ...request,
+    });
+    const row = await this.one(`INSERT INTO requests (${values.columns}) VALUES (${values.marks}) RETURNING *`, values.params);
+    return asRequest(row!);
+  }
+
+  async updateRequest(id: number, expect: { status: RequestRecord['status'] }, patch: RequestPatch): Promise<boolean> {
+    const set = setClause(patch);
+    const changed = await this.db.run(`UPDATE requests SET ${set.sql} WHERE id = ? AND status = ?`, [...set.params, id, expect.status]);
+    return changed > 0;
+  }
+
+  async insertReview(review: NewReview): Promise<boolean> {
+    const values = insertClause({ ...review });
+    const changed = await this.db.run(`INSERT INTO reviews (${values.columns}) VALUES (${values.marks}) ON CONFLICT (request_id, reviewer_key) DO NOTHING`, values.params);
+    return changed > 0;
+  }
+
+  // ── Grants ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  async getGrant(id: string): Promise<GrantRecord | null> {
+    const row = await this.one('SELECT * FROM grants WHERE id = ?', [id]);
+    return row ? as<GrantRecord>(row) : null;
+  }
+
+  async grantOfRequest(requestId: number): Promise<GrantRecord | null> {
+    const row = await this.one('SELECT * FROM grants WHERE request_id = ?', [requestId]);
+    return row ? as<GrantRecord>(row) : null;
+  }
+
+  async grantsWithWorkDue(now: number, limit: number): Promise<string[]> {
+    const rows = await this.db.all(
+      `SELECT id FROM grants
+       WHERE (status IN ('granting', 'revoking') OR (status = 'active' AND (applied_expires_at IS NULL OR applied_expires_at <> expires_at)))
+         AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+         AND (lease_until IS NULL OR lease_until < ?)
+       ORDER BY expires_at, id LIMIT ?`,
+      [now, now, limit],
+    );
+    return rows.map((r) => String(r.id));
+  }
+
+  async expiredLiveGrants(now: number, limit: number): Promise<GrantRecord[]> {
+    const rows = await this.db.all(`SELECT * FROM grants WHERE status IN (${placeholders(LIVE.length)}) AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`, [...LIVE, now, limit]);
+    return rows.map((r) => as<GrantRecord>(r));
+  }
+
+  async grantsNeedingReminder(now: number, leadMs: number, minLengthMs: number, limit: number): Promise<GrantRecord[]> {
+    const rows = await this.db.all(
+      `SELECT * FROM grants
+       WHERE status = 'active' AND reminded_at IS NULL AND expires_at > ? AND expires_at <= ? AND expires_at - starts_at >= ?
+       ORDER BY expires_at, id LIMIT ?`,
+      [now, now + leadMs, minLengthMs, limit],
+    );
+    return rows.map((r) => as<GrantRecord>(r));
+  }
+
+  async nextExpiry(): Promise<number | null> {
+    const row = await this.one(`SELECT min(expires_at) AS at FROM grants WHERE status IN (${placeholders(LIVE.length)})`, LIVE);
+    return numOrNull(row?.at);
+  }
+
+  async liveGrantRequestIds(): Promise<number[]> {
+    const rows = await this.db.all(`SELECT request_id FROM grants WHERE status IN (${placeholders(HELD.length)}) ORDER BY expires_at, request_id`, HELD);
+    return rows.map((r) => num(r.request_id));
+  }
+
+  async activeGrantsOn(resource: string, now: number): Promise<GrantRecord[]> {
+    const rows = await this.db.all("SELECT * FROM grants WHERE resource = ? AND status = 'active' AND expires_at > ? ORDER BY expires_at, id", [resource, now]);
+    return rows.map((r) => as<GrantRecord>(r));
+  }
+
+  async countOverdueRevokes(cutoff: number): Promise<number> {
+    const row = await this.one(
+      `SELECT count(*) AS n FROM grants
+       WHERE (status IN (${placeholders(HELD.length)}) AND expires_at < ?) OR (status = 'revoking' AND revoke_requested_at < ?)`,
+      [...HELD, cutoff, cutoff],
+    );
+    return num(row?.n ?? 0);
+  }
+
+  async insertGrant(grant: NewGrant): Promise<void> {
+    const values = insertClause({ attempts: 0, ...grant });
+    await this.db.run(`INSERT INTO grants (${values.columns}) VALUES (${values.marks})`, values.params);
+  }
+
+  async updateGrant(id: string, expect: GrantExpect, patch: GrantPatch): Promise<GrantRecord | null> {
+    const set = setClause(patch);
+    const where = new Conditions().add('id = ?', id).status(expect.status).leaseOwner(expect.leaseOwner).leaseFreeAt(expect.leaseFreeAt);
+    if (expect.dueBy !== undefined) where.add('(next_attempt_at IS NULL OR next_attempt_at <= ?)', expect.dueBy);
+    if (expect.expiresAt !== undefined) where.add('expires_at = ?', expect.expiresAt);
+    if (expect.notReminded) where.add('reminded_at IS NULL');
+    const row = await this.one(`UPDATE grants SET ${set.sql} WHERE ${where.sql} RETURNING *`, [...set.params, ...where.params]);
+    return row ? as<GrantRecord>(row) : null;
+  }
+
+  async releaseLeasesOf(owner: string): Promise<number> {
+    const grants = await this.db.run('UPDATE grants SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?', [owner]);
+    const notices = await this.db.run("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND status = 'pending'", [owner]);
+    return grants + notices;
+  }
+
+  // ── Audit ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  async lastAuditRow(): Promise<Pick<AuditRow, 'seq' | 'hash'> | null> {
+    const row = await this.one('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+    return row ? { seq: num(row.seq), hash: String(row.hash) } : null;
+  }
+
+  async hasAuditEvent(match: { requestId: number; grantId: string; action: string }): Promise<boolean> {
+    const row = await this.one('SELECT seq FROM audit_events WHERE request_id = ? AND grant_id = ? AND action = ? LIMIT 1', [match.requestId, match.grantId, match.action]);
+    return row !== null;
+  }
+
+  async *auditRows(range: AuditRange = {}): AsyncIterable<AuditRow> {
+    const since = range.since ?? null;
+    const until = range.until ?? null;
+    let lo = 0;
+    let hi = Number.MAX_SAFE_INTEGER;
+    if (since !== null || until !== null) {
+      // Find the window's sequence bounds once through the time index, then walk the primary key in batches:
+      // constant memory, no open cursor (other work interleaves), and no re-reading of the window per batch.
+      const bounds = await this.one('SELECT min(seq) AS lo, max(seq) AS hi FROM audit_events WHERE at >= ? AND at < ?', [since ?? Number.MIN_SAFE_INTEGER, until ?? Number.MAX_SAFE_INTEGER]);
+      if (bounds?.lo === null || bounds?.lo === undefined) return;
+      lo = num(bounds.lo) - 1;
+      hi = num(bounds.hi);
+    }
+    let after = lo;
+    for (;;) {
+      const rows = await this.db.all(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, [after, hi, AUDIT_BATCH]);
+      for (const raw of rows) {
+        const row = as<AuditRow>(raw);
+        row.seq = num(row.seq);
+        row.at = num(row.at);
+        after = row.seq;
+        if ((since !== null && row.at < since) || (until !== null && row.at >= until)) continue;
+        yield row;
+      }
+      if (rows.length < AUDIT_BATCH) return;
+    }
+  }
+
+  async requestHistory(requestId: number, beforeSeq: number, beforeAt: number): Promise<AuditRow[]> {
+    const rows = await this.db.all(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE request_id = ? AND seq < ? AND at < ? ORDER BY seq`, [requestId, beforeSeq, beforeAt]);
+    return rows.map((r) => as<AuditRow>(r));
+  }
+
+  async chainHeadBefore(until: number): Promise<Pick<AuditRow, 'seq' | 'hash' | 'at'> | null> {
+    const row = await this.one('SELECT seq, hash, at FROM audit_events WHERE at < ? ORDER BY at DESC, seq DESC LIMIT 1', [until]);
+    return row ? { seq: num(row.seq), hash: String(row.hash), at: num(row.at) } : null;
+  }
+
+  async insertAuditRow(row: AuditRow): Promise<void> {
+    const values = insertClause({ ...row });
+    await this.db.run(`INSERT INTO audit_events (${values.columns}) VALUES (${values.marks})`, values.params);
+  }
+
+  // ── Outbox ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  async dueNoticeIds(platforms: readonly string[], now: number, limit: number): Promise<number[]> {
+    if (platforms.length === 0) return [];
+    const rows = await this.db.all(
+      `SELECT id FROM outbox WHERE status = 'pending' AND platform IN (${placeholders(platforms.length)}) AND next_attempt_at <= ?
+         AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?`,
+      [...platforms, now, now, limit],
+    );
+    return rows.map((r) => num(r.id));
+  }
+
+  async enqueueNotice(notice: { platform: string; dedupeKey: string; notice: string; now: number }): Promise<boolean> {
+    const changed = await this.db.run(
+      "INSERT INTO outbox (platform, dedupe_key, notice, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (platform, dedupe_key) DO NOTHING",
+      [notice.platform, notice.dedupeKey, notice.notice, notice.now, notice.now],
+    );
+    return changed > 0;
+  }
+
+  async updateNotice(id: number, expect: OutboxExpect, patch: OutboxPatch): Promise<OutboxRecord | null> {
+    const set = setClause(patch);
+    const where = new Conditions().add('id = ?', id).status(expect.status).leaseOwner(expect.leaseOwner).leaseFreeAt(expect.leaseFreeAt);
+    const row = await this.one(`UPDATE outbox SET ${set.sql} WHERE ${where.sql} RETURNING *`, [...set.params, ...where.params]);
+    return row ? as<OutboxRecord>(row) : null;
+  }
+
+  // ── Digests ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  async digestClaim(period: string): Promise<DigestClaim | null> {
+    const row = await this.one('SELECT * FROM digests WHERE period = ?', [period]);
+    return row ? as<DigestClaim>(row) : null;
+  }
+
+  async insertDigestClaim(claim: Pick<DigestClaim, 'period' | 'leaseOwner' | 'leaseUntil' | 'createdAt'>): Promise<boolean> {
+    const changed = await this.db.run(
+      "INSERT INTO digests (period, status, lease_owner, lease_until, created_at) VALUES (?, 'posting', ?, ?, ?) ON CONFLICT (period) DO NOTHING",
+      [claim.period, claim.leaseOwner, claim.leaseUntil, claim.createdAt],
+    );
+    return changed > 0;
+  }
+
+  async updateDigestClaim(period: string, expect: DigestExpect, patch: DigestPatch): Promise<boolean> {
+    const set = setClause(patch);
+    const where = new Conditions().add('period = ?', period).status(expect.status).leaseOwner(expect.leaseOwner).leaseFreeAt(expect.leaseFreeAt);
+    return (await this.db.run(`UPDATE digests SET ${set.sql} WHERE ${where.sql}`, [...set.params, ...where.params])) > 0;
+  }
+
+  // ── Small durable state ─────────────────────────────────────────────────────────────────────────────────
+
+  async kvGet(key: string): Promise<string | null> {
+    const row = await this.one('SELECT value FROM kv WHERE key = ?', [key]);
+    return row ? String(row.value) : null;
+  }
+
+  async kvList(prefix: string): Promise<{ key: string; value: string; updatedAt: number }[]> {
+    const rows = await this.db.all('SELECT key, value, updated_at FROM kv WHERE substr(key, 1, ?) = ? ORDER BY key', [prefix.length, prefix]);
+    return rows.map((r) => ({ key: String(r.key), value: String(r.value), updatedAt: num(r.updated_at) }));
+  }
+
+  async kvPut(key: string, value: string, now: number): Promise<void> {
+    await this.db.run('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', [key, value, now]);
+  }
+
+  async kvInsertIfAbsent(key: string, value: string, now: number): Promise<boolean> {
+    return (await this.db.run('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING', [key, value, now])) > 0;
+  }
+
+  async kvDelete(key: string): Promise<void> {
+    await this.db.run('DELETE FROM kv WHERE key = ?', [key]);
+  }
+
+  async kvPrune(prefix: string, before: number): Promise<number> {
+    return this.db.run('DELETE FROM kv WHERE substr(key, 1, ?) = ? AND updated_at < ?', [prefix.length, prefix, before]);
+  }
+
+  async cardRef(platform: string, requestId: number): Promise<CardRef | null> {
+    const row = await this.one('SELECT channel, message_id FROM chat_messages WHERE platform = ? AND request_id = ?', [platform, requestId]);
+    return row ? { channel: String(row.channel), messageId: String(row.message_id) } : null;
+  }
+
+  async rememberCard(platform: string, requestId: number, card: CardRef, now: number): Promise<CardRef> {
+    await this.db.run(
+      'INSERT INTO chat_messages (platform, request_id, channel, message_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, request_id) DO NOTHING',
+      [platform, requestId, card.channel, card.messageId, now],
+    );
+    return (await this.cardRef(platform, requestId)) ?? card;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const grantsByStatus: Record<string, number> = {};
+    for (const row of await this.db.all('SELECT status, count(*) AS n FROM grants GROUP BY status')) grantsByStatus[String(row.status)] = num(row.n);
+    const row = await this.one(
+      `SELECT
+         (SELECT count(*) FROM requests WHERE status = 'pending') AS pending_requests,
+         (SELECT count(*) FROM outbox WHERE status = 'pending') AS pending_notices,
+         (SELECT count(*) FROM outbox WHERE status = 'dead') AS dead_notices,
+         (SELECT coalesce(max(seq), 0) FROM audit_events) AS audit_events`,
+    );
+    return {
+      grantsByStatus,
+      pendingRequests: num(row?.pending_requests ?? 0),
+      pendingNotices: num(row?.pending_notices ?? 0),
+      deadNotices: num(row?.dead_notices ?? 0),
+      auditEvents: num(row?.audit_events ?? 0),
+    };
+  }
+}
