@@ -74,6 +74,11 @@ export class PostgresEngine implements Engine {
     return use(this.session);
   }
 
+  /** Autocommit: a single compare-and-set is atomic on its own and takes no advisory lock. */
+  write<T>(use: (session: SqlSession) => Promise<T>): Promise<T> {
+    return use(this.session);
+  }
+
   async transaction<T>(use: (session: SqlSession) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
@@ -82,8 +87,8 @@ export class PostgresEngine implements Engine {
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      await client.query(`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+      // One round trip: BEGIN and the writers' lock travel together (simple query protocol, no parameters).
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
       const result = await use(sessionOf(client));
       await client.query('COMMIT');
       return result;

@@ -52,6 +52,11 @@ export class SqliteEngine implements Engine {
     return this.queue.run(() => use(this.session));
   }
 
+  /** SQLite has one writer at a time anyway: a single write takes the lock like a transaction (with async retry). */
+  write<T>(use: (session: SqlSession) => Promise<T>): Promise<T> {
+    return this.transaction(use);
+  }
+
   transaction<T>(use: (session: SqlSession) => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
       await this.begin();

@@ -3,7 +3,7 @@
  * level of the domain's records and transitions. Nothing outside `db/` builds a query, imports drizzle or a
  * driver. Two implementations pass one conformance suite: SQLite (embedded default) and PostgreSQL (replicas).
  *
- * Writes happen only inside `tx()`: a unit of work that runs serialised against every other writer of the same
+ * Writes happen inside `tx()` (apart from the single-statement compare-and-sets named below): a unit of work that runs serialised against every other writer of the same
  * database, on every replica (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a transaction-scoped advisory lock), so a
  * read-then-write inside it is race-free. Every state change is still a compare-and-set on the row's status,
  * and partial unique indexes back the invariants, so a bug in the serialisation could never double-grant.
@@ -145,6 +145,15 @@ export interface Store extends StoreReads {
    * inside `fn`: calling the store itself there is a bug and throws on SQLite.
    */
   tx<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T>;
+  /**
+   * Single-statement compare-and-sets that need no serialisation — the row's own condition decides, on every
+   * replica — for lease claims, renewals and releases and for delivery bookkeeping. They never take the write
+   * lock, so they never queue behind a decision nor hold one up. A change that must be audited goes through tx().
+   */
+  setGrantIf(id: string, expect: GrantExpect, patch: GrantPatch): Promise<GrantRecord | null>;
+  setNoticeIf(id: number, expect: OutboxExpect, patch: OutboxPatch): Promise<OutboxRecord | null>;
+  /** Insert-if-absent of a small record (e.g. "this Slack delivery was seen"); false when the key exists. */
+  claimKey(key: string, value: string, now: number): Promise<boolean>;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

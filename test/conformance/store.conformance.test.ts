@@ -104,14 +104,27 @@ describe.each(kinds)('store conformance: $kind', ({ skip, fresh }) => {
       ids.push(filed.view.grant!.id);
     }
     const now = Date.now() + 1_000_000;
-    const claim = (store: Store, owner: string, id: string) =>
-      store.tx((uow) => uow.updateGrant(id, { status: ['granting', 'active', 'revoking'], leaseFreeAt: now, dueBy: now }, { leaseOwner: owner, leaseUntil: now + 60_000 }));
+    const expect_ = { status: ['granting', 'active', 'revoking'] as const, leaseFreeAt: now, dueBy: now };
+    // Inside a serialised transaction, or as a lock-free single statement: either way exactly one wins.
+    const claim = (store: Store, owner: string, id: string, round: number) =>
+      round % 2 === 0
+        ? store.tx((uow) => uow.updateGrant(id, expect_, { leaseOwner: owner, leaseUntil: now + 60_000 }))
+        : store.setGrantIf(id, expect_, { leaseOwner: owner, leaseUntil: now + 60_000 });
     for (let round = 0; round < 10; round++) {
-      const results = await Promise.all(ids.flatMap((id) => [claim(a, 'a', id), claim(b, 'b', id)]));
+      const results = await Promise.all(ids.flatMap((id) => [claim(a, 'a', id, round), claim(b, 'b', id, round + (id.length % 2))]));
       expect(results.filter((r) => r !== null)).toHaveLength(ids.length);
       await a.tx((uow) => uow.releaseLeasesOf('a'));
       await a.tx((uow) => uow.releaseLeasesOf('b'));
     }
+  });
+
+  it.skipIf(skip)('records a key once when two connections claim it at the same moment', async () => {
+    const [a, b] = await twoConnections();
+    for (let i = 0; i < 50; i++) {
+      const results = await Promise.all([a.claimKey(`seen:${i}`, 'a', 1), b.claimKey(`seen:${i}`, 'b', 1)]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+    }
+    expect(await a.kvList('seen:')).toHaveLength(50);
   });
 
   it.skipIf(skip)('delivers each queued notice once when two connections dispatch at the same time', async () => {

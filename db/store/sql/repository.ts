@@ -322,7 +322,9 @@ export class SqlRepository implements UnitOfWork {
     if (since !== null || until !== null) {
       // Find the window's sequence bounds once through the time index, then walk the primary key in batches:
       // constant memory, no open cursor (other work interleaves), and no re-reading of the window per batch.
-      const bounds = await this.one('SELECT min(seq) AS lo, max(seq) AS hi FROM audit_events WHERE at >= ? AND at < ?', [since ?? Number.MIN_SAFE_INTEGER, until ?? Number.MAX_SAFE_INTEGER]);
+      // `seq + 0` keeps both planners on the time index: a bare min(seq) tempts them to walk the primary key
+      // from both ends and filter on time, which reads half of a large log for a one-day window.
+      const bounds = await this.one('SELECT min(seq + 0) AS lo, max(seq + 0) AS hi FROM audit_events WHERE at >= ? AND at < ?', [since ?? Number.MIN_SAFE_INTEGER, until ?? Number.MAX_SAFE_INTEGER]);
       if (bounds?.lo === null || bounds?.lo === undefined) return;
       lo = num(bounds.lo) - 1;
       hi = num(bounds.hi);

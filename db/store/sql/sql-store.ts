@@ -6,7 +6,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuditRange, Store, StoreKind, UnitOfWork } from '../port.ts';
-import type { AuditRow, PersonIds } from '../records.ts';
+import type { AuditRow, GrantExpect, GrantPatch, GrantRecord, OutboxExpect, OutboxPatch, OutboxRecord, PersonIds } from '../records.ts';
 import { SqlRepository } from './repository.ts';
 import type { SqlSession } from './session.ts';
 
@@ -16,6 +16,8 @@ export interface Engine {
   readonly location: string;
   /** Reads outside a transaction (may queue behind a writer on SQLite). */
   read<T>(use: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** One self-contained write statement that needs no serialisation with other writers (autocommit). */
+  write<T>(use: (session: SqlSession) => Promise<T>): Promise<T>;
   transaction<T>(use: (session: SqlSession) => Promise<T>): Promise<T>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -52,6 +54,21 @@ export class SqlStore implements Store {
     } finally {
       mark.active = false;
     }
+  }
+
+  setGrantIf(id: string, expect: GrantExpect, patch: GrantPatch): Promise<GrantRecord | null> {
+    this.guard('setGrantIf');
+    return this.engine.write((session) => new SqlRepository(session).updateGrant(id, expect, patch));
+  }
+
+  setNoticeIf(id: number, expect: OutboxExpect, patch: OutboxPatch): Promise<OutboxRecord | null> {
+    this.guard('setNoticeIf');
+    return this.engine.write((session) => new SqlRepository(session).updateNotice(id, expect, patch));
+  }
+
+  claimKey(key: string, value: string, now: number): Promise<boolean> {
+    this.guard('claimKey');
+    return this.engine.write((session) => new SqlRepository(session).kvInsertIfAbsent(key, value, now));
   }
 
   ping(): Promise<boolean> {
