@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
-import { postToApp, SlackRequestSigner, startSlackEmulator, type EmulatedUser, type SignedRequest, type SlackEmulator } from '../adapters/slack/emulator/index.ts';
+import { postToApp, SlackRequestSigner, startSlackEmulator, type EmulatedUser, type SignedRequest, type SlackEmulator } from '../playground/slack-emulator/index.ts';
 import { loadEnv } from '../src/config/env.ts';
 import type { Policy } from '../src/domain/policy.ts';
 import { silentLogger } from '../src/logging.ts';

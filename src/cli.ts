@@ -13,7 +13,10 @@ const USAGE = `usage: accessbot <command> [options]
   migrate                        apply pending database migrations and exit
                                  (PostgreSQL when DATABASE_URL is set, else the SQLite file ACCESSBOT_DB)
   migrate --from-sqlite FILE     also copy a SQLite database into PostgreSQL (DATABASE_URL)
-  policy check [FILE]            validate a policy file
+  policy check [FILE] [--require-env] [--db FILE|URL]
+                                 validate a policy file: every problem at once, secrets optional
+  policy test CASES.yaml [--policy FILE] [--format text|json]
+                                 table-driven expectations against a policy (for CI)
   policy schema                  print the policy JSON Schema
   policy explain --user EMAIL --role ROLE [--duration D]
                                  dry run: would it be allowed, auto-approved, who must approve

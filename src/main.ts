@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { openStore } from '../db/store/open.ts';
-import { DEFAULT_RETRY, createContext, type AppContext, type RetryPolicy } from './app/context.ts';
+import { DEFAULT_RETRY, createContext, type AfterCommit, type AppContext, type RetryPolicy } from './app/context.ts';
 import { Worker } from './app/worker.ts';
 import { postDigest } from './app/post-digest.ts';
 import type { ChatAdapter } from './chat-adapter.ts';
@@ -17,6 +17,7 @@ import type { Policy } from './domain/policy.ts';
 import { createHttpApp } from './http/server.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createLogger, type Logger } from './logging.ts';
+import { checkGrantsAtTargets } from './app/check-targets.ts';
 import { providersForPolicy } from './providers/registry.ts';
 import type { Provider } from './providers/types.ts';
 import { recoverOnStart, startScheduler, type Scheduler } from './scheduler/index.ts';
@@ -70,6 +71,17 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
     options.providers ??
     providersForPolicy(policy, { log, env });
   const worker = new Worker();
+  let scheduler: Scheduler | null = null;
+  // The process's one after-commit hook, composed here and never rewired: the worker applies each committed
+  // grant change at the target and delivers queued notices; the scheduler, once started, re-arms its expiry
+  // timer (a new grant or an extension may move the next expiry earlier).
+  const afterCommit: AfterCommit = {
+    grantChanged: (grantId) => {
+      worker.grantChanged(grantId);
+      scheduler?.grantChanged(grantId);
+    },
+    noticesQueued: () => worker.noticesQueued(),
+  };
   const ctx = createContext({
     store,
     policy,
@@ -77,12 +89,11 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
     providers,
     secretKey: config.secretKey ?? null,
     instanceId: options.instanceId ?? config.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-    afterCommit: worker,
+    afterCommit,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     ...(options.clock ? { clock: options.clock } : {}),
   });
   worker.attach(ctx);
-  let scheduler: Scheduler | null = null;
   const metrics = createMetrics(ctx);
   const http = createHttpApp(ctx, metrics, () => scheduler?.healthy() ?? false);
 
@@ -95,6 +106,13 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   worker.setPorts(ports);
 
   await recoverOnStart(ctx);
+  // Tell operators now, not at the first request, about a grant a target would refuse (the grant checks again).
+  void checkGrantsAtTargets(policy, providers).then((findings) => {
+    for (const f of findings) {
+      if (f.unreachable) log.warn({ role: f.role, resource: f.resource, err: f.unreachable }, 'could not check the role against its target at start');
+      if (f.problems.length) log.error({ role: f.role, resource: f.resource, problems: f.problems }, 'the target would refuse this role\'s grant');
+    }
+  });
   // A digest run missed while the bot was down is posted now (a period already posted is skipped).
   if (policy.digest) await postDigest(ctx).catch((error: unknown) => log.error({ err: String(error) }, 'catch-up digest failed'));
   scheduler = startScheduler(ctx, {

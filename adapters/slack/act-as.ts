@@ -12,6 +12,8 @@ export async function actAs(
   target: PrivateTarget,
   what: string,
   work: (person: Person) => Promise<PrivateMessage | null> | PrivateMessage | null,
+  /** The request the action is about, when there is one (a refusal may name it). */
+  requestId: number | null = null,
 ): Promise<void> {
   let person: Person | null = null;
   let answer: PrivateMessage | null;
@@ -19,7 +21,7 @@ export async function actAs(
     person = await s.directory.person(target.userId);
     answer = await work(person);
   } catch (error) {
-    answer = { text: refusalText(error, { policy: s.ctx.policy, person, slackUserId: target.userId, log: s.log, what }) };
+    answer = { text: refusalText(error, { policy: s.ctx.policy, person, slackUserId: target.userId, log: s.log, what, surface: 'command', requestId }) };
   }
   if (answer) await replyPrivately(s, target, answer);
 }

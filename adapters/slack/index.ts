@@ -1,15 +1,21 @@
-/** The Slack adapter: a Bolt app over the core. Listeners live in commands/, actions/, views/ and events/. */
+/**
+ * The Slack adapter: a Bolt app over the core and the chat layer (src/chat). Listeners live in commands/,
+ * actions/, views/ and events/; delivery goes through the chat layer's ChatDelivery on a Slack transport.
+ */
+import { ChatDelivery, SeenDeliveries } from '../../src/chat/index.ts';
 import type { ChatAdapter, ChatAdapterDeps } from '../../src/chat-adapter.ts';
 import type { SlackConfig } from '../../src/config/env.ts';
 import type { Metrics } from '../../src/http/metrics.ts';
 import { registerActions } from './actions/index.ts';
+import { withApproverMentions } from './approver-mentions.ts';
 import { createBoltApp } from './bolt-app.ts';
 import { registerCommands } from './commands/index.ts';
-import { SlackChatPort } from './delivery/slack-port.ts';
+import { SlackTransport } from './delivery/slack-transport.ts';
+import { SLACK_DIALECT } from './dialect.ts';
 import { registerEvents } from './events/index.ts';
-import { HomeTabs } from './home.ts';
+import { slackHomes } from './home.ts';
 import { SlackDirectory } from './identity.ts';
-import { dropDuplicates, SeenDeliveries } from './middleware.ts';
+import { dropDuplicates } from './middleware.ts';
 import type { SlackServices } from './services.ts';
 import { registerViews } from './views/index.ts';
 
@@ -23,12 +29,20 @@ export function createSlackAdapter({ ctx, http, config, metrics }: SlackAdapterD
   const bolt = createBoltApp(config, http, log);
   const client = bolt.app.client;
   const directory = new SlackDirectory(client, () => ctx.clock.now());
-  const homes = new HomeTabs(ctx, client, directory, log);
+  const homes = slackHomes(ctx, client, directory, log);
   const services: SlackServices = { ctx, client, directory, homes, metrics, log };
-  bolt.app.use(dropDuplicates(new SeenDeliveries(ctx.store), log));
+  bolt.app.use(dropDuplicates(new SeenDeliveries(ctx, SLACK_DIALECT.platform), log));
   for (const register of [registerCommands, registerActions, registerViews, registerEvents]) register(bolt.app, services);
+  const port = new ChatDelivery({
+    ctx,
+    transport: new SlackTransport(client),
+    dialect: SLACK_DIALECT,
+    log,
+    withMentions: (view) => withApproverMentions(directory, view),
+    onRequestChanged: (view) => homes.refreshAround(view),
+  });
   return {
-    port: new SlackChatPort(ctx, client, homes, log, directory),
+    port,
     services,
     start: () => bolt.start(),
     stop: async () => {

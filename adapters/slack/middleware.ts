@@ -2,53 +2,16 @@
  * Global Bolt middleware and the ack stopwatch.
  * - Duplicates: Slack retries events (X-Slack-Retry-Num) and a captured request can be replayed within the
  *   signature's 5 minutes; Bolt keeps no memory of either. Each delivery carries an id that is unique per user
- *   action (event_id, or trigger_id for commands and interactions); the second sighting is acknowledged and dropped.
- *   Sightings are kept in the store, so a retry or replay that reaches another replica, or this one after a
- *   restart, is dropped too: one signed Slack request has one effect.
+ *   action (event_id, or trigger_id for commands and interactions); the chat layer's SeenDeliveries remembers
+ *   them on every replica, and the second sighting is acknowledged and dropped: one signed Slack request has
+ *   one effect.
  * - Ack latency: every listener acks through `timedAck`, which feeds `accessbot_ack_seconds`.
  */
 import { performance } from 'node:perf_hooks';
 import type { AckFn, AnyMiddlewareArgs, Context, Middleware } from '@slack/bolt';
-import type { Store } from '../../db/store/port.ts';
+import type { SeenDeliveries } from '../../src/chat/index.ts';
 import type { Metrics } from '../../src/http/metrics.ts';
 import type { Logger } from '../../src/logging.ts';
-
-const SEEN_PREFIX = 'slack:seen:';
-
-/**
- * Delivery ids seen in the last `ttlMs`, on every replica: one `slack:seen:<id>` record each (its value is when
- * it was seen). Records older than the ttl are pruned every `pruneEvery` sightings (per process).
- */
-export class SeenDeliveries {
-  private sightings = 0;
-
-  constructor(
-    private readonly store: Store,
-    private readonly ttlMs = 10 * 60_000,
-    private readonly now: () => number = Date.now,
-    private readonly pruneEvery = 500,
-  ) {}
-
-  /** True the first time an id is offered (within the ttl), on any replica; false after. */
-  firstSighting(id: string): Promise<boolean> {
-    const now = this.now();
-    const key = SEEN_PREFIX + id;
-    const prune = ++this.sightings % this.pruneEvery === 0;
-    return this.store.tx(async (uow) => {
-      let first = await uow.kvInsertIfAbsent(key, String(now), now);
-      if (!first) {
-        const at = Number(await uow.kvGet(key));
-        // Seen before, but longer ago than the ttl and not pruned yet: counts as new, as it did in memory.
-        if (!Number.isFinite(at) || now - at >= this.ttlMs) {
-          await uow.kvPut(key, String(now), now);
-          first = true;
-        }
-      }
-      if (prune) await uow.kvPrune(SEEN_PREFIX, now - this.ttlMs);
-      return first;
-    });
-  }
-}
 
 function field(body: unknown, key: string): string | null {
   if (typeof body !== 'object' || body === null) return null;

@@ -1,13 +1,15 @@
 /**
- * One place that turns an error into the sentence the person sees. Core refusals (AccessError) are shown as
- * written; when the policy does not know this person at all, we add who they are to Slack so an admin can add
- * them. Anything else is logged and answered with a short apology, never with internals.
+ * Refusals in Slack: the chat layer phrases the core's (with who the person is on Slack when the policy does
+ * not know them); this file adds the adapter's own (Slack trouble the person can act on) and writes them as
+ * mrkdwn. Anything else is logged and answered with a short apology, never with internals.
  */
-import { isAccessError, type AccessError } from '../../src/domain/errors.ts';
-import { isMember, type Person } from '../../src/domain/identity.ts';
+import { refusalOf, SOMETHING_WENT_WRONG, type Surface, plainText, type RichText } from '../../src/chat/index.ts';
+import { isAccessError } from '../../src/domain/errors.ts';
+import type { Person } from '../../src/domain/identity.ts';
 import type { Policy } from '../../src/domain/policy.ts';
 import type { Logger } from '../../src/logging.ts';
-import { escapeSlackText } from './render/index.ts';
+import { SLACK_DIALECT } from './dialect.ts';
+import { escapeSlackText, toMrkdwn } from './render/index.ts';
 
 /** A refusal the adapter itself gives (Slack trouble the person can act on), shown as written. */
 export class SlackRefusal extends Error {
@@ -17,37 +19,37 @@ export class SlackRefusal extends Error {
   }
 }
 
-export const SOMETHING_WENT_WRONG = "Something went wrong on accessbot's side. Please try again in a minute; if it keeps happening, tell your accessbot admin.";
-
-/** True when no role names this person as a requester or an approver. */
-export function unknownToPolicy(policy: Policy, person: Person): boolean {
-  return !Object.values(policy.roles).some((role) => isMember(role.requesters, person) || isMember(role.approvers, person));
+export interface RefusalInput {
+  policy: Policy;
+  person: Person | null;
+  slackUserId: string;
+  log: Logger;
+  /** What the person was doing, for the log. */
+  what: string;
+  surface: Surface;
+  requestId?: number | null;
 }
 
-/** "your Slack id is U…, email …" — what an admin needs to add this person to the policy. */
-function identityFacts(person: Person, slackUserId: string): string {
-  const email = person.email
-    ? `, email ${escapeSlackText(person.email)}`
-    : `; accessbot has no email for you that it can trust, so the policy must name you as slack:${escapeSlackText(slackUserId)}`;
-  return `your Slack id is ${escapeSlackText(slackUserId)}${email}`;
-}
-
-export function whoYouAre(person: Person, slackUserId: string): string {
-  return `If you should be allowed, ask your accessbot admin to add you to the policy (${identityFacts(person, slackUserId)}).`;
-}
-
-/** What to add to a refusal so the person can get it fixed, or '' when the refusal is not about who they are. */
-export function identityHint(error: AccessError, policy: Policy, person: Person | null, slackUserId: string): string {
-  if (!person) return '';
-  // The core already says "ask an admin to add you to its requesters": give them what the admin needs.
-  if (error.code === 'not_requester') return ` Tell them ${identityFacts(person, slackUserId)}.`;
-  if (error.code === 'not_approver' || (error.code === 'unknown_role' && unknownToPolicy(policy, person))) return ` ${whoYouAre(person, slackUserId)}`;
-  return '';
-}
-
-export function refusalText(error: unknown, input: { policy: Policy; person: Person | null; slackUserId: string; log: Logger; what: string }): string {
-  if (isAccessError(error)) return `${escapeSlackText(error.userMessage)}${identityHint(error, input.policy, input.person, input.slackUserId)}`;
-  if (error instanceof SlackRefusal) return escapeSlackText(error.userMessage);
+/** The words for any error, or null when it is not one we may show (the caller shows SOMETHING_WENT_WRONG). */
+function refusal(error: unknown, input: RefusalInput): RichText | string | null {
+  if (isAccessError(error)) {
+    return refusalOf(error, { dialect: SLACK_DIALECT, policy: input.policy, person: input.person, userId: input.slackUserId, surface: input.surface, requestId: input.requestId ?? null });
+  }
+  if (error instanceof SlackRefusal) return error.userMessage;
   input.log.error({ err: error instanceof Error ? error.message : String(error), what: input.what }, 'slack handler failed');
-  return SOMETHING_WENT_WRONG;
+  return null;
+}
+
+/** As mrkdwn, for messages. */
+export function refusalText(error: unknown, input: RefusalInput): string {
+  const words = refusal(error, input);
+  if (words === null) return SOMETHING_WENT_WRONG;
+  return typeof words === 'string' ? escapeSlackText(words) : toMrkdwn(words);
+}
+
+/** As plain text, for an inline form error. */
+export function refusalPlain(error: unknown, input: RefusalInput): string {
+  const words = refusal(error, input);
+  if (words === null) return SOMETHING_WENT_WRONG;
+  return typeof words === 'string' ? words : plainText(words);
 }

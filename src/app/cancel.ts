@@ -15,7 +15,7 @@ export async function cancelRequest(ctx: AppContext, input: { requestId: number;
     checkCancel({ status: request.status, requester: requesterOf(request), approvalsRequired: request.approvalsRequired }, input.actor);
     const done = await uow.updateRequest(request.id, { status: 'pending' }, { status: 'cancelled', decidedAt: now, decidedBy: labelOf(input.actor) });
     if (!done) throw new AccessError('not_pending', 'This request was decided a moment ago; nothing to cancel.');
-    await appendAudit(uow, { at: now, actor: actorOf(input.actor), action: 'request.cancelled', requestId: request.id, fromStatus: 'pending', toStatus: 'cancelled' });
+    await appendAudit(uow, { at: now, actor: actorOf(input.actor), action: 'request.cancelled', requestId: request.id, fromStatus: 'pending', toStatus: 'cancelled', details: {} });
     await enqueueNotice(uow, ctx, { type: 'request.closed', requestId: request.id, status: 'cancelled' }, `closed:${request.id}`);
   });
   ctx.afterCommit.noticesQueued();

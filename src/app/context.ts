@@ -5,13 +5,16 @@ import type { Policy } from '../domain/policy.ts';
 import type { Provider } from '../providers/types.ts';
 import type { Logger } from '../logging.ts';
 
-/** Work to start once a transaction has committed (the worker and scheduler implement it). */
+/**
+ * Work to start once a transaction has committed. One per process, composed once by its composition root
+ * (src/main.ts: the worker, then the scheduler's timer re-arm) and never rewired afterwards.
+ */
 export interface AfterCommit {
   grantChanged(grantId: string): void;
   noticesQueued(): void;
 }
 
-export const noAfterCommit: AfterCommit = { grantChanged: () => {}, noticesQueued: () => {} };
+const noAfterCommit: AfterCommit = { grantChanged: () => {}, noticesQueued: () => {} };
 
 export interface AppContext {
   store: Store;

@@ -1,10 +1,10 @@
 /** Time-driven transitions: lapse stale pending requests, start revoking expired grants, remind before expiry. */
 import { appendAudit } from '../audit/chain.ts';
+import { isLateRevoke, REMINDER_LEAD_MS, REMINDER_MIN_GRANT_MS } from '../domain/thresholds.ts';
 import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { markRevoking } from './revoke.ts';
 
-export const REMINDER_LEAD_MS = 5 * 60_000;
 const BATCH = 200;
 
 /** Pending requests past their TTL become expired. Returns how many. */
@@ -26,16 +26,24 @@ export async function expireLapsedRequests(ctx: AppContext): Promise<number> {
   return count;
 }
 
+export interface StartRevokesOptions {
+  /**
+   * Hand each moved grant to `ctx.afterCommit.grantChanged` (the worker revokes it at once). False when the
+   * caller processes the moved grants itself and waits for them (start-up catch-up).
+   */
+  handOff?: boolean;
+}
+
 /** Grants whose expiry has passed move to revoking (the worker then revokes at the target). Returns their ids. */
-export async function startDueRevokes(ctx: AppContext): Promise<string[]> {
+export async function startDueRevokes(ctx: AppContext, options: StartRevokesOptions = {}): Promise<string[]> {
   const now = ctx.clock.now();
   const due = await ctx.store.expiredLiveGrants(now, BATCH);
   const moved: string[] = [];
   for (const grant of due) {
     const late = now - grant.expiresAt;
-    if (await ctx.store.tx((uow) => markRevoking(uow, grant, now, 'expired', 'system', late > 5_000 ? `noticed ${Math.round(late / 1000)}s after expiry` : null))) {
+    if (await ctx.store.tx((uow) => markRevoking(uow, grant, now, 'expired', 'system', isLateRevoke(late) ? `noticed ${Math.round(late / 1000)}s after expiry` : null))) {
       moved.push(grant.id);
-      ctx.afterCommit.grantChanged(grant.id);
+      if (options.handOff !== false) ctx.afterCommit.grantChanged(grant.id);
     }
   }
   return moved;
@@ -45,7 +53,7 @@ export async function startDueRevokes(ctx: AppContext): Promise<string[]> {
 export async function sendExpiryReminders(ctx: AppContext): Promise<number> {
   const now = ctx.clock.now();
   // The minimum length is applied by the store before its limit: short grants that never get a reminder must not crowd out the batch.
-  const due = await ctx.store.grantsNeedingReminder(now, REMINDER_LEAD_MS, 2 * REMINDER_LEAD_MS, BATCH);
+  const due = await ctx.store.grantsNeedingReminder(now, REMINDER_LEAD_MS, REMINDER_MIN_GRANT_MS, BATCH);
   let count = 0;
   for (const grant of due) {
     const sent = await ctx.store.tx(async (uow) => {

@@ -9,12 +9,17 @@
  * deadline: a target that never answers costs one failed attempt, not the revoke. A grant that lands at the
  * target after the row was revoked meanwhile (it lost a race, or landed after its deadline) is undone at once.
  */
+import type { UnitOfWork } from '../../db/store/port.ts';
+import type { GrantPatch } from '../../db/store/records.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { backoffDelay } from '../domain/backoff.ts';
+import { canTransition, isTerminalGrant, LIVE_GRANT_STATUSES, type GrantStatus } from '../domain/grant-rules.ts';
+import { isLateRevoke } from '../domain/thresholds.ts';
 import { ProviderError, type GrantTarget, type Provider } from '../providers/types.ts';
 import { sealCredentials } from '../providers/credential-seal.ts';
-import { DeadlineExceeded, guardCall } from '../scheduler/in-flight.ts';
 import type { AppContext } from './context.ts';
+import { DeadlineExceeded, withDeadline } from './in-flight.ts';
+import { grantRows, leasesOn } from './lease.ts';
 import { enqueueNotice } from './outbox.ts';
 import { grantTargetFor } from './grant-target.ts';
 import { grantById, type GrantRecord } from './records.ts';
@@ -23,7 +28,7 @@ import { grantById, type GrantRecord } from './records.ts';
  * The longest one provider call may take before the attempt is given up (a backstop: providers time out on
  * their own first — PostgreSQL 30 s per statement, a webhook 5 × 10 s by default, a command 30 s).
  */
-export const DEFAULT_CALL_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_CALL_TIMEOUT_MS = 10 * 60_000;
 
 function callTimeoutMs(ctx: AppContext): number {
   const value = ctx.retry.callTimeoutMs;
@@ -34,8 +39,10 @@ type Operation = 'grant' | 'revoke' | 'extend' | 'cleanup';
 
 export type ProcessResult = 'active' | 'revoked' | 'failed' | 'retry' | 'busy' | 'idle' | 'again';
 
-export async function processGrant(ctx: AppContext, grantId: string): Promise<ProcessResult> {
-  const grant = await claim(ctx, grantId);
+async function processGrant(ctx: AppContext, grantId: string): Promise<ProcessResult> {
+  const now = ctx.clock.now();
+  // Any grant with target work left (not ended), whose next attempt is due, that nobody else holds.
+  const grant = await leases(ctx).claim(grantId, { status: LIVE_GRANT_STATUSES, dueBy: now }, now);
   if (!grant) return 'busy';
   try {
     if (grant.status === 'granting') return await applyGrant(ctx, grant);
@@ -43,7 +50,7 @@ export async function processGrant(ctx: AppContext, grantId: string): Promise<Pr
     if (grant.status === 'active' && grant.appliedExpiresAt !== grant.expiresAt) return await applyExtension(ctx, grant);
     return 'idle';
   } finally {
-    await release(ctx, grant.id);
+    await leases(ctx).releaseNow(grant.id);
   }
 }
 
@@ -61,22 +68,18 @@ export function dueGrantIds(ctx: AppContext, limit = 100): Promise<string[]> {
   return ctx.store.grantsWithWorkDue(ctx.clock.now(), limit);
 }
 
-function claim(ctx: AppContext, grantId: string): Promise<GrantRecord | null> {
-  const now = ctx.clock.now();
-  return ctx.store.tx((uow) =>
-    uow.updateGrant(grantId, { status: ['granting', 'revoking', 'active'], leaseFreeAt: now, dueBy: now }, { leaseOwner: ctx.instanceId, leaseUntil: now + ctx.retry.leaseMs }),
-  );
+/** This process's leases on grant rows (src/app/lease.ts). */
+function leases(ctx: AppContext) {
+  return leasesOn(ctx, grantRows);
 }
 
-async function release(ctx: AppContext, grantId: string): Promise<void> {
-  await ctx.store.tx((uow) => uow.updateGrant(grantId, { leaseOwner: ctx.instanceId }, { leaseOwner: null, leaseUntil: null }));
-}
-
-/** Push our lease forward; false when the row is no longer ours (or the database is closed). */
-async function renewLease(ctx: AppContext, grantId: string): Promise<boolean> {
-  if (!ctx.store.open) return false;
-  const renewed = await ctx.store.tx((uow) => uow.updateGrant(grantId, { leaseOwner: ctx.instanceId }, { leaseUntil: ctx.clock.now() + ctx.retry.leaseMs }));
-  return renewed !== null;
+/**
+ * Move a grant we hold the lease on from `from` to `to` (compare-and-set on both), writing `patch` with it.
+ * Only a move the domain's state machine allows (`canTransition`) is ever written; null when the row moved on.
+ */
+function transition(uow: UnitOfWork, ctx: AppContext, grant: GrantRecord, from: GrantStatus, to: GrantStatus, patch: Omit<GrantPatch, 'status'>): Promise<GrantRecord | null> {
+  if (!canTransition(from, to)) throw new Error(`grant ${grant.id}: ${from} → ${to} is not a transition of the grant state machine`);
+  return leases(ctx).write(uow, grant.id, { status: from }, { status: to, ...patch });
 }
 
 /**
@@ -85,9 +88,7 @@ async function renewLease(ctx: AppContext, grantId: string): Promise<boolean> {
  */
 function callProvider<T>(ctx: AppContext, grant: GrantRecord, op: Operation, target: GrantTarget, call: (provider: Provider) => Promise<T>): Promise<T> {
   const provider = providerFor(ctx, grant);
-  return guardCall(() => call(provider), {
-    renew: () => renewLease(ctx, grant.id),
-    renewEveryMs: Math.floor(ctx.retry.leaseMs / 3),
+  return leases(ctx).hold(grant.id, () => call(provider), {
     deadlineMs: callTimeoutMs(ctx),
     what: `${grant.resource} (${op} of grant ${grant.id})`,
     onLeaseLost: (error) =>
@@ -117,12 +118,13 @@ async function undoIfEnded(ctx: AppContext, grant: GrantRecord, target: GrantTar
     const row = await grantById(ctx.store, grant.id);
     if (!row) return false;
     const now = ctx.clock.now();
-    const ended = row.status === 'revoked' || row.status === 'failed';
+    const ended = isTerminalGrant(row.status);
     const revokingElsewhere = row.status === 'revoking' && (options.always || (row.leaseOwner !== null && row.leaseOwner !== ctx.instanceId && (row.leaseUntil ?? 0) >= now));
     if (!ended && !revokingElsewhere) return false;
     let error: string | null = null;
     try {
-      await guardCall(() => providerFor(ctx, grant).revoke(target), { renew: () => true, renewEveryMs: ctx.retry.leaseMs, deadlineMs: callTimeoutMs(ctx), what: `${grant.resource} (undo of grant ${grant.id})` });
+      // The row is not ours (it ended, or another owner holds it): no lease to renew, only a deadline.
+      await withDeadline(() => providerFor(ctx, grant).revoke(target), { deadlineMs: callTimeoutMs(ctx), what: `${grant.resource} (undo of grant ${grant.id})` });
     } catch (failure) {
       error = describe(failure).message;
     }
@@ -187,11 +189,7 @@ async function applyGrant(ctx: AppContext, grant: GrantRecord): Promise<ProcessR
   const now = ctx.clock.now();
   const sealed = outcome.credentials && ctx.secretKey ? sealCredentials(ctx.secretKey, outcome.credentials) : null;
   const committed = await ctx.store.tx(async (uow) => {
-    const moved = await uow.updateGrant(
-      grant.id,
-      { status: 'granting', leaseOwner: ctx.instanceId },
-      { status: 'active', credentials: sealed, appliedExpiresAt: grant.expiresAt, attempts: 0, nextAttemptAt: null, lastError: null, updatedAt: now },
-    );
+    const moved = await transition(uow, ctx, grant, 'granting', 'active', { credentials: sealed, appliedExpiresAt: grant.expiresAt, attempts: 0, nextAttemptAt: null, lastError: null, updatedAt: now });
     if (!moved) return false;
     await appendAudit(uow, {
       at: now,
@@ -218,11 +216,7 @@ async function grantFailed(ctx: AppContext, grant: GrantRecord, target: GrantTar
   const attempts = grant.attempts + 1;
   if (error.retryable && attempts < ctx.retry.grantMaxAttempts) {
     await ctx.store.tx(async (uow) => {
-      await uow.updateGrant(
-        grant.id,
-        { status: 'granting', leaseOwner: ctx.instanceId },
-        { attempts, lastError: error.message, nextAttemptAt: now + backoffDelay(attempts, ctx.retry.grantBaseMs, 60_000, ctx.random), updatedAt: now },
-      );
+      await leases(ctx).write(uow, grant.id, { status: 'granting' }, { attempts, lastError: error.message, nextAttemptAt: now + backoffDelay(attempts, ctx.retry.grantBaseMs, 60_000, ctx.random), updatedAt: now });
       await appendAudit(uow, { at: now, actor: 'system', action: 'grant.attempt_failed', requestId: grant.requestId, grantId: grant.id, details: { attempt: attempts, error: error.message, ...error.detail } });
     });
     ctx.log.warn({ grantId: grant.id, attempt: attempts, err: error.message }, 'grant attempt failed; retrying');
@@ -235,7 +229,7 @@ async function grantFailed(ctx: AppContext, grant: GrantRecord, target: GrantTar
     ctx.log.error({ grantId: grant.id, err: describe(cleanup).message }, 'cleanup after a failed grant failed; reconciliation will find any leftover');
   }
   await ctx.store.tx(async (uow) => {
-    const moved = await uow.updateGrant(grant.id, { status: 'granting', leaseOwner: ctx.instanceId }, { status: 'failed', attempts, lastError: error.message, nextAttemptAt: null, updatedAt: now });
+    const moved = await transition(uow, ctx, grant, 'granting', 'failed', { attempts, lastError: error.message, nextAttemptAt: null, updatedAt: now });
     if (!moved) return;
     await appendAudit(uow, { at: now, actor: 'system', action: 'grant.failed', requestId: grant.requestId, grantId: grant.id, fromStatus: 'granting', toStatus: 'failed', details: { attempts, error: error.message, ...error.detail } });
     await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'failed', detail: null }, `failed:${grant.id}`); // the provider's text stays in the audit log and alert
@@ -258,11 +252,7 @@ async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<Process
   const expired = grant.revokeReason?.startsWith('expired') ?? false;
   const lateMs = expired ? Math.max(0, now - grant.expiresAt) : 0;
   const committed = await ctx.store.tx(async (uow) => {
-    const moved = await uow.updateGrant(
-      grant.id,
-      { status: 'revoking', leaseOwner: ctx.instanceId },
-      { status: 'revoked', credentials: null, revokedAt: now, nextAttemptAt: null, lastError: null, updatedAt: now },
-    );
+    const moved = await transition(uow, ctx, grant, 'revoking', 'revoked', { credentials: null, revokedAt: now, nextAttemptAt: null, lastError: null, updatedAt: now });
     if (!moved) return false;
     await appendAudit(uow, {
       at: now,
@@ -272,9 +262,19 @@ async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<Process
       grantId: grant.id,
       fromStatus: 'revoking',
       toStatus: 'revoked',
-      details: { ...detail, reason: grant.revokeReason, ...(expired ? { late_ms: lateMs, late: lateMs > 5_000 } : {}), attempts: grant.attempts + 1 },
+      details: { ...detail, reason: grant.revokeReason, ...(expired ? { late_ms: lateMs, late: isLateRevoke(lateMs) } : {}), attempts: grant.attempts + 1 },
     });
     await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'revoked', detail: grant.revokeReason }, `revoked:${grant.id}`);
+    const pending = cleanupPending(detail);
+    if (pending) {
+      // The login is gone; what the holder left behind could not be removed. Someone must look, once.
+      await enqueueNotice(
+        uow,
+        ctx,
+        { type: 'audit.alert', code: 'cleanup_pending', requestId: grant.requestId, text: `Access cut for AR-${grant.requestId} ("${grant.role}" on ${grant.resource}): the holder can no longer log in, but cleanup is pending: ${pending}. Remove what depends on these objects, then drop the login role by hand; the revoke itself is done.` },
+        `alert:cleanup_pending:${grant.id}`,
+      );
+    }
     return true;
   });
   if (!committed) return 'busy'; // our lease was taken over; the new owner records the revoke
@@ -282,14 +282,23 @@ async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<Process
   return 'revoked';
 }
 
+/** A provider's "access cut, cleanup pending" answer, as a short list for people; null when there is none. */
+function cleanupPending(detail: Record<string, unknown>): string | null {
+  const pending = detail.cleanup_pending;
+  if (!Array.isArray(pending) || pending.length === 0) return null;
+  const shown = pending.slice(0, 10).map((item) => String(item));
+  return shown.join(', ') + (pending.length > shown.length ? ` and ${pending.length - shown.length} more` : '');
+}
+
 async function revokeFailed(ctx: AppContext, grant: GrantRecord, message: string): Promise<ProcessResult> {
   const now = ctx.clock.now();
   const attempts = grant.attempts + 1;
   const alert = attempts >= ctx.retry.revokeAlertAfter && (grant.alertedAt === null || now - grant.alertedAt >= ctx.retry.alertEveryMs);
   await ctx.store.tx(async (uow) => {
-    await uow.updateGrant(
+    await leases(ctx).write(
+      uow,
       grant.id,
-      { status: 'revoking', leaseOwner: ctx.instanceId },
+      { status: 'revoking' },
       {
         attempts,
         lastError: message,
@@ -326,22 +335,14 @@ async function applyExtension(ctx: AppContext, grant: GrantRecord): Promise<Proc
     const now = ctx.clock.now();
     if (!retryable) return extensionRefused(ctx, grant, message, now);
     await ctx.store.tx((uow) =>
-      uow.updateGrant(
-        grant.id,
-        { leaseOwner: ctx.instanceId },
-        { attempts: grant.attempts + 1, lastError: message, nextAttemptAt: now + backoffDelay(grant.attempts + 1, ctx.retry.grantBaseMs, 60_000, ctx.random) },
-      ),
+      leases(ctx).write(uow, grant.id, {}, { attempts: grant.attempts + 1, lastError: message, nextAttemptAt: now + backoffDelay(grant.attempts + 1, ctx.retry.grantBaseMs, 60_000, ctx.random) }),
     );
     ctx.log.warn({ grantId: grant.id, err: message }, 'applying an extension at the target failed; retrying');
     return 'retry';
   }
   const now = ctx.clock.now();
   const committed = await ctx.store.tx(async (uow) => {
-    const moved = await uow.updateGrant(
-      grant.id,
-      { status: 'active', expiresAt: grant.expiresAt, leaseOwner: ctx.instanceId },
-      { appliedExpiresAt: grant.expiresAt, attempts: 0, lastError: null, nextAttemptAt: null, updatedAt: now },
-    );
+    const moved = await leases(ctx).write(uow, grant.id, { status: 'active', expiresAt: grant.expiresAt }, { appliedExpiresAt: grant.expiresAt, attempts: 0, lastError: null, nextAttemptAt: null, updatedAt: now });
     if (!moved) return false;
     await appendAudit(uow, { at: now, actor: 'system', action: 'grant.extension_applied', requestId: grant.requestId, grantId: grant.id, details: { expires_at: new Date(grant.expiresAt).toISOString() } });
     return true;
@@ -358,11 +359,7 @@ async function applyExtension(ctx: AppContext, grant: GrantRecord): Promise<Proc
 async function extensionRefused(ctx: AppContext, grant: GrantRecord, message: string, now: number): Promise<ProcessResult> {
   const applied = grant.appliedExpiresAt ?? grant.expiresAt;
   await ctx.store.tx(async (uow) => {
-    const reverted = await uow.updateGrant(
-      grant.id,
-      { status: 'active', expiresAt: grant.expiresAt, leaseOwner: ctx.instanceId },
-      { expiresAt: applied, attempts: 0, lastError: message, nextAttemptAt: null, updatedAt: now },
-    );
+    const reverted = await leases(ctx).write(uow, grant.id, { status: 'active', expiresAt: grant.expiresAt }, { expiresAt: applied, attempts: 0, lastError: message, nextAttemptAt: null, updatedAt: now });
     if (!reverted) return;
     await appendAudit(uow, {
       at: now,

@@ -3,8 +3,8 @@ import type { UnitOfWork } from '../../db/store/port.ts';
 import type { OutboxRecord } from '../../db/store/records.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { backoffDelay } from '../domain/backoff.ts';
-import { guardCall } from '../scheduler/in-flight.ts';
 import type { AppContext } from './context.ts';
+import { leasesOn, noticeRows } from './lease.ts';
 import type { ChatPort, Notice } from './ports.ts';
 import { loadRequestView } from './request-view.ts';
 
@@ -17,10 +17,10 @@ export async function enqueueNotice(uow: UnitOfWork, ctx: Pick<AppContext, 'plat
 }
 
 /** A notice is given up ('dead') once it is this old *and* has failed at least MIN_ATTEMPTS_BEFORE_DEAD times. */
-export const MAX_DELIVERY_AGE_MS = 24 * 60 * 60_000;
+const MAX_DELIVERY_AGE_MS = 24 * 60 * 60_000;
 export const MIN_ATTEMPTS_BEFORE_DEAD = 10;
 /** One delivery may take this long (chat SDKs retry 429s themselves) before the attempt counts as failed. */
-export const DELIVERY_TIMEOUT_MS = 5 * 60_000;
+const DELIVERY_TIMEOUT_MS = 5 * 60_000;
 
 export interface DispatchResult {
   sent: number;
@@ -41,10 +41,9 @@ export async function dispatchOutbox(ctx: AppContext, ports: readonly ChatPort[]
   if (byPlatform.size === 0) return result;
   const now = ctx.clock.now();
   const due = await ctx.store.dueNoticeIds([...byPlatform.keys()], now, limit);
+  const leases = noticeLeases(ctx);
   for (const id of due) {
-    const claimed = await ctx.store.tx((uow) =>
-      uow.updateNotice(id, { status: 'pending', leaseFreeAt: ctx.clock.now() }, { leaseOwner: ctx.instanceId, leaseUntil: ctx.clock.now() + ctx.retry.leaseMs }),
-    );
+    const claimed = await leases.claim(id, { status: 'pending' });
     if (!claimed) {
       result.skipped++;
       continue;
@@ -54,51 +53,40 @@ export async function dispatchOutbox(ctx: AppContext, ports: readonly ChatPort[]
     try {
       const requestId = 'requestId' in notice ? notice.requestId : null;
       const view = typeof requestId === 'number' ? await loadRequestView(ctx.store, ctx.policy, requestId, ctx.clock.now()) : null;
-      await guardCall(() => port.deliver(notice, view), {
-        renew: () => renewLease(ctx, id),
-        renewEveryMs: Math.floor(ctx.retry.leaseMs / 3),
+      await leases.hold(id, () => port.deliver(notice, view), {
         deadlineMs: DELIVERY_TIMEOUT_MS,
         what: `${claimed.platform} delivery of ${notice.type}`,
         onLeaseLost: () => ctx.log.error({ outboxId: id, platform: claimed.platform }, 'lost the lease on a notice while delivering it (process paused?)'),
       });
-      await ctx.store.tx((uow) =>
-        uow.updateNotice(id, { leaseOwner: ctx.instanceId }, { status: 'sent', sentAt: ctx.clock.now(), leaseOwner: null, leaseUntil: null, attempts: claimed.attempts + 1 }),
-      );
+      await leases.releaseNow(id, { status: 'sent', sentAt: ctx.clock.now(), attempts: claimed.attempts + 1 });
       result.sent++;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       ctx.log.warn({ outboxId: id, platform: claimed.platform, notice: notice.type, err: message }, 'chat delivery failed; will retry');
-      await release(ctx, claimed, message, notice);
+      await deliveryFailed(ctx, claimed, message, notice);
       result.failed++;
     }
   }
   return result;
 }
 
-async function renewLease(ctx: AppContext, id: number): Promise<boolean> {
-  if (!ctx.store.open) return false;
-  const renewed = await ctx.store.tx((uow) => uow.updateNotice(id, { leaseOwner: ctx.instanceId, status: 'pending' }, { leaseUntil: ctx.clock.now() + ctx.retry.leaseMs }));
-  return renewed !== null;
+/** This process's leases on outbox rows (src/app/lease.ts); a lease is renewed only while its notice is still pending. */
+function noticeLeases(ctx: AppContext) {
+  return leasesOn(ctx, noticeRows, { status: 'pending' });
 }
 
-/** A failed delivery: back off, or give the notice up when it is old and has failed often enough (audited). */
-async function release(ctx: AppContext, row: OutboxRecord, error: string, notice: Notice): Promise<void> {
+/** A failed delivery: release the lease and back off, or give the notice up when it is old and has failed often enough (audited). */
+async function deliveryFailed(ctx: AppContext, row: OutboxRecord, error: string, notice: Notice): Promise<void> {
   const now = ctx.clock.now();
   const attempts = row.attempts + 1;
   const giveUp = now - row.createdAt > MAX_DELIVERY_AGE_MS && attempts >= MIN_ATTEMPTS_BEFORE_DEAD;
   await ctx.store.tx(async (uow) => {
-    const changed = await uow.updateNotice(
-      row.id,
-      { leaseOwner: ctx.instanceId },
-      {
-        status: giveUp ? 'dead' : 'pending',
-        attempts,
-        lastError: error.slice(0, 500),
-        nextAttemptAt: now + backoffDelay(attempts, 1_000, 5 * 60_000, ctx.random),
-        leaseOwner: null,
-        leaseUntil: null,
-      },
-    );
+    const changed = await noticeLeases(ctx).release(uow, row.id, {
+      status: giveUp ? 'dead' : 'pending',
+      attempts,
+      lastError: error.slice(0, 500),
+      nextAttemptAt: now + backoffDelay(attempts, 1_000, 5 * 60_000, ctx.random),
+    });
     if (!giveUp || changed === null) return;
     await appendAudit(uow, {
       at: now,

@@ -8,7 +8,7 @@ import type { RequestView } from './request-view.ts';
 
 export type GrantEvent = 'active' | 'failed' | 'revoked' | 'extended' | 'expiring_soon' | 'revoke_overdue';
 
-export type AlertCode = 'break_glass' | 'revoke_overdue' | 'grant_failed' | 'orphan' | 'drift';
+export type AlertCode = 'break_glass' | 'revoke_overdue' | 'grant_failed' | 'orphan' | 'drift' | 'cleanup_pending';
 
 export type Notice =
   /** A new request (or extension request): post the approval card, tell the requester it was filed. */

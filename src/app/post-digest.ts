@@ -20,7 +20,7 @@ import { enqueueNotice } from './outbox.ts';
 
 /** How long a claim on a period holds before another instance may take it over (a crashed poster). */
 export const DIGEST_LEASE_MS = 10 * 60_000;
-export const LAST_DIGEST_KEY = 'digest.last';
+const LAST_DIGEST_KEY = 'digest.last';
 
 export type PostDigestResult =
   | { status: 'posted'; period: string; since: number; until: number; platforms: string[]; digest: Digest }

@@ -7,17 +7,17 @@
  * target call has a deadline, so a hanging target cannot wedge the job (or the shutdown waiting for it).
  */
 import { appendAudit } from '../audit/chain.ts';
+import { isTerminalGrant } from '../domain/grant-rules.ts';
 import type { GrantTarget, Provider } from '../providers/types.ts';
-import { guardCall } from '../scheduler/in-flight.ts';
 import type { AppContext } from './context.ts';
+import { withDeadline } from './in-flight.ts';
 import { enqueueNotice } from './outbox.ts';
 import { grantTargetFor } from './grant-target.ts';
 import type { GrantRecord } from './records.ts';
 
-const LIVE = ['granting', 'active', 'revoking'] as const;
 const HOUR = 3_600_000;
 /** Longest one listing or orphan revoke may take before it counts as failed (tried again next run). */
-export const RECONCILE_CALL_TIMEOUT_MS = 2 * 60_000;
+const RECONCILE_CALL_TIMEOUT_MS = 2 * 60_000;
 
 export interface ReconcileOptions {
   callTimeoutMs?: number;
@@ -55,7 +55,7 @@ export async function reconcile(ctx: AppContext, options: ReconcileOptions = {})
   const within =
     (what: string) =>
     <T>(call: () => Promise<T>): Promise<T> =>
-      guardCall(call, { renew: () => true, renewEveryMs: timeoutMs, deadlineMs: timeoutMs, what });
+      withDeadline(call, { deadlineMs: timeoutMs, what });
   for (const [resource, provider] of ctx.providers) {
     results.push(await reconcileProvider(ctx, resource, provider, within(`${resource} (reconciliation)`)));
   }
@@ -106,7 +106,7 @@ async function reconcileProvider(ctx: AppContext, resource: string, provider: Pr
 
 async function checkHeld(ctx: AppContext, resource: string, provider: Provider, grantId: string, startedAt: number, within: Deadline): Promise<OrphanFinding | null> {
   const row = await ctx.store.getGrant(grantId);
-  if (row && (LIVE as readonly string[]).includes(row.status)) return null;
+  if (row && !isTerminalGrant(row.status)) return null;
   if (row && row.updatedAt >= startedAt) return null;
   const finding: OrphanFinding = { grantId, knownAs: row?.status ?? null, revoked: false, error: null };
   try {

@@ -7,7 +7,6 @@ import { displayName, principalKey, type Person } from '../domain/identity.ts';
 import type { PriorReview } from '../domain/request-rules.ts';
 
 export type { GrantRecord, RequestRecord } from '../../db/store/records.ts';
-export type { RequestRecord as RequestRow, GrantRecord as GrantRow } from '../../db/store/records.ts';
 
 export async function requireRequest(reads: StoreReads, id: number): Promise<RequestRecord> {
   const row = await reads.getRequest(id);

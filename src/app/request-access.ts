@@ -31,7 +31,7 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
     if (open !== null) throw new AccessError('already_decided', `You already have a pending request AR-${open} for "${checked.role.name}".`);
     const live = await uow.findLiveGrantFor(key, checked.role.name);
     if (live && live.expiresAt > now) {
-      throw new AccessError('already_decided', `You already have "${checked.role.name}" (AR-${live.requestId}); extend it with /access extend AR-${live.requestId} DURATION.`);
+      throw new AccessError('already_decided', `You already have "${checked.role.name}" (AR-${live.requestId}).`, { kind: 'extend_instead', role: checked.role.name, requestId: live.requestId });
     }
     const immediate = checked.outcome !== 'pending';
     const inserted = await uow.insertRequest({
@@ -81,11 +81,12 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
       await appendAudit(uow, {
         at: now,
         actor: checked.outcome === 'break_glass' ? actor : 'system',
-        action: checked.outcome === 'break_glass' ? 'request.break_glass' : 'request.auto_approved',
+        ...(checked.outcome === 'break_glass'
+          ? { action: 'request.break_glass', details: { flagged_for_review: true } }
+          : { action: 'request.auto_approved', details: { rule: 'auto_approve.max_duration' } }),
         requestId: id,
         fromStatus: 'pending',
         toStatus: 'approved',
-        details: checked.outcome === 'break_glass' ? { flagged_for_review: true } : { rule: 'auto_approve.max_duration' },
       });
       newGrant = await insertGrant(uow, ctx, { requestId: id, role: checked.role.name, resource: checked.role.resource, durationMs: checked.durationMs, now });
       if (checked.outcome === 'break_glass') {

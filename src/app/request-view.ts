@@ -4,7 +4,7 @@ import type { Person } from '../domain/identity.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { RequestStatus } from '../domain/request-rules.ts';
 import type { GrantStatus } from '../domain/grant-rules.ts';
-import { isRevokeOverdue } from '../scheduler/overdue.ts';
+import { isRevokeOverdue } from '../domain/thresholds.ts';
 
 export interface ReviewView {
   who: Person;

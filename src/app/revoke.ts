@@ -2,7 +2,7 @@
 import type { UnitOfWork } from '../../db/store/port.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { AccessError } from '../domain/errors.ts';
-import { checkRevoke } from '../domain/grant-rules.ts';
+import { canTransition, checkRevoke } from '../domain/grant-rules.ts';
 import type { Person } from '../domain/identity.ts';
 import type { AppContext } from './context.ts';
 import { actorOf, grantOfRequest, requesterOf, requireRequest, type GrantRecord } from './records.ts';
@@ -34,7 +34,7 @@ export async function revokeAccess(ctx: AppContext, input: RevokeInput): Promise
 
 /** Compare-and-set granting|active → revoking with an audit event; false when someone else got there first. */
 export async function markRevoking(uow: UnitOfWork, grant: GrantRecord, now: number, why: 'expired' | 'revoked early' | 'orphan', actor: string, note: string | null): Promise<boolean> {
-  if (grant.status !== 'granting' && grant.status !== 'active') return false;
+  if (!canTransition(grant.status, 'revoking')) return false;
   const moved = await uow.updateGrant(
     grant.id,
     { status: [grant.status] },

@@ -10,7 +10,7 @@ import { dispatchOutbox } from './outbox.ts';
 import type { ChatPort } from './ports.ts';
 
 /** Grants one process applies at the target at once; a burst of expiries queues instead of flooding the target. */
-export const WORKER_CONCURRENCY = 32;
+const WORKER_CONCURRENCY = 32;
 
 export class Worker implements AfterCommit {
   private readonly inFlight = new Set<Promise<unknown>>();

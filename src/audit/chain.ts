@@ -6,27 +6,26 @@
 import { createHash } from 'node:crypto';
 import type { StoreReads, UnitOfWork } from '../../db/store/port.ts';
 import type { AuditRow } from '../../db/store/records.ts';
+import type { AuditEvent } from './events.ts';
 
 export type { AuditRow } from '../../db/store/records.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 export const AUDIT_HEAD_KEY = 'audit.head';
 
-export interface AuditInput {
+/** One event to append: who, when and about what, plus the action and its details (src/audit/events.ts). */
+export type AuditInput = AuditEvent & {
   at: number;
   /** Who: an email, `slack:U…`, `teams:…`, `cli:<user>` or `system`. */
   actor: string;
-  /** What: e.g. request.created, review.approved, grant.active, grant.revoked. */
-  action: string;
   requestId?: number | null;
   grantId?: string | null;
   fromStatus?: string | null;
   toStatus?: string | null;
-  details?: Record<string, unknown>;
-}
+};
 
 /** The exact bytes that are hashed: every column but the hash itself, in a fixed order. */
-export function canonicalContent(row: Omit<AuditRow, 'hash'>): string {
+function canonicalContent(row: Omit<AuditRow, 'hash'>): string {
   return JSON.stringify([
     row.seq,
     row.at,
@@ -57,7 +56,7 @@ export async function appendAudit(uow: UnitOfWork, input: AuditInput): Promise<A
     grantId: input.grantId ?? null,
     fromStatus: input.fromStatus ?? null,
     toStatus: input.toStatus ?? null,
-    details: JSON.stringify(input.details ?? {}),
+    details: JSON.stringify(input.details),
     prevHash: last?.hash ?? GENESIS_HASH,
   };
   const row: AuditRow = { ...base, hash: hashRow(base) };

@@ -6,6 +6,7 @@
  * `accessbot audit digest` prints what the channel got. Times are shown in the policy's timezone.
  */
 import { formatDuration } from '../domain/duration.ts';
+import { isLateRevoke } from '../domain/thresholds.ts';
 import type { Digest, DigestAlert, DigestAlertKind, DigestDenial, DigestGrant, DigestList } from './digest.ts';
 import { clockTime, localDateKey, longTime, shortTime } from './zoned-time.ts';
 
@@ -198,7 +199,7 @@ function approval(g: DigestGrant): string {
 function ending(g: DigestGrant, tz: string): string {
   switch (g.outcome) {
     case 'expired':
-      return g.lateMs !== null && g.lateMs > 5_000 ? `expired, ended ${formatDuration(g.lateMs)} late` : 'expired';
+      return g.lateMs !== null && isLateRevoke(g.lateMs) ? `expired, ended ${formatDuration(g.lateMs)} late` : 'expired';
     case 'revoked_early':
       return `revoked early by ${who(g.revokedBy ?? '?')}${g.revokeNote ? ` (“${clip(g.revokeNote, NOTE_MAX)}”)` : ''}`;
     case 'revoked':

@@ -21,7 +21,7 @@ export interface DigestPeriod {
 /** How far back to look for a previous run before giving up (a schedule may run once a year). */
 const MAX_DAYS_BACK = 400;
 /** A cron timer may fire a hair before its instant; a run this close ahead of `now` still counts as "this run". */
-export const EARLY_FIRE_TOLERANCE_MS = 1_000;
+const EARLY_FIRE_TOLERANCE_MS = 1_000;
 const DAY_MS = 86_400_000;
 
 /**

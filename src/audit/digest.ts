@@ -7,16 +7,14 @@
  * `lookbackMs` before the window collects grants still live at its start, and any in-window event about a
  * request first seen mid-story pulls that request's earlier rows (`requestHistory`, through the `request_id` index).
  */
-import type { StoreReads } from '../../db/store/port.ts';
+import type { AuditRow, StoreReads } from '../../db/store/port.ts';
 import { formatDuration } from '../domain/duration.ts';
+import { isLateRevoke, REVOKE_OVERDUE_AFTER_MS } from '../domain/thresholds.ts';
+import { isAuditAction, readDetails, type AuditAction } from './events.ts';
 import { shortTime } from './zoned-time.ts';
 
-/** A revoke more than this late (after the expiry) is called out. */
-export const LATE_REVOKE_MS = 5_000;
-/** A revoke still pending this long after it was asked for, at the end of the period, is overdue. */
-export const OVERDUE_REVOKE_MS = 60_000;
-export const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
-export const DEFAULT_MAX_ITEMS = 200;
+const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
+const DEFAULT_MAX_ITEMS = 200;
 
 export type GrantOutcome = 'active' | 'granting' | 'revoking' | 'expired' | 'revoked_early' | 'revoked' | 'failed';
 export type Approval = 'approved' | 'auto_approved' | 'break_glass' | 'unknown';
@@ -100,7 +98,7 @@ export interface Digest {
   grants: DigestList<DigestGrant>;
   /** Break-glass activations in the window: they need an after-the-fact review. */
   breakGlass: DigestList<DigestGrant>;
-  /** Revokes at expiry that ended access more than LATE_REVOKE_MS late. */
+  /** Revokes at expiry that ended access late (more than REVOKE_LATE_AFTER_MS after the expiry). */
   lateRevokes: DigestList<DigestGrant>;
   denials: DigestList<DigestDenial>;
   alerts: DigestList<DigestAlert>;
@@ -142,18 +140,8 @@ interface RequestState {
   approvers: string[];
 }
 
-type Details = Record<string, unknown>;
-
 /** The columns of an audit row a digest reads. */
-interface Row {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  requestId: number | null;
-  grantId: string | null;
-  details: string;
-}
+type Row = Pick<AuditRow, 'seq' | 'at' | 'actor' | 'action' | 'requestId' | 'grantId' | 'details'>;
 
 class DigestBuilder {
   private readonly requests = new Map<number, RequestState>();
@@ -206,7 +194,7 @@ class DigestBuilder {
     }
     if (row.action === 'extension.requested' && row.grantId !== null && !this.grants.has(row.grantId)) {
       // Extending access that began before the window: that access was held in it.
-      const original = /^AR-(\d+)$/.exec(str(parse(row), 'extends') ?? '');
+      const original = /^AR-(\d+)$/.exec(readDetails('extension.requested', row.details).extends ?? '');
       if (original) return this.replay(Number(original[1]), row.seq).then(() => this.step(row));
     }
     this.step(row);
@@ -217,10 +205,11 @@ class DigestBuilder {
     const until = this.options.until;
     for (const grant of this.grants.values()) {
       if (grant.outcome === 'active' || grant.outcome === 'revoking') this.totals.grants.stillActive++;
-      if (grant.outcome === 'active' && grant.expiresAt !== null && until - grant.expiresAt > OVERDUE_REVOKE_MS) {
+      // Overdue after the same grace as /healthz: REVOKE_OVERDUE_AFTER_MS past the expiry, or past the revoke asked for.
+      if (grant.outcome === 'active' && grant.expiresAt !== null && until - grant.expiresAt > REVOKE_OVERDUE_AFTER_MS) {
         this.alert({ kind: 'revoke_overdue', at: until, grant, detail: `still active ${formatDuration(until - grant.expiresAt)} after its expiry; no revoke was started` });
       }
-      if (grant.outcome === 'revoking' && grant.revokeRequestedAt !== null && until - grant.revokeRequestedAt > OVERDUE_REVOKE_MS) {
+      if (grant.outcome === 'revoking' && grant.revokeRequestedAt !== null && until - grant.revokeRequestedAt > REVOKE_OVERDUE_AFTER_MS) {
         this.alert({
           kind: 'revoke_overdue',
           at: until,
@@ -273,20 +262,22 @@ class DigestBuilder {
   }
 
   private step(row: Row): void {
+    if (!isAuditAction(row.action)) return; // not an event the core writes: nothing to build from it
+    const action = row.action;
     const counting = !this.replaying;
     const id = row.requestId;
-    switch (row.action) {
+    switch (action) {
       case 'request.created': {
         if (id === null) return;
-        const d = parse(row);
+        const d = readDetails(action, row.details);
         this.requests.set(id, {
           id,
           kind: 'access',
           requester: row.actor,
-          role: str(d, 'role') ?? '?',
-          resource: str(d, 'resource') ?? '?',
-          reason: str(d, 'reason'),
-          ticket: str(d, 'ticket'),
+          role: d.role ?? '?',
+          resource: d.resource ?? '?',
+          reason: d.reason,
+          ticket: d.ticket,
           approval: 'unknown',
           approvers: [],
         });
@@ -295,15 +286,15 @@ class DigestBuilder {
       }
       case 'extension.requested': {
         if (id === null) return;
-        const d = parse(row);
+        const d = readDetails(action, row.details);
         const grant = row.grantId ? this.grants.get(row.grantId) : undefined;
         this.requests.set(id, {
           id,
           kind: 'extend',
           requester: row.actor,
-          role: str(d, 'role') ?? grant?.role ?? '?',
+          role: d.role ?? grant?.role ?? '?',
           resource: grant?.resource ?? '?',
-          reason: str(d, 'reason'),
+          reason: d.reason,
           ticket: grant?.ticket ?? null,
           approval: d.auto_approved === true ? 'auto_approved' : 'unknown',
           approvers: [],
@@ -320,7 +311,7 @@ class DigestBuilder {
       case 'request.auto_approved':
       case 'request.break_glass': {
         const request = id === null ? undefined : this.requests.get(id);
-        const approval: Approval = row.action === 'request.approved' ? 'approved' : row.action === 'request.auto_approved' ? 'auto_approved' : 'break_glass';
+        const approval: Approval = action === 'request.approved' ? 'approved' : action === 'request.auto_approved' ? 'auto_approved' : 'break_glass';
         if (request) request.approval = approval;
         if (counting && request?.kind !== 'extend') {
           if (approval === 'approved') this.totals.requests.approved++;
@@ -341,7 +332,7 @@ class DigestBuilder {
             resource: request?.resource ?? '?',
             reason: request?.reason ?? null,
             deniedBy: row.actor,
-            note: str(parse(row), 'note'),
+            note: readDetails(action, row.details).note,
             at: row.at,
           });
         }
@@ -351,7 +342,7 @@ class DigestBuilder {
       case 'request.cancelled':
       case 'request.expired':
         if (counting && this.requests.get(id ?? -1)?.kind !== 'extend') {
-          if (row.action === 'request.cancelled') this.totals.requests.cancelled++;
+          if (action === 'request.cancelled') this.totals.requests.cancelled++;
           else this.totals.requests.expired++;
         }
         if (id !== null) this.requests.delete(id);
@@ -374,13 +365,13 @@ class DigestBuilder {
       }
       case 'grant.extended': {
         const grant = this.grantOf(row);
-        const d = parse(row);
-        const to = Date.parse(str(d, 'to') ?? '');
+        const d = readDetails(action, row.details);
+        const to = Date.parse(d.to ?? '');
         if (grant) {
           grant.extensions++;
           if (!Number.isNaN(to)) grant.expiresAt = to;
         }
-        const extension = /^AR-(\d+)$/.exec(str(d, 'extension_request') ?? '');
+        const extension = /^AR-(\d+)$/.exec(d.extension_request ?? '');
         if (extension) this.requests.delete(Number(extension[1]));
         if (counting) this.totals.grants.extended++;
         return;
@@ -389,10 +380,10 @@ class DigestBuilder {
       case 'grant.revoke_requested': {
         const grant = this.grantOf(row);
         if (!grant) return;
-        const reason = str(parse(row), 'reason');
+        const reason = readDetails(action, row.details).reason;
         grant.outcome = 'revoking';
         grant.revokeRequestedAt = row.at;
-        if (row.action === 'grant.revoke_requested') {
+        if (action === 'grant.revoke_requested') {
           grant.revokedBy = row.actor;
           grant.revokeNote = reason && reason !== 'revoked early' && reason !== 'orphan' ? reason : null;
         }
@@ -402,7 +393,7 @@ class DigestBuilder {
         const grant = this.grantOf(row);
         if (!grant) return;
         grant.revokeFailures++;
-        grant.lastError = str(parse(row), 'error');
+        grant.lastError = readDetails(action, row.details).error;
         if (counting) this.revokeTrouble.add(grant.grantId);
         return;
       }
@@ -410,44 +401,44 @@ class DigestBuilder {
         return this.grantRevoked(row, counting);
       case 'grant.failed': {
         const grant = this.grantOf(row);
-        const d = parse(row);
+        const d = readDetails(action, row.details);
         if (grant) {
           grant.outcome = 'failed';
           grant.endedAt = row.at;
-          grant.lastError = str(d, 'error');
+          grant.lastError = d.error;
         }
         if (counting) {
           this.totals.grants.failed++;
-          this.alert({ kind: 'grant_failed', at: row.at, grant, ref: `AR-${id}`, detail: `granting failed after ${num(d, 'attempts') ?? '?'} attempt(s): ${str(d, 'error') ?? 'unknown error'}` });
+          this.alert({ kind: 'grant_failed', at: row.at, grant, ref: `AR-${id}`, detail: `granting failed after ${d.attempts ?? '?'} attempt(s): ${d.error ?? 'unknown error'}` });
         }
         if (grant) this.forget(grant);
         return;
       }
       case 'reconcile.orphan': {
         if (!counting) return;
-        const d = parse(row);
+        const d = readDetails(action, row.details);
         const revoked = d.revoked === true;
-        const knownAs = str(d, 'known_as');
+        const knownAs = d.known_as;
         this.alert({
           kind: 'orphan',
           at: row.at,
           grant: this.grantOf(row),
           ref: id === null ? null : `AR-${id}`,
-          resource: str(d, 'resource'),
-          detail: `access ${row.grantId ?? '?'} found at the target ${knownAs ? `(${knownAs} here)` : '(unknown to the bot)'}; ${revoked ? 'revoked it' : `revoking it failed: ${str(d, 'error') ?? 'unknown error'}`}`,
+          resource: d.resource,
+          detail: `access ${row.grantId ?? '?'} found at the target ${knownAs ? `(${knownAs} here)` : '(unknown to the bot)'}; ${revoked ? 'revoked it' : `revoking it failed: ${d.error ?? 'unknown error'}`}`,
         });
         return;
       }
       case 'reconcile.drift': {
         if (!counting) return;
-        const d = parse(row);
+        const d = readDetails(action, row.details);
         this.alert({
           kind: 'drift',
           at: row.at,
           grant: this.grantOf(row),
           ref: id === null ? null : `AR-${id}`,
-          resource: str(d, 'resource'),
-          detail: `active here but ${str(d, 'found') ?? 'missing at the target'}`,
+          resource: d.resource,
+          detail: `active here but ${d.found ?? 'missing at the target'}`,
         });
         return;
       }
@@ -458,15 +449,15 @@ class DigestBuilder {
 
   private grantCreated(row: Row, counting: boolean): void {
     if (row.requestId === null || row.grantId === null) return;
-    const d = parse(row);
+    const d = readDetails('grant.created', row.details);
     const request = this.requests.get(row.requestId);
-    const expires = Date.parse(str(d, 'expires_at') ?? '');
+    const expires = Date.parse(d.expires_at ?? '');
     const grant: DigestGrant = {
       ref: `AR-${row.requestId}`,
       grantId: row.grantId,
       requester: request?.requester ?? '?',
-      role: str(d, 'role') ?? request?.role ?? '?',
-      resource: str(d, 'resource') ?? request?.resource ?? '?',
+      role: d.role ?? request?.role ?? '?',
+      resource: d.resource ?? request?.resource ?? '?',
       reason: request?.reason ?? null,
       ticket: request?.ticket ?? null,
       approval: request?.approval ?? 'unknown',
@@ -492,21 +483,21 @@ class DigestBuilder {
   private grantRevoked(row: Row, counting: boolean): void {
     const grant = this.grantOf(row);
     if (!grant) return;
-    const d = parse(row);
-    const reason = str(d, 'reason') ?? '';
-    const lateMs = num(d, 'late_ms');
+    const d = readDetails('grant.revoked', row.details);
+    const reason = d.reason ?? '';
+    const lateMs = d.late_ms;
     grant.endedAt = row.at;
     grant.outcome = reason.startsWith('expired') ? 'expired' : reason.startsWith('revoked early') ? 'revoked_early' : 'revoked';
     grant.lateMs = lateMs;
     if (counting) {
       if (grant.outcome === 'expired') this.totals.grants.endedAtExpiry++;
       else this.totals.grants.revokedEarly++;
-      if (lateMs !== null && lateMs > LATE_REVOKE_MS) {
+      if (lateMs !== null && isLateRevoke(lateMs)) {
         this.totals.grants.lateRevokes++;
         push(this.lists.lateRevokes, this.maxItems, grant);
       }
       if (this.revokeTrouble.has(grant.grantId)) {
-        const attempts = num(d, 'attempts');
+        const attempts = d.attempts;
         this.reportRevokeTrouble(grant, `revoked at ${shortTime(row.at, this.options.timezone)}${attempts ? ` after ${attempts} attempts` : ''}`);
       }
     }
@@ -557,7 +548,7 @@ class DigestBuilder {
 }
 
 /** Rows that open a request's story; any other row about an unknown request means it began earlier. */
-const OPENING_ACTIONS: ReadonlySet<string> = new Set(['request.created', 'extension.requested', 'reconcile.orphan', 'reconcile.drift', 'digest.posted']);
+const OPENING_ACTIONS: ReadonlySet<string> = new Set<AuditAction>(['request.created', 'extension.requested', 'reconcile.orphan', 'reconcile.drift', 'digest.posted']);
 
 function push<T>(list: DigestList<T>, max: number, item: T): void {
   list.total++;
@@ -576,24 +567,4 @@ export function digestLookbackMs(maxDurationsMs: Iterable<number>): number {
   let longest = 0;
   for (const ms of maxDurationsMs) longest = Math.max(longest, ms);
   return longest + 86_400_000;
-}
-
-/** Details are JSON objects written by the core; anything else reads as empty. */
-function parse(row: Row): Details {
-  try {
-    const value: unknown = JSON.parse(row.details);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Details) : {};
-  } catch {
-    return {};
-  }
-}
-
-function str(d: Details, key: string): string | null {
-  const value = d[key];
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function num(d: Details, key: string): number | null {
-  const value = d[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }

@@ -1,7 +1,7 @@
 /** Audit export for auditors: JSON Lines or CSV, optionally from a date on. */
 import type { StoreReads } from '../../db/store/port.ts';
 
-export const EXPORT_COLUMNS = ['seq', 'at', 'actor', 'action', 'request', 'grant_id', 'from_status', 'to_status', 'details', 'prev_hash', 'hash'] as const;
+const EXPORT_COLUMNS = ['seq', 'at', 'actor', 'action', 'request', 'grant_id', 'from_status', 'to_status', 'details', 'prev_hash', 'hash'] as const;
 
 export async function* exportAudit(store: StoreReads, format: 'jsonl' | 'csv', since?: number): AsyncGenerator<string> {
   const rows = store.auditRows(since === undefined ? {} : { since });

@@ -88,7 +88,7 @@ export function zonedInstants(local: LocalParts, timezone: string): number[] {
 }
 
 /** The first instant of a local calendar day (midnight, or the first minute that exists). */
-export function startOfLocalDay(year: number, month: number, day: number, timezone: string): number {
+function startOfLocalDay(year: number, month: number, day: number, timezone: string): number {
   for (let hour = 0; hour < 24; hour++) {
     const at = zonedInstants({ year, month, day, hour, minute: 0, second: 0 }, timezone)[0];
     if (at !== undefined) return at;

@@ -11,7 +11,7 @@ import { systemClock } from '../domain/clock.ts';
 import { EXIT, UsageError, parseSince, type CliIo } from './io.ts';
 import { openConfiguredStore } from './store.ts';
 
-export const AUDIT_USAGE = 'usage: accessbot audit verify | audit export --format jsonl|csv [--since DATE] | audit digest --since DATE [--until DATE] [--format text|markdown|json]';
+const AUDIT_USAGE = 'usage: accessbot audit verify | audit export --format jsonl|csv [--since DATE] | audit digest --since DATE [--until DATE] [--format text|markdown|json]';
 const DIGEST_USAGE = 'usage: accessbot audit digest --since DATE [--until DATE] [--format text|markdown|json]';
 
 const HELP = `${AUDIT_USAGE}

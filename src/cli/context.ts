@@ -9,7 +9,7 @@ import type { CliIo } from './io.ts';
 import { openConfiguredStore } from './store.ts';
 
 /** Which chat platforms get notices: the ones configured, so a CLI revoke still updates the Slack card. */
-export function configuredPlatforms(config: Config): string[] {
+function configuredPlatforms(config: Config): string[] {
   // Teams joins when its adapter lands; until then no notices are queued for it.
   return config.slack ? ['slack'] : [];
 }

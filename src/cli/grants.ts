@@ -8,7 +8,7 @@ import { displayName } from '../domain/identity.ts';
 import { cliContext } from './context.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
 
-export const GRANTS_USAGE = 'usage: accessbot grants list [--json] | grants revoke AR-42 --reason TEXT [--by NAME]';
+const GRANTS_USAGE = 'usage: accessbot grants list [--json] | grants revoke AR-42 --reason TEXT [--by NAME]';
 
 export async function runGrantsCommand(args: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = args;

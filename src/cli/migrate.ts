@@ -6,7 +6,7 @@ import { loadEnv } from '../config/env.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
 import { openConfiguredStore } from './store.ts';
 
-export const MIGRATE_USAGE = 'usage: accessbot migrate [--from-sqlite FILE]';
+const MIGRATE_USAGE = 'usage: accessbot migrate [--from-sqlite FILE]';
 
 const HELP = `${MIGRATE_USAGE}
 

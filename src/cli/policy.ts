@@ -1,32 +1,41 @@
 /**
- * `accessbot policy check [FILE]`, `policy schema` and `policy explain`: look at a policy without running the bot.
- * Exit codes (DESIGN.md §6): 0 fine, 1 the check failed (or explain says "not allowed"), 2 bad usage.
+ * `accessbot policy check [FILE]`, `policy schema`, `policy explain` and `policy test`: look at a policy without
+ * running the bot, touching any target or needing its secrets.
+ * Exit codes (DESIGN.md §6): 0 fine, 1 the check failed (or explain says "not allowed", or a case failed), 2 bad usage.
  */
-import { parseArgs } from 'node:util';
-import { resolvePolicyPath } from '../config/policy-path.ts';
-import { formatProblems, loadPolicyFile, type LoadPolicyResult } from '../config/load-policy.ts';
 import { policyJsonSchema } from '../config/policy-json-schema.ts';
 import { DURATION_EXAMPLES, formatDuration, parseDuration } from '../domain/duration.ts';
 import { isAccessError } from '../domain/errors.ts';
 import { memberKeys, type Person } from '../domain/identity.ts';
 import type { Policy, RoleDef } from '../domain/policy.ts';
 import { checkNewRequest, requestableRoles } from '../domain/request-rules.ts';
-import type { ProviderFactory } from '../providers/types.ts';
+import { checkGrantsAtTargets } from '../app/check-targets.ts';
+import { closeProviders, providersForPolicy } from '../providers/registry.ts';
+import { configuredStoreTarget, storeTargetFrom, strandedGrantsIn } from './policy-live-grants.ts';
+import {
+  HELP_OPTION,
+  UsageError,
+  formatLoadFailure,
+  formatWarning,
+  loadForCommand,
+  parseCommandArgs as parse,
+  personFromArg,
+  plural,
+  policyPathFor,
+  type PolicyCommandIo,
+} from './policy-shared.ts';
+import { TEST_HELP, TEST_USAGE, runPolicyTest } from './policy-test.ts';
 
-export interface PolicyCommandIo {
-  out(s: string): void;
-  err(s: string): void;
-  env: Record<string, string | undefined>;
-  providers: Record<string, ProviderFactory>;
-  /** Where ./accessbot.yaml is looked for; default process.cwd(). */
-  cwd?: string;
-}
+export { personFromArg, type PolicyCommandIo };
 
 const USAGE = {
-  policy: 'usage: accessbot policy check [FILE] | policy schema | policy explain --user EMAIL --role ROLE [--duration D] [--ticket ID] [--file FILE]',
-  check: 'usage: accessbot policy check [FILE]',
+  policy:
+    'usage: accessbot policy check [FILE] [--require-env] [--db FILE|URL | --live-grants] | policy schema | ' +
+    'policy explain --user EMAIL --role ROLE [--duration D] [--ticket ID] [--file FILE] | policy test CASES.yaml [--policy FILE] [--format text|json]',
+  check: 'usage: accessbot policy check [FILE] [--require-env] [--db FILE|URL | --live-grants] [--targets]',
   schema: 'usage: accessbot policy schema',
   explain: 'usage: accessbot policy explain --user EMAIL --role ROLE [--duration D] [--ticket ID] [--file FILE]',
+  test: TEST_USAGE,
 };
 
 const HELP = {
@@ -35,12 +44,24 @@ const HELP = {
   check [FILE]   validate a policy file (default: $ACCESSBOT_POLICY, ./accessbot.yaml, else the bundled example)
   schema         print the policy's JSON Schema (for editors and linters)
   explain        dry run: may this person request this role, is it auto-approved, who must approve
+  test CASES     run table-driven expectations against the policy (for CI)
 
 Run "accessbot policy COMMAND --help" for details.`,
   check: `${USAGE.check}
 
 Validates the policy: YAML syntax, every field, env: values, provider settings and grants, groups (unknown
-names, cycles) and whether every requester can actually be approved. Prints each problem with its path and line.
+names, cycles) and whether every requester can actually be approved. Every problem of every stage is reported
+in one run, each with its path and line.
+
+Secrets are not needed: an env:NAME whose variable is not set is a warning (its value goes unchecked), so CI
+can check a policy change. The bot itself refuses to start without it.
+  --require-env    treat an unset env: variable (without a :-default) as a problem, as "serve" does
+  --db FILE|URL    also warn about live grants in this store (SQLite file or postgres:// URL) whose role or
+                   resource this policy removes or moves; read only
+  --live-grants    the same, with the store "serve" uses (DATABASE_URL, else ACCESSBOT_DB)
+  --targets        also ask each target, read only, whether it would accept every role's grant today (for
+                   PostgreSQL: the roles exist and none lets the holder keep access after the revoke); needs
+                   the targets' secrets. An unreachable target is a warning.
 Exit 0 when the policy is fine (warnings are printed but do not fail), 1 when it is not.`,
   schema: `${USAGE.schema}
 
@@ -57,20 +78,21 @@ waits, and whether a ticket is needed.
   --ticket ID      check this ticket against the role's require_ticket
   --file FILE      the policy file (default as for "policy check")
 Exit 0 when the request would be allowed, 1 when not.`,
+  test: TEST_HELP,
 };
-
-class UsageError extends Error {}
 
 export async function runPolicyCommand(args: string[], io: PolicyCommandIo): Promise<number> {
   const [command, ...rest] = args;
   try {
     switch (command) {
       case 'check':
-        return runCheck(rest, io);
+        return await runCheck(rest, io);
       case 'schema':
         return runSchema(rest, io);
       case 'explain':
         return runExplain(rest, io);
+      case 'test':
+        return await runPolicyTest(rest, io);
       case undefined:
       case '--help':
       case '-h':
@@ -93,7 +115,13 @@ export async function runPolicyCommand(args: string[], io: PolicyCommandIo): Pro
   }
 }
 
-const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+const CHECK_OPTIONS = {
+  ...HELP_OPTION,
+  'require-env': { type: 'boolean' },
+  db: { type: 'string' },
+  'live-grants': { type: 'boolean' },
+  targets: { type: 'boolean' },
+} as const;
 const EXPLAIN_OPTIONS = {
   ...HELP_OPTION,
   user: { type: 'string' },
@@ -103,42 +131,70 @@ const EXPLAIN_OPTIONS = {
   file: { type: 'string' },
 } as const;
 
-function parse<O extends typeof HELP_OPTION>(args: string[], usage: string, options: O, positionals: number) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    const message = ((error as Error).message.split('\n')[0] ?? '').replace(/\. To specify a positional argument.*$/, '');
-    throw new UsageError(`${message}\n${usage}`);
-  }
-  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"\n${usage}`);
-  return parsed;
-}
-
-function load(file: string | undefined, io: PolicyCommandIo): { path: string; result: LoadPolicyResult } {
-  const path = file ?? resolvePolicyPath({ policyPath: io.env.ACCESSBOT_POLICY }, io.cwd);
-  return { path, result: loadPolicyFile(path, { env: io.env, providers: io.providers }) };
-}
-
-function runCheck(args: string[], io: PolicyCommandIo): number {
-  const { values, positionals } = parse(args, USAGE.check, HELP_OPTION, 1);
+async function runCheck(args: string[], io: PolicyCommandIo): Promise<number> {
+  const { values, positionals } = parse(args, USAGE.check, CHECK_OPTIONS, 1);
   if (values.help) {
     io.out(HELP.check);
     return 0;
   }
-  const { path, result } = load(positionals[0], io);
+  if (typeof values.db === 'string' && values['live-grants']) throw new UsageError(`give either --db or --live-grants, not both\n${USAGE.check}`);
+  const requireEnv = values['require-env'] === true;
+  const path = policyPathFor(positionals[0], io);
+  const result = loadForCommand(path, io, requireEnv);
   if (!result.ok) {
-    io.err(formatProblems(result.errors, path));
+    io.err(formatLoadFailure(result, path));
     return 1;
   }
   const { policy } = result;
-  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   io.out(
-    `✓ policy OK: ${count(Object.keys(policy.roles).length, 'role')}, ${count(Object.keys(policy.resources).length, 'resource')}, ${count(policy.groups.size, 'group')}`,
+    `✓ policy OK: ${plural(Object.keys(policy.roles).length, 'role')}, ${plural(Object.keys(policy.resources).length, 'resource')}, ${plural(policy.groups.size, 'group')}`,
   );
   io.out(`  file: ${path}`);
-  for (const warning of result.warnings) io.out(`  ⚠ ${warning}`);
+  for (const warning of result.warningProblems) io.out(`  ${formatWarning(warning)}`);
+  if (result.missingEnv.length > 0) {
+    const them = result.missingEnv.length === 1 ? 'it' : 'them';
+    io.out(`  not set here: ${result.missingEnv.join(', ')} — "serve" needs ${them} (--require-env makes this check fail without ${them})`);
+  }
+
+  if (values.targets === true && !(await reportTargets(policy, io))) return 1;
+
+  const cwd = io.cwd ?? process.cwd();
+  const target = typeof values.db === 'string' ? storeTargetFrom(values.db, cwd) : values['live-grants'] ? configuredStoreTarget(io.env, cwd) : null;
+  if (!target) return 0;
+  if ('error' in target) {
+    io.err(`✗ live grants not checked: ${target.error}`);
+    return 1;
+  }
+  let stranded: string[];
+  try {
+    stranded = await strandedGrantsIn(target, policy);
+  } catch (error) {
+    io.err(`✗ live grants not checked: cannot read ${target.label}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  io.out(stranded.length === 0 ? `  live grants: none affected (${target.label})` : `  live grants affected by this policy (${target.label}):`);
+  for (const line of stranded) io.out(`  ⚠ ${line}`);
   return 0;
+}
+
+/** `--targets`: print what each target would refuse; false when one refuses something. */
+async function reportTargets(policy: Policy, io: PolicyCommandIo): Promise<boolean> {
+  const providers = providersForPolicy(policy, { log: { info: () => {}, warn: () => {} }, env: io.env });
+  try {
+    const findings = await checkGrantsAtTargets(policy, providers);
+    let ok = true;
+    for (const finding of findings) {
+      if (finding.unreachable) io.out(`  ⚠ roles.${finding.role}: target ${finding.resource} not checked: ${finding.unreachable}`);
+      for (const problem of finding.problems) {
+        io.err(`✗ roles.${finding.role}.grant: ${problem}`);
+        ok = false;
+      }
+    }
+    if (ok) io.out(`  targets: ${findings.length === 0 ? 'no target can be asked ahead of a grant' : 'every checked grant would be accepted'}`);
+    return ok;
+  } finally {
+    await closeProviders(providers);
+  }
 }
 
 function runSchema(args: string[], io: PolicyCommandIo): number {
@@ -169,21 +225,15 @@ function runExplain(args: string[], io: PolicyCommandIo): number {
   const person = personFromArg(user);
   const ticket = typeof values.ticket === 'string' ? values.ticket : undefined;
 
-  const { path, result } = load(typeof values.file === 'string' ? values.file : undefined, io);
+  const path = policyPathFor(typeof values.file === 'string' ? values.file : undefined, io);
+  const result = loadForCommand(path, io);
   if (!result.ok) {
-    io.err(formatProblems(result.errors, path));
+    io.err(formatLoadFailure(result, path));
     return 1;
   }
   const lines = explain(result.policy, { person, label: user, roleName, durationMs, ticket });
   io.out(lines.text.join('\n'));
   return lines.allowed ? 0 : 1;
-}
-
-/** EMAIL, slack:U123 or teams:<id>, as the requester. */
-export function personFromArg(text: string): Person {
-  if (text.startsWith('slack:')) return { slackId: text.slice('slack:'.length) };
-  if (text.startsWith('teams:')) return { teamsId: text.slice('teams:'.length) };
-  return { email: text };
 }
 
 export interface ExplainInput {

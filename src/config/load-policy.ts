@@ -1,6 +1,10 @@
 /**
  * Loads the policy file: YAML (with positions) → schema → env: values, provider schemas and cross-field rules →
  * the resolved Policy the core uses. Problems name the exact path, and the line when the file has it.
+ *
+ * Every stage runs as far as the file can be parsed: when the schema rejects a field, the rest of the file still
+ * goes through the cross-reference stage (see salvage-policy.ts), so one run reports every problem. Only YAML
+ * that cannot be parsed at all, or a file that is not a mapping, stops early.
  */
 import { readFileSync } from 'node:fs';
 import type { Policy } from '../domain/policy.ts';
@@ -8,6 +12,7 @@ import type { ProviderFactory } from '../providers/types.ts';
 import { policySchema } from './policy-schema.ts';
 import { formatPath, parseWith, type Finding, type PolicyProblem } from './problems.ts';
 import { resolvePolicy } from './resolve-policy.ts';
+import { salvagePolicy } from './salvage-policy.ts';
 import { parseYaml, positionOf, type YamlSource } from './yaml-source.ts';
 
 export { formatProblems, type PolicyProblem } from './problems.ts';
@@ -17,24 +22,48 @@ export interface LoadPolicyOptions {
   providers: Readonly<Record<string, ProviderFactory>>;
   /** Shown in messages; the file path for loadPolicyFile. */
   source?: string;
+  /**
+   * Default true, as `serve` needs: an `env:NAME` without a default whose variable is unset is an error.
+   * False (policy check/explain/test without the secrets): a warning, and that value goes unchecked.
+   */
+  requireEnv?: boolean;
 }
 
-export type LoadPolicyResult = { ok: true; policy: Policy; warnings: string[] } | { ok: false; errors: PolicyProblem[] };
+interface LoadDetails {
+  /** `path: message`, in file order. */
+  warnings: string[];
+  /** The same warnings with their lines. */
+  warningProblems: PolicyProblem[];
+  /** Variables written as env:NAME (no default) that are not set. */
+  missingEnv: string[];
+}
+
+export type LoadPolicyResult = ({ ok: true; policy: Policy } | { ok: false; errors: PolicyProblem[] }) & LoadDetails;
+
+const NO_DETAILS: LoadDetails = { warnings: [], warningProblems: [], missingEnv: [] };
 
 export function loadPolicyText(yamlText: string, opts: LoadPolicyOptions): LoadPolicyResult {
   const parsed = parseYaml(yamlText);
-  if (!parsed.ok) return { ok: false, errors: parsed.problems };
+  if (!parsed.ok) return { ok: false, errors: parsed.problems, ...NO_DETAILS };
   if (parsed.value === null || parsed.value === undefined) {
-    return { ok: false, errors: [{ path: '', message: 'the policy is empty: it needs at least version: 1, resources: and roles:' }] };
+    return { ok: false, errors: [{ path: '', message: 'the policy is empty: it needs at least version: 1, resources: and roles:' }], ...NO_DETAILS };
   }
   if (typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
-    return { ok: false, errors: [{ path: '', message: 'the policy must be a mapping with version:, resources: and roles: at the top' }] };
+    return { ok: false, errors: [{ path: '', message: 'the policy must be a mapping with version:, resources: and roles: at the top' }], ...NO_DETAILS };
   }
   const checked = parseWith(policySchema, parsed.value);
-  if (!checked.ok) return { ok: false, errors: toProblems(checked.findings, parsed.source) };
-  const resolved = resolvePolicy(checked.value, opts);
-  if (!resolved.policy) return { ok: false, errors: toProblems(resolved.errors, parsed.source) };
-  return { ok: true, policy: resolved.policy, warnings: resolved.warnings.map((w) => `${formatPath(w.at)}: ${w.message}`) };
+  const schemaFindings = checked.ok ? [] : checked.findings;
+  const salvaged = salvagePolicy(parsed.value as Record<string, unknown>, checked.ok);
+  const resolved = resolvePolicy(salvaged, opts);
+  const warningProblems = toProblems(resolved.warnings, parsed.source);
+  const details: LoadDetails = {
+    warnings: warningProblems.map((w) => (w.path === '' ? w.message : `${w.path}: ${w.message}`)),
+    warningProblems,
+    missingEnv: resolved.missingEnv,
+  };
+  const errors = [...schemaFindings, ...resolved.errors];
+  if (errors.length > 0 || !resolved.policy) return { ok: false, errors: toProblems(errors, parsed.source), ...details };
+  return { ok: true, policy: resolved.policy, ...details };
 }
 
 export function loadPolicyFile(path: string, opts: LoadPolicyOptions): LoadPolicyResult {
@@ -42,15 +71,18 @@ export function loadPolicyFile(path: string, opts: LoadPolicyOptions): LoadPolic
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(error);
-    return { ok: false, errors: [{ path: '', message: `cannot read ${path}: ${why}` }] };
+    return { ok: false, errors: [{ path: '', message: `cannot read ${path}: ${readError(error)}` }], ...NO_DETAILS };
   }
   return loadPolicyText(text, { ...opts, source: opts.source ?? path });
 }
 
+export function readError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(error);
+}
+
 /** In file order, so the list reads top to bottom alongside the file. */
-function toProblems(findings: readonly Finding[], source: YamlSource): PolicyProblem[] {
+export function toProblems(findings: readonly Finding[], source: YamlSource): PolicyProblem[] {
   const problems: PolicyProblem[] = findings.map((finding) => ({ path: formatPath(finding.at), message: finding.message, ...positionOf(source, finding.at) }));
   const key = (p: PolicyProblem) => (p.line ?? Number.MAX_SAFE_INTEGER) * 10_000 + (p.column ?? 0);
   return problems.map((p, i) => ({ p, i })).sort((a, b) => key(a.p) - key(b.p) || a.i - b.i).map(({ p }) => p);

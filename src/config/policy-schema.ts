@@ -61,7 +61,7 @@ export function isRegex(source: string): boolean {
   }
 }
 
-const roleSchema = z.strictObject({
+export const roleSchema = z.strictObject({
   description: z.string().optional(),
   resource: name('resource'),
   grant: z.record(z.string(), z.unknown()).default({}).meta({ description: "The resource provider's grant parameters" }),

@@ -10,26 +10,42 @@ export function normalizeMember(atom: string): Member {
   return atom.includes('@') && !atom.includes(':') ? atom.trim().toLowerCase() : atom.trim();
 }
 
+export interface GroupResolverOptions {
+  /** Groups whose lists lost entries to the schema: an expansion through them is incomplete. */
+  incomplete?: ReadonlySet<string>;
+  /** The groups section itself could not be read: references cannot be checked (no "unknown group"). */
+  unknownSection?: boolean;
+}
+
+/** Members, and whether they are all of them (false when a group or entry was unreadable). */
+export interface Expansion {
+  members: Set<Member>;
+  complete: boolean;
+}
+
 export class GroupResolver {
   readonly errors: Finding[] = [];
-  private readonly expanded = new Map<string, ReadonlySet<Member>>();
+  private readonly expanded = new Map<string, { members: ReadonlySet<Member>; complete: boolean }>();
   private readonly reportedCycles = new Set<string>();
 
-  constructor(private readonly groups: Readonly<Record<string, readonly string[]>>) {}
+  constructor(
+    private readonly groups: Readonly<Record<string, readonly string[]>>,
+    private readonly options: GroupResolverOptions = {},
+  ) {}
 
   /** Every group, expanded. */
   all(): Map<string, ReadonlySet<Member>> {
     const out = new Map<string, ReadonlySet<Member>>();
-    for (const name of Object.keys(this.groups)) out.set(name, this.group(name, []));
+    for (const name of Object.keys(this.groups)) out.set(name, this.group(name, []).members);
     return out;
   }
 
   /** A member list (from a group or a role) as atoms. */
-  expand(list: readonly string[], at: readonly PathSegment[]): Set<Member> {
+  expand(list: readonly string[], at: readonly PathSegment[]): Expansion {
     return this.expandWithin(list, at, []);
   }
 
-  private group(name: string, stack: string[]): ReadonlySet<Member> {
+  private group(name: string, stack: string[]): { members: ReadonlySet<Member>; complete: boolean } {
     const done = this.expanded.get(name);
     if (done) return done;
     const start = stack.indexOf(name);
@@ -40,15 +56,17 @@ export class GroupResolver {
         this.reportedCycles.add(key);
         this.errors.push({ at: ['groups', cycle[0]!], message: `groups include each other in a cycle: ${cycle.join(' → ')}` });
       }
-      return new Set();
+      return { members: new Set(), complete: true };
     }
-    const members = this.expandWithin(this.groups[name] ?? [], ['groups', name], [...stack, name]);
-    this.expanded.set(name, members);
-    return members;
+    const inner = this.expandWithin(this.groups[name] ?? [], ['groups', name], [...stack, name]);
+    const result = { members: inner.members, complete: inner.complete && !this.options.incomplete?.has(name) };
+    this.expanded.set(name, result);
+    return result;
   }
 
-  private expandWithin(list: readonly string[], at: readonly PathSegment[], stack: string[]): Set<Member> {
+  private expandWithin(list: readonly string[], at: readonly PathSegment[], stack: string[]): Expansion {
     const out = new Set<Member>();
+    let complete = true;
     list.forEach((entry, index) => {
       if (!entry.startsWith('group:')) {
         out.add(normalizeMember(entry));
@@ -56,6 +74,8 @@ export class GroupResolver {
       }
       const name = entry.slice('group:'.length);
       if (!Object.hasOwn(this.groups, name)) {
+        complete = false;
+        if (this.options.unknownSection) return;
         const known = Object.keys(this.groups);
         this.errors.push({
           at: [...at, index],
@@ -63,8 +83,10 @@ export class GroupResolver {
         });
         return;
       }
-      for (const member of this.group(name, stack)) out.add(member);
+      const group = this.group(name, stack);
+      if (!group.complete) complete = false;
+      for (const member of group.members) out.add(member);
     });
-    return out;
+    return { members: out, complete };
   }
 }

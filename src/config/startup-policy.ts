@@ -1,4 +1,7 @@
-/** The policy as `serve` and the CLI load it: strict, with every problem in one message. */
+/**
+ * The policy as `serve` and the store-backed CLI commands load it: strict, with every problem in one message.
+ * Strict includes the environment: an `env:NAME` (without a default) whose variable is unset stops the start.
+ */
 import type { Policy } from '../domain/policy.ts';
 import { builtinProviders } from '../providers/registry.ts';
 import { resolvePolicyPath, type Config } from './env.ts';
@@ -9,7 +12,7 @@ export { StartupError };
 
 export function loadPolicyOrThrow(config: Config, env: Readonly<Record<string, string | undefined>>): { policy: Policy; path: string; warnings: string[] } {
   const path = resolvePolicyPath(config);
-  const loaded = loadPolicyFile(path, { env, providers: builtinProviders });
+  const loaded = loadPolicyFile(path, { env, providers: builtinProviders, requireEnv: true });
   if (!loaded.ok) throw new StartupError(formatProblems(loaded.errors, path));
   return { policy: loaded.policy, path, warnings: loaded.warnings };
 }

@@ -1,6 +1,8 @@
 /**
- * Every refusal the core can give has a code and a message written for the person who asked.
- * Adapters render `userMessage` as is; `code` is for logs, metrics and tests.
+ * Every refusal the core can give has a code and a message written for the person who asked, in plain words
+ * that name no platform's syntax. Where the person can do something about it with a command or a button, the
+ * refusal carries a `hint` (what to do, as data): the chat layer (src/chat/refusals.ts) phrases it for where
+ * the person is (a Slack command, a form, a Teams chat); the command line shows `userMessage` alone.
  */
 export type ErrorCode =
   | 'unknown_user'
@@ -26,10 +28,24 @@ export type ErrorCode =
   | 'extend_pending'
   | 'bad_input';
 
+/** What the person can do instead, for the chat layer to phrase. */
+export type RefusalHint =
+  /** The role needs a ticket: give one. */
+  | { kind: 'add_ticket'; role: string }
+  /** They hold this role already: extend that access instead. */
+  | { kind: 'extend_instead'; role: string; requestId: number }
+  /** Their own request: withdraw (cancel) it rather than deny it. */
+  | { kind: 'cancel_instead' }
+  /** The role allows no break-glass: file a normal request. */
+  | { kind: 'normal_request'; role: string }
+  /** That access is over: ask for new access. */
+  | { kind: 'new_request' };
+
 export class AccessError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly userMessage: string,
+    readonly hint: RefusalHint | null = null,
   ) {
     super(`${code}: ${userMessage}`);
     this.name = 'AccessError';

@@ -29,6 +29,9 @@ export function isTerminalGrant(status: GrantStatus): boolean {
   return NEXT[status].length === 0;
 }
 
+/** The statuses with work left at the target (being applied, held, being removed): every status that is not terminal. */
+export const LIVE_GRANT_STATUSES: readonly GrantStatus[] = (Object.keys(NEXT) as GrantStatus[]).filter((status) => !isTerminalGrant(status));
+
 export interface GrantSubject {
   status: GrantStatus;
   holder: Person;
@@ -46,13 +49,17 @@ export function checkRevoke(role: RoleDef | undefined, grant: GrantSubject, acto
   }
 }
 
+/** How much longer the role's maximum lets this grant run (≤ 0: none). */
+export function extensionRoomMs(role: Pick<RoleDef, 'maxDurationMs'>, grant: Pick<GrantSubject, 'startsAt' | 'expiresAt'>): number {
+  return role.maxDurationMs - (grant.expiresAt - grant.startsAt);
+}
+
 /** Extension needs a new approval and must keep the whole grant within the role's maximum. */
 export function checkExtend(role: RoleDef, grant: GrantSubject, actor: Person, extraMs: number, now: number): number {
   if (!samePerson(grant.holder, actor)) throw new AccessError('not_allowed', 'Only the holder of this access can ask to extend it.');
   if (grant.status !== 'active' || grant.expiresAt <= now) throw new AccessError('not_active', 'This access is not active any more; file a new request.');
-  const newExpiry = grant.expiresAt + extraMs;
-  if (newExpiry - grant.startsAt > role.maxDurationMs) {
-    const left = role.maxDurationMs - (grant.expiresAt - grant.startsAt);
+  const left = extensionRoomMs(role, grant);
+  if (extraMs > left) {
     throw new AccessError(
       'extend_too_long',
       left > 0
@@ -60,5 +67,5 @@ export function checkExtend(role: RoleDef, grant: GrantSubject, actor: Person, e
         : `This access already lasts "${role.name}"'s maximum of ${formatDuration(role.maxDurationMs)}; file a new request when it ends.`,
     );
   }
-  return newExpiry;
+  return grant.expiresAt + extraMs;
 }

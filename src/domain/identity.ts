@@ -1,4 +1,4 @@
-import type { Member, Platform } from './policy.ts';
+import type { Member } from './policy.ts';
 
 /**
  * A person as a chat platform (or the CLI) reports them. The email is the one the platform vouches for;
@@ -44,10 +44,4 @@ export function samePerson(a: Person, b: Person): boolean {
 /** "@alice" style label for messages; never used for decisions. */
 export function displayName(person: Person): string {
   return person.name || person.email || (person.slackId ? `slack:${person.slackId}` : `teams:${person.teamsId ?? '?'}`);
-}
-
-export function platformOf(person: Person): Platform | 'cli' {
-  if (person.slackId) return 'slack';
-  if (person.teamsId) return 'teams';
-  return 'cli';
 }

@@ -4,11 +4,10 @@
  */
 import { AccessError } from './errors.ts';
 import { formatDuration, DURATION_EXAMPLES } from './duration.ts';
-import { displayName, isMember, samePerson, type Person } from './identity.ts';
+import { isMember, samePerson, type Person } from './identity.ts';
 import type { Policy, RoleDef } from './policy.ts';
 
 export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired';
-export const TERMINAL_REQUEST_STATUSES: readonly RequestStatus[] = ['approved', 'denied', 'cancelled', 'expired'];
 
 export type FilingOutcome = 'pending' | 'auto_approved' | 'break_glass';
 
@@ -64,14 +63,14 @@ export function checkNewRequest(policy: Policy, input: NewRequestInput): Checked
   if (reason === '') throw new AccessError('reason_required', 'Please say why you need access (a short reason is required).');
   const ticket = input.ticket?.trim() || null;
   if (role.requireTicket !== null) {
-    if (!ticket) throw new AccessError('ticket_required', `"${role.name}" needs a ticket: add --ticket ID.`);
+    if (!ticket) throw new AccessError('ticket_required', `"${role.name}" needs a ticket.`, { kind: 'add_ticket', role: role.name });
     if (role.requireTicket !== '' && !new RegExp(role.requireTicket).test(ticket)) {
       throw new AccessError('ticket_invalid', `Ticket "${ticket}" does not look right for "${role.name}" (expected ${role.requireTicket}).`);
     }
   }
   const breakGlass = input.breakGlass === true;
   if (breakGlass && !role.breakGlass) {
-    throw new AccessError('break_glass_not_allowed', `"${role.name}" does not allow break-glass; file a normal request instead.`);
+    throw new AccessError('break_glass_not_allowed', `"${role.name}" does not allow break-glass.`, { kind: 'normal_request', role: role.name });
   }
   const outcome: FilingOutcome = breakGlass
     ? 'break_glass'
@@ -111,10 +110,8 @@ export function evaluateReview(
     throw new AccessError('not_approver', `You are not an approver for "${role.name}".`);
   }
   if (samePerson(request.requester, reviewer)) {
-    throw new AccessError(
-      'self_approval',
-      decision === 'approve' ? 'You cannot approve your own request.' : 'This is your own request: cancel it with /access cancel instead.',
-    );
+    if (decision === 'approve') throw new AccessError('self_approval', 'You cannot approve your own request.');
+    throw new AccessError('self_approval', 'This is your own request, so you cannot deny it.', { kind: 'cancel_instead' });
   }
   if (request.status !== 'pending') {
     const by = request.decidedBy ? ` by ${request.decidedBy}` : '';
@@ -145,13 +142,3 @@ export function checkCancel(request: ReviewSubject, actor: Person): void {
   if (!samePerson(request.requester, actor)) throw new AccessError('not_allowed', 'Only the person who filed a request can cancel it.');
   if (request.status !== 'pending') throw new AccessError('not_pending', `This request is already ${request.status}; nothing to cancel.`);
 }
-
-export function isLapsed(request: { status: RequestStatus; lapsesAt: number }, now: number): boolean {
-  return request.status === 'pending' && now >= request.lapsesAt;
-}
-
-export function describeApprovers(role: RoleDef): string {
-  return [...role.approvers].join(', ');
-}
-
-export { displayName };

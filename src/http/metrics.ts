@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { StoreStats } from '../../db/store/port.ts';
 import type { AppContext } from '../app/context.ts';
 import { countUndeliveredNotices } from '../app/outbox.ts';
-import { countOverdueRevokes } from '../scheduler/overdue.ts';
+import { countOverdueRevokes } from '../app/overdue.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -58,7 +58,7 @@ export function createMetrics(ctx: AppContext): Metrics {
 
 /**
  * Revokes overdue: what /healthz calls degraded. The same count as the scheduler's status().revokeOverdue
- * (one definition, src/scheduler/overdue.ts), so /healthz, /metrics and the scheduler never disagree.
+ * (one definition, src/app/overdue.ts), so /healthz, /metrics and the scheduler never disagree.
  */
 export function overdueRevokes(ctx: AppContext): Promise<number> {
   return countOverdueRevokes(ctx);

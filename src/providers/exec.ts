@@ -18,17 +18,17 @@ export const execResourceSchema = z
 export type ExecSettings = z.infer<typeof execResourceSchema>;
 
 /** Exec grant parameters are the script's business: any JSON object, passed as ACCESSBOT_PARAMS. */
-export const execGrantSchema = z.record(z.string(), z.unknown());
+const execGrantSchema = z.record(z.string(), z.unknown());
 
 export const EX_TEMPFAIL = 75;
 const STDERR_LIMIT = 2048;
 /** Most of stdout kept (characters); the rest is read and dropped, so a chatty program cannot exhaust memory. */
-export const STDOUT_LIMIT = 1024 * 1024;
+const STDOUT_LIMIT = 1024 * 1024;
 const KILL_GRACE_MS = 2000;
 
 type ExecEvent = 'grant' | 'revoke' | 'extend';
 
-export function execEnvironment(
+function execEnvironment(
   event: ExecEvent,
   target: GrantTarget,
   settings: ExecSettings,

@@ -23,7 +23,7 @@ export class ProviderConfigError extends Error {
   }
 }
 
-export function formatIssues(prefix: string, error: z.ZodError): string[] {
+function formatIssues(prefix: string, error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].join('.');
     return `${path}: ${issue.message}`;

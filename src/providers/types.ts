@@ -46,6 +46,8 @@ export interface Provider {
   extend?(target: GrantTarget): Promise<GrantOutcome>;
   /** What exists at the target, to find drift and orphans. */
   verify?(): Promise<VerifyOutcome>;
+  /** Read-only: what the target would refuse about a role's grant parameters today (empty when nothing). */
+  checkGrant?(params: Record<string, unknown>): Promise<string[]>;
   close?(): Promise<void>;
 }
 

@@ -31,13 +31,13 @@ export const webhookResourceSchema = z
 export type WebhookSettings = z.infer<typeof webhookResourceSchema>;
 
 /** Webhook grant parameters are the receiver's business: any JSON object, forwarded as `params`. */
-export const webhookGrantSchema = z.record(z.string(), z.unknown());
+const webhookGrantSchema = z.record(z.string(), z.unknown());
 
-export const BACKOFF_BASE_MS = 500;
+const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 30_000;
 const EXCERPT_CHARS = 500;
 /** Longest answer body read; the rest is not downloaded. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 const FAILURE_WINDOW_MS = 60_000;
 
 export interface WebhookRuntime {
@@ -58,7 +58,7 @@ const defaultRuntime: WebhookRuntime = {
 
 type WebhookEvent = 'grant' | 'revoke';
 
-export function webhookPayload(event: WebhookEvent, target: GrantTarget): Record<string, unknown> {
+function webhookPayload(event: WebhookEvent, target: GrantTarget): Record<string, unknown> {
   const requester: Record<string, unknown> = { email: target.requester.email };
   if (target.requester.slackId) requester.slack_id = target.requester.slackId;
   if (target.requester.teamsId) requester.teams_id = target.requester.teamsId;

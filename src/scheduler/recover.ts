@@ -29,7 +29,7 @@ export interface RecoveryReport {
 }
 
 /** How long start-up waits for the catch-up's target calls by default. */
-export const RECOVERY_WAIT_MS = 30_000;
+const RECOVERY_WAIT_MS = 30_000;
 
 export interface RecoverOptions {
   /** Run reconciliation (default true). */
@@ -43,15 +43,14 @@ export async function recoverOnStart(ctx: AppContext, options: RecoverOptions = 
   const started = ctx.clock.now();
   const leasesReleased = await releaseOwnLeases(ctx);
   // Revokes started here are awaited below instead of being handed to the worker in the background.
-  const local: AppContext = { ...ctx, afterCommit: { grantChanged: () => {}, noticesQueued: () => ctx.afterCommit.noticesQueued() } };
-  const step = await expiryStep(local);
+  const step = await expiryStep(ctx, { handOff: false });
   const settled: SettleCounts = {};
   const done: { reconcile: ReconcileReport | null } = { reconcile: null };
   const work = (async () => {
-    await settleDueGrants(local, options.concurrency, settled);
+    await settleDueGrants(ctx, options.concurrency, settled);
     if (options.reconcile === false) return;
     try {
-      done.reconcile = await reconcile(local);
+      done.reconcile = await reconcile(ctx);
     } catch (error) {
       ctx.log.error({ err: error instanceof Error ? error.message : String(error) }, 'reconciliation at start failed; it runs again on schedule');
     }

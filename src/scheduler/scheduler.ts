@@ -10,16 +10,16 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AfterCommit, AppContext } from '../app/context.ts';
 import { sendExpiryReminders, nextDueInstant } from '../app/expire.ts';
+import { countOverdueRevokes } from '../app/overdue.ts';
 import type { ChatPort } from '../app/ports.ts';
 import { reconcile } from '../app/reconcile.ts';
 import type { Worker } from '../app/worker.ts';
 import { drainBackground } from './background.ts';
 import { cronLogger } from './cron-logger.ts';
 import { ExpiryTimer } from './expiry-timer.ts';
-import { countOverdueRevokes, REVOKE_OVERDUE_AFTER_MS } from './overdue.ts';
 import { dispatchDue, expiryStep, settleDueGrants, SETTLE_CONCURRENCY } from './steps.ts';
 
-export const DEFAULT_SCHEDULES = {
+const DEFAULT_SCHEDULES = {
   sweep: '*/5 * * * * *',
   reminders: '*/30 * * * * *',
   dispatch: '*/5 * * * * *',
@@ -69,7 +69,12 @@ export interface SchedulerStatus {
   stalled: boolean;
 }
 
-export interface Scheduler {
+/**
+ * The running scheduler. It is also a part of the process's after-commit hook: the composition root
+ * (src/main.ts) sends it every committed grant change, after the worker, because a new grant or an extension
+ * may move the next expiry earlier and the timer must look again. It never rewires `ctx.afterCommit` itself.
+ */
+export interface Scheduler extends Pick<AfterCommit, 'grantChanged'> {
   /** Destroy the cron jobs, clear the timer, wait for in-flight work (including the worker's). */
   stop(): Promise<void>;
   /** Run sweep, reminders and dispatch now and wait for the work they start (tests, CLI). */
@@ -78,8 +83,6 @@ export interface Scheduler {
   healthy(): boolean;
   /** The jobs and the timer, plus the overdue revokes counted in the store now. */
   status(): Promise<SchedulerStatus>;
-  /** Look at the next due instant again (call after changing expiries behind the core's back). */
-  rearm(): void;
 }
 
 export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler {
@@ -161,17 +164,6 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
     if (!cron.validate(schedule)) throw new Error(`scheduler: "${schedule}" is not a valid cron expression for the ${name} job`);
   }
 
-  const original = ctx.afterCommit;
-  const wrapped: AfterCommit = {
-    grantChanged: (grantId) => {
-      original.grantChanged(grantId);
-      timer.rearmSoon();
-    },
-    noticesQueued: () => original.noticesQueued(),
-  };
-  // Every committed grant change may move the next expiry earlier (a new grant, an extension): re-arm.
-  ctx.afterCommit = wrapped;
-
   for (const [name, schedule, fn] of plan) {
     jobs.set(name, { fn, current: null, status: { schedule, runs: 0, running: false, lastStartedAt: null, lastFinishedAt: null, lastError: null } });
     tasks.push(cron.schedule(schedule, () => run(name), { name: `accessbot:${name}`, noOverlap: true, timezone: timezoneOf(name, ctx.policy.timezone), logger: cronLogger(log, name) }));
@@ -192,7 +184,6 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
       stopped = true;
       for (const task of tasks) await task.destroy();
       await timer.stop(); // waits for a fire (or a lookup of the next instant) still running
-      if (ctx.afterCommit === wrapped) ctx.afterCommit = original;
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       await drainBackground(ctx.store); // start-up catch-up that was still running when the scheduler started
       await deps.worker.stop();
@@ -208,7 +199,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
     },
     healthy: () => !stopped && !isStalled(),
     status: async () => {
-      const revokeOverdue = await countOverdueRevokes(ctx, REVOKE_OVERDUE_AFTER_MS);
+      const revokeOverdue = await countOverdueRevokes(ctx);
       return {
         running: !stopped,
         startedAt,
@@ -218,7 +209,8 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
         stalled: !stopped && isStalled(),
       };
     },
-    rearm: () => timer.arm(),
+    // Every committed grant change may move the next expiry earlier (a new grant, an extension): re-arm.
+    grantChanged: () => timer.rearmSoon(),
   };
 }
 
@@ -228,7 +220,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
  * Europe/Berlin would not run for a whole hour (no retries, no chat delivery, no reminders). Only the digest is
  * a wall-clock job ("09:00 on weekdays") and runs in the policy's timezone.
  */
-export function timezoneOf(job: JobName, policyTimezone: string): string {
+function timezoneOf(job: JobName, policyTimezone: string): string {
   return job === 'digest' ? policyTimezone : 'UTC';
 }
 

@@ -4,7 +4,7 @@
  * delays work until the next tick but can never skip it.
  */
 import type { AppContext } from '../app/context.ts';
-import { expireLapsedRequests, startDueRevokes } from '../app/expire.ts';
+import { expireLapsedRequests, startDueRevokes, type StartRevokesOptions } from '../app/expire.ts';
 import { dueGrantIds, settleGrant, type ProcessResult } from '../app/grant-executor.ts';
 import { dispatchOutbox, type DispatchResult } from '../app/outbox.ts';
 import type { ChatPort } from '../app/ports.ts';
@@ -21,14 +21,15 @@ export interface ExpiryStepResult {
 
 /**
  * Lapse stale requests and move every grant past its expiry to `revoking`. Each moved grant is handed to
- * `ctx.afterCommit.grantChanged`, which (with the worker) revokes it at the target right away.
+ * `ctx.afterCommit.grantChanged`, which (with the worker) revokes it at the target right away, unless
+ * `handOff` is false (the caller settles them itself).
  */
-export async function expiryStep(ctx: AppContext): Promise<ExpiryStepResult> {
+export async function expiryStep(ctx: AppContext, options: StartRevokesOptions = {}): Promise<ExpiryStepResult> {
   let requestsExpired = 0;
   const revokesStarted: string[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const lapsed = await expireLapsedRequests(ctx);
-    const moved = await startDueRevokes(ctx);
+    const moved = await startDueRevokes(ctx, options);
     requestsExpired += lapsed;
     revokesStarted.push(...moved);
     if (lapsed === 0 && moved.length === 0) break;

@@ -86,7 +86,7 @@ describe.each(kinds)('store conformance: $kind', ({ skip, fresh }) => {
   it.skipIf(skip)('keeps one audit chain when two connections append at once: no fork, no lost row', async () => {
     const [a, b] = await twoConnections();
     const append = (store: Store, writer: string, n: number) =>
-      store.tx((uow) => appendAudit(uow, { at: 1_000 + n, actor: writer, action: 'test.append', details: { n } }));
+      store.tx((uow) => appendAudit(uow, { at: 1_000 + n, actor: writer, action: 'extension.void', details: { why: `append ${n}` } }));
     await Promise.all(Array.from({ length: 150 }, (_, n) => [append(a, 'a', n), append(b, 'b', n)]).flat());
     const rows = [];
     for await (const row of a.auditRows()) rows.push(row);

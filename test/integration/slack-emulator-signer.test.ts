@@ -1,6 +1,6 @@
 /** The signer builds requests that Bolt's own verification accepts, and its bad variants Bolt refuses. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { postToApp, SlackRequestSigner, startSlackEmulator, stateValue, type SlackEmulator } from '../../adapters/slack/emulator/index.ts';
+import { postToApp, SlackRequestSigner, startSlackEmulator, stateValue, type SlackEmulator } from '../../playground/slack-emulator/index.ts';
 import { startBoltTestApp, TEST_SIGNING_SECRET, type BoltTestApp } from '../support/slack-bolt.ts';
 import { ALICE, APPROVALS_CHANNEL, BOB, testWorkspace } from '../support/slack-workspace.ts';
 

@@ -1,8 +1,9 @@
 /** The Slack emulator answers the real @slack/web-api WebClient like Slack does. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { webApi } from '@slack/bolt';
-import { startSlackEmulator, type SlackEmulator } from '../../adapters/slack/emulator/index.ts';
-import { approvalCard, homeView, requestModal } from '../../adapters/slack/render/index.ts';
+import { startSlackEmulator, type SlackEmulator } from '../../playground/slack-emulator/index.ts';
+import { requestModal } from '../../adapters/slack/render/index.ts';
+import { slackCard as approvalCard, slackHome as homeView } from '../support/slack-render.ts';
 import { ALICE, APPROVALS_CHANNEL, BOB, testWorkspace } from '../support/slack-workspace.ts';
 import { requestView, T0 } from '../support/slack-views.ts';
 

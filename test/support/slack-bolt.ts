@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
-import type { SlackEmulator } from '../../adapters/slack/emulator/index.ts';
+import type { SlackEmulator } from '../../playground/slack-emulator/index.ts';
 
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 

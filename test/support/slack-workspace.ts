@@ -1,5 +1,5 @@
 /** A small emulated workspace shared by Slack tests. */
-import type { EmulatorOptions } from '../../adapters/slack/emulator/index.ts';
+import type { EmulatorOptions } from '../../playground/slack-emulator/index.ts';
 
 export const ALICE = { id: 'U0ALICE', name: 'alice', email: 'alice@example.com', realName: 'Alice Archer' };
 export const BOB = { id: 'U0BOB', name: 'bob', email: 'bob@example.com', realName: 'Bob Baker' };

@@ -4,10 +4,12 @@
  * the click came from a message (in App Home the refreshed tab is the answer, not a popup).
  */
 import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import { staleButtonAnswer } from '../../../src/chat/index.ts';
 import type { Person } from '../../../src/domain/identity.ts';
 import { actAs } from '../act-as.ts';
+import { SLACK_DIALECT } from '../dialect.ts';
 import { timedAck } from '../middleware.ts';
-import { parseRequestButtonValue } from '../render/index.ts';
+import { parseRequestButtonValue, renderAnswer } from '../render/index.ts';
 import { replyPrivately, type PrivateMessage, type PrivateTarget } from '../replies.ts';
 import type { SlackServices } from '../services.ts';
 
@@ -43,15 +45,21 @@ export function onRequestButton(
     const target = clickTarget(body, respond);
     const requestId = parseRequestButtonValue(action.value);
     if (requestId === null) {
-      await replyPrivately(s, target, { text: 'That button does not point at a request any more. Use `/access` to see yours.' });
+      await replyPrivately(s, target, renderAnswer(staleButtonAnswer(SLACK_DIALECT)));
       return;
     }
     const inHome = body.view?.type === 'home';
     const click: Click = { userId: body.user.id, requestId, triggerId: body.trigger_id, fromView: target.triggerId !== null, inHome, target };
-    await actAs(s, target, actionId, async (person) => {
-      const answer = await work(click, person);
-      return click.fromView ? null : answer;
-    });
+    await actAs(
+      s,
+      target,
+      actionId,
+      async (person) => {
+        const answer = await work(click, person);
+        return click.fromView ? null : answer;
+      },
+      requestId,
+    );
     // The Home they clicked in shows the state before the click (or a stale one, if the click was refused).
     if (inHome) s.homes.refreshUser(body.user.id);
   });

@@ -2,6 +2,8 @@
  * Every action_id, callback_id and block_id the Slack adapter renders and listens for. Button values carry
  * the request id only ("42"); listeners must load everything else from the core.
  */
+import type { ActionKind } from '../../../src/chat/index.ts';
+
 export const ACTION_IDS = {
   approve: 'request_approve',
   deny: 'request_deny',
@@ -11,6 +13,17 @@ export const ACTION_IDS = {
   extendOpen: 'grant_extend_open',
   showCredentials: 'grant_show_credentials',
 } as const;
+
+/** The action id of each kind of button the chat layer's messages carry. */
+export const ACTION_FOR: Record<ActionKind, string> = {
+  approve: ACTION_IDS.approve,
+  deny: ACTION_IDS.deny,
+  cancel: ACTION_IDS.cancel,
+  open_request_form: ACTION_IDS.openRequestModal,
+  revoke: ACTION_IDS.revoke,
+  extend: ACTION_IDS.extendOpen,
+  show_credentials: ACTION_IDS.showCredentials,
+};
 
 export const CALLBACK_IDS = {
   requestModal: 'request_access_modal',

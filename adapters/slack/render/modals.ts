@@ -1,25 +1,15 @@
 /** Modals: the request form, deny with a reason, extend, and the private credentials view. */
+import { at, roleOnResource, ticketRequired, NO_ROLES, type RoleChoice, joinAnd, mention, oneLine, plainText, quote, rich } from '../../../src/chat/index.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
 import type { RequestView } from '../../../src/app/request-view.ts';
 import { context, plain, section, type InputBlock, type ModalView, type OptionObject, type SlackBlock } from './blocks.ts';
-import { date, roleOnResource } from './describe.ts';
 import { BREAK_GLASS_OPTION_VALUE, CALLBACK_IDS, DENY_MODAL_FIELDS, EXTEND_MODAL_FIELDS, REQUEST_MODAL_FIELDS } from './ids.ts';
 import { readState, selectedValuesOf, textOf } from './modal-state.ts';
-import { codePoints, escapeAndTruncate, joinAnd, mentionPerson, oneLine, truncate } from './text.ts';
+import { toMrkdwn } from './mrkdwn.ts';
+import { codePoints, escapeAndTruncate, truncate } from './text.ts';
 
-/** What the request form needs to know about a role. The core's RoleDef fits this shape. */
-export interface RoleChoice {
-  name: string;
-  description?: string | null;
-  maxDurationMs: number;
-  defaultDurationMs: number;
-  /** null/false: no ticket; '' or true: any ticket; other string: a regex the ticket must match. */
-  requireTicket: string | null | boolean;
-  breakGlass?: boolean;
-  autoApprove?: { maxDurationMs: number } | null;
-}
-
-export const ticketRequired = (role: RoleChoice): boolean => role.requireTicket !== null && role.requireTicket !== false;
+/** "a, b and c", as plain text. */
+const names = (items: string[]): string => plainText(joinAnd(items.map((item) => rich(item))));
 
 const REASON_MAX = 3000;
 
@@ -51,7 +41,7 @@ export interface RequestModalOptions {
 export function requestModal(roles: RoleChoice[], opts: RequestModalOptions = {}): ModalView {
   const base = { type: 'modal' as const, callback_id: CALLBACK_IDS.requestModal, title: plain('Request access', 24), private_metadata: truncate(opts.privateMetadata ?? '', 3000) };
   if (roles.length === 0) {
-    return { ...base, close: plain('Close', 24), blocks: [section('You may not request any role yet. Ask an accessbot admin to add you to a role’s requesters.')] };
+    return { ...base, close: plain('Close', 24), blocks: [section(NO_ROLES)] };
   }
   // A select carries at most 100 options, each value at most 150 characters: a role whose name is longer can
   // still be requested by command, not from the form.
@@ -88,7 +78,7 @@ export function requestModal(roles: RoleChoice[], opts: RequestModalOptions = {}
     textInput(REQUEST_MODAL_FIELDS.ticket, 'Ticket', {
       optional: true,
       placeholder: 'e.g. INC-123',
-      ...(ticketRoles.length ? { hint: `Required for ${joinAnd(ticketRoles)}.` } : {}),
+      ...(ticketRoles.length ? { hint: `Required for ${names(ticketRoles)}.` } : {}),
       maxLength: 200,
     }),
   ];
@@ -98,7 +88,7 @@ export function requestModal(roles: RoleChoice[], opts: RequestModalOptions = {}
       block_id: REQUEST_MODAL_FIELDS.breakGlass,
       label: plain('Emergency'),
       optional: true,
-      hint: plain(`Allowed for ${joinAnd(glassRoles)}. Every use is reviewed by the auditors.`, 2000),
+      hint: plain(`Allowed for ${names(glassRoles)}. Every use is reviewed by the auditors.`, 2000),
       element: {
         type: 'checkboxes',
         action_id: REQUEST_MODAL_FIELDS.breakGlass,
@@ -140,7 +130,7 @@ export function denyModal(view: RequestView): ModalView {
     submit: plain('Deny', 24),
     close: plain('Back', 24),
     blocks: [
-      section(truncate(`${mentionPerson(view.requester)} asked for ${roleOnResource(view)} for ${formatDuration(view.durationMs)}:\n>${escapeAndTruncate(oneLine(view.reason), 1000)}`, 3000)),
+      section(truncate(toMrkdwn(rich(mention(view.requester), ' asked for ', roleOnResource(view), ` for ${formatDuration(view.durationMs)}:\n`, quote(oneLine(view.reason), 1000))), 3000)),
       textInput(DENY_MODAL_FIELDS.reason, 'Why are you denying it?', { multiline: true, placeholder: 'The requester will see this.', maxLength: REASON_MAX }),
     ],
   };
@@ -157,7 +147,7 @@ export interface ExtendModalOptions {
 
 /** Ask to extend an active grant. private_metadata is the request id of the grant. */
 export function extendModal(view: RequestView, opts: ExtendModalOptions = {}): ModalView {
-  const ends = view.grant ? `Your access ${view.ref} to ${roleOnResource(view)} ends ${date(view, view.grant.expiresAt)}.` : `Extend ${view.ref} ${roleOnResource(view)}.`;
+  const ends = toMrkdwn(view.grant ? rich(`Your access ${view.ref} to `, roleOnResource(view), ' ends ', at(view, view.grant.expiresAt), '.') : rich(`Extend ${view.ref} `, roleOnResource(view), '.'));
   const most = opts.maxExtraMs && opts.maxExtraMs > 0 ? ` At most ${formatDuration(opts.maxExtraMs)} more.` : '';
   return {
     type: 'modal',
@@ -186,7 +176,7 @@ const CODE_CHUNK = 2900;
  * clears on close. Each value sits in a code block; very long values are split across sections.
  */
 export function credentialsModal(creds: Record<string, string>, view: RequestView): ModalView {
-  const blocks: SlackBlock[] = [section(`🔒 *Only you can see this.* Credentials for ${view.ref} ${roleOnResource(view)}. Don’t paste them into channels, tickets or chats.`)];
+  const blocks: SlackBlock[] = [section(`🔒 *Only you can see this.* Credentials for ${view.ref} ${toMrkdwn(roleOnResource(view))}. Don’t paste them into channels, tickets or chats.`)];
   for (const [key, value] of Object.entries(creds)) {
     const label = `*${escapeAndTruncate(key, 100)}*`;
     const chunks = codeChunks(value);
@@ -195,7 +185,7 @@ export function credentialsModal(creds: Record<string, string>, view: RequestVie
       if (blocks.length < 98) blocks.push(section(`${i === 0 ? label : `${label} (continued)`}\n\`\`\`${chunk}\`\`\``));
     });
   }
-  const expiry = view.grant ? `Valid until ${date(view, view.grant.expiresAt)}; they stop working when the access ends.` : 'They stop working when the access ends.';
+  const expiry = view.grant ? `Valid until ${toMrkdwn(rich(at(view, view.grant.expiresAt)))}; they stop working when the access ends.` : 'They stop working when the access ends.';
   blocks.push(context(expiry));
   return {
     type: 'modal',

@@ -1,13 +1,14 @@
 /**
  * Shared handling of a modal submission: the answer must go back in the ack (inline errors keep the form
  * open), so the person is resolved with a deadline and the core runs before the ack. Core decisions are single
- * store transactions: milliseconds, well inside Slack's 3 seconds.
+ * store transactions: milliseconds, well inside Slack's 3 seconds. Refusals are phrased for a form ("enter
+ * its id here" rather than "add --ticket ID") and shown as plain text under the field they concern.
  */
 import type { AckFn, ViewResponseAction } from '@slack/bolt';
 import { isAccessError, type AccessError } from '../../../src/domain/errors.ts';
 import type { Person } from '../../../src/domain/identity.ts';
 import { within } from '../act-as.ts';
-import { identityHint, SOMETHING_WENT_WRONG } from '../refusal.ts';
+import { refusalPlain } from '../refusal.ts';
 import type { SlackServices } from '../services.ts';
 
 /** The longest we wait on Slack to say who submitted, leaving time for the core and the ack. */
@@ -24,8 +25,8 @@ export async function submitAs(
   /** Which field shows a refusal; null: an unexpected error (shown on the first field). */
   fieldFor: (error: AccessError | null) => string,
   work: (person: Person) => Promise<FieldErrors | null>,
-  /** The words for a core refusal inside this form, when the core's (written for commands) do not fit. */
-  formMessage?: (error: AccessError) => string,
+  /** The request the form is about, when there is one. */
+  requestId: number | null = null,
 ): Promise<void> {
   let person: Person | null = null;
   let errors: FieldErrors | null;
@@ -33,16 +34,9 @@ export async function submitAs(
     person = await within(IDENTITY_DEADLINE_MS, s.directory.person(userId), () => new Error('Slack took too long to say who you are'));
     errors = await work(person);
   } catch (error) {
-    if (isAccessError(error)) {
-      errors = { [fieldFor(error)]: `${formMessage ? formMessage(error) : error.userMessage}${plainHint(identityHint(error, s.ctx.policy, person, userId))}` };
-    } else {
-      s.log.error({ err: error instanceof Error ? error.message : String(error), what }, 'slack form submission failed');
-      errors = { [fieldFor(null)]: SOMETHING_WENT_WRONG };
-    }
+    const text = refusalPlain(error, { policy: s.ctx.policy, person, slackUserId: userId, log: s.log, what, surface: 'form', requestId });
+    errors = { [fieldFor(isAccessError(error) ? error : null)]: text };
   }
   if (errors && Object.keys(errors).length > 0) await ack({ response_action: 'errors', errors });
   else await ack();
 }
-
-/** Inline errors are plain text: undo mrkdwn escaping. */
-const plainHint = (text: string): string => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

@@ -6,7 +6,7 @@ import { ProviderError, type GrantOutcome, type GrantTarget } from '../types.ts'
 import { toProviderError } from './errors.ts';
 import { generatePassword, scramSha256Verifier } from './password.ts';
 import { inTransaction } from './pool.ts';
-import { grantRoleName, ownRoleOid, refuseEscalation, requireRolesExist, type RoleContext } from './roles.ts';
+import { escalationDetail, grantRoleName, ownRoleOid, refuseEscalation, type Escalation, requireRolesExist, type RoleContext } from './roles.ts';
 import type { PostgresGrant, PostgresSettings } from './settings.ts';
 import * as sql from './sql.ts';
 import { credentialsFor, type ConnectTarget } from './target.ts';
@@ -26,18 +26,15 @@ export async function grantEphemeral(ctx: EphemeralContext, target: GrantTarget,
     connectionLimit: ctx.settings.connection_limit,
   };
   try {
-    let escalating: string[] = [];
+    let escalating: Escalation[] = [];
     const created = await inTransaction(ctx.pool, async (client) => {
       await client.query(sql.LOCK_ROLE, [role]);
       const exists = (await ownRoleOid(client, ctx.resource, role)) !== null;
       await requireRolesExist(client, ctx.resource, params.roles);
       escalating = await refuseEscalation(client, ctx.resource, params.roles, params.allow_escalation);
-      if (exists) {
-        await client.query(sql.alterLoginRole(spec));
-      } else {
-        await client.query(sql.createLoginRole(spec));
-        await client.query(sql.markRole(role, `login for grant ${target.grantId} (${target.requestId}) on resource ${ctx.resource}`));
-      }
+      await client.query(exists ? sql.alterLoginRole(spec) : sql.createLoginRole(spec));
+      // Also over an existing role: one left "cleanup pending" by a revoke must count as held again.
+      await client.query(sql.markRole(role, `login for grant ${target.grantId} (${target.requestId}) on resource ${ctx.resource}`));
       for (const member of params.roles) await client.query(sql.grantMembership(member, role));
       for (const privilege of params.privileges) await client.query(sql.grantPrivilege(privilege, role));
       return !exists;
@@ -50,7 +47,7 @@ export async function grantEphemeral(ctx: EphemeralContext, target: GrantTarget,
         roles: params.roles,
         privileges: params.privileges.length,
         valid_until: target.expiresAt.toISOString(),
-        ...(escalating.length > 0 ? { escalating_roles: escalating } : {}),
+        ...escalationDetail(escalating),
       },
     };
   } catch (error) {

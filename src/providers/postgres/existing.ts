@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { ProviderError, type GrantOutcome, type GrantTarget } from '../types.ts';
 import { toProviderError } from './errors.ts';
 import { inTransaction } from './pool.ts';
-import { grantRoleName, ownRoleOid, refuseEscalation, requireRolesExist, type RoleContext } from './roles.ts';
+import { escalationDetail, grantRoleName, ownRoleOid, refuseEscalation, type Escalation, requireRolesExist, type RoleContext } from './roles.ts';
 import type { PostgresGrant } from './settings.ts';
 import * as sql from './sql.ts';
 
@@ -49,22 +49,21 @@ export async function grantExisting(ctx: ExistingContext, target: GrantTarget, p
   }
   const role = grantRoleName(ctx.resource, target.grantId);
   try {
-    let escalating: string[] = [];
+    let escalating: Escalation[] = [];
     const created = await inTransaction(ctx.pool, async (client) => {
       await client.query(sql.LOCK_ROLE, [role]);
       const exists = (await ownRoleOid(client, ctx.resource, role)) !== null;
       await requireGrantableUser(client, ctx.resource, user);
       await requireRolesExist(client, ctx.resource, params.roles);
       escalating = await refuseEscalation(client, ctx.resource, params.roles, params.allow_escalation);
-      if (!exists) {
-        await client.query(sql.createGroupRole(role));
-        await client.query(sql.markRole(role, `memberships of ${user} for grant ${target.grantId} (${target.requestId}) on resource ${ctx.resource}`));
-      }
+      if (!exists) await client.query(sql.createGroupRole(role));
+      // Also over an existing role: one left "cleanup pending" by a revoke must count as held again.
+      await client.query(sql.markRole(role, `memberships of ${user} for grant ${target.grantId} (${target.requestId}) on resource ${ctx.resource}`));
       for (const member of params.roles) await client.query(sql.grantMembership(member, role));
       await client.query(sql.grantMembership(role, user));
       return !exists;
     });
-    return { detail: { user, via: role, created, roles: params.roles, ...(escalating.length > 0 ? { escalating_roles: escalating } : {}) } };
+    return { detail: { user, via: role, created, roles: params.roles, ...escalationDetail(escalating) } };
   } catch (error) {
     throw toProviderError(error, ctx.resource, 'grant', ctx.secrets);
   }

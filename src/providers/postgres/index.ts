@@ -5,7 +5,7 @@ import { extendEphemeral, grantEphemeral, type EphemeralContext } from './epheme
 import { scrub, urlPassword } from './errors.ts';
 import { grantExisting, type ExistingContext } from './existing.ts';
 import { createAdminPool } from './pool.ts';
-import { grantRoleName, listGrantRoles, revokeGrantRole, type RoleContext } from './roles.ts';
+import { checkGrantRoles, grantRoleName, listGrantRoles, revokeGrantRole, type RoleContext } from './roles.ts';
 import { postgresGrantSchema, postgresResourceSchema, type PostgresGrant, type PostgresSettings } from './settings.ts';
 import { connectTarget } from './target.ts';
 
@@ -21,7 +21,17 @@ function readParams(resource: string, params: Record<string, unknown>): Postgres
   return parsed.data;
 }
 
-export function createPostgresProvider(resource: string, settings: PostgresSettings, deps: ProviderDeps): Provider {
+export interface PostgresProvider extends Provider {
+  /**
+   * What a grant with these `grant:` parameters would be refused for at the target now — bad parameters,
+   * `roles` that do not exist, roles through which the holder could outlast the revoke (unless
+   * `allow_escalation`) — as plain sentences, [] when none; changes nothing. For `policy check` and start-up;
+   * the grant itself checks again. Throws a retryable ProviderError when the target cannot be reached.
+   */
+  checkGrant(params: Record<string, unknown>): Promise<string[]>;
+}
+
+export function createPostgresProvider(resource: string, settings: PostgresSettings, deps: ProviderDeps): PostgresProvider {
   const adminPassword = urlPassword(settings.url);
   const secrets = [settings.url, ...(adminPassword ? [adminPassword] : [])];
   const pool = createAdminPool(resource, settings.url, settings.pool_max, deps, (text) => scrub(text, secrets));
@@ -39,6 +49,17 @@ export function createPostgresProvider(resource: string, settings: PostgresSetti
     resource,
     revoke: async (target: { grantId: string }) => revokeGrantRole(roles, grantRoleName(resource, target.grantId)),
     verify: () => listGrantRoles(roles),
+    checkGrant: async (params: Record<string, unknown>) => {
+      let grant: PostgresGrant;
+      try {
+        grant = readParams(resource, params);
+      } catch (error) {
+        return [(error as Error).message];
+      }
+      const problems =
+        settings.mode === 'existing' && grant.privileges.length > 0 ? [`postgres ${resource}: mode existing grants role memberships only; move privileges into a role`] : [];
+      return [...problems, ...(await checkGrantRoles(roles, grant.roles, grant.allow_escalation))];
+    },
     close,
   };
 

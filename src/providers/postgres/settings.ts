@@ -108,8 +108,11 @@ export const postgresGrantSchema = z
     /** Direct privileges (mode ephemeral only). */
     privileges: z.array(privilegeSchema).default([]),
     /**
-     * Allow `roles` that are (or lead to) a superuser, CREATEROLE or login role. Whoever holds one can make
-     * access that outlives the revoke (a new login, another role's password), so they are refused by default.
+     * Allow `roles` that are (or lead to) a superuser, CREATEROLE or login role, an owner of objects, a holder of
+     * privileges WITH GRANT OPTION or of a role WITH ADMIN OPTION, or pg_execute_server_program /
+     * pg_write_server_files / pg_read_server_files / pg_create_subscription. Whoever holds one can make access
+     * that outlives the revoke (a new login, another role's password, a grant to PUBLIC) or act as the server's
+     * operating-system account, so they are refused by default.
      */
     allow_escalation: z.boolean().default(false),
   })

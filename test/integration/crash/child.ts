@@ -18,7 +18,7 @@ import { Worker } from '../../../src/app/worker.ts';
 import { systemClock } from '../../../src/domain/clock.ts';
 import { createLogger } from '../../../src/logging.ts';
 import type { Provider } from '../../../src/providers/types.ts';
-import { recoverOnStart, startScheduler } from '../../../src/scheduler/index.ts';
+import { recoverOnStart, startScheduler, type Scheduler } from '../../../src/scheduler/index.ts';
 import { withKillSwitch } from './kill-switch.ts';
 import { SqliteChatPort, SqliteTargetProvider } from './sqlite-target.ts';
 import { selfServePolicy } from '../../support/policy-fixture.ts';
@@ -73,8 +73,14 @@ async function main(): Promise<void> {
   // a kill at the Nth target call leaves all COUNT requests filed and mid-flight, not just the first N.
   const filed: string[] = [];
   let filing = env.MODE === 'grant';
+  let scheduler: Scheduler | null = null;
+  // Composed once, as src/main.ts does: the worker, then the scheduler's re-arm once it runs.
   const afterCommit: AfterCommit = {
-    grantChanged: (grantId) => (filing ? void filed.push(grantId) : worker.grantChanged(grantId)),
+    grantChanged: (grantId) => {
+      if (filing) return void filed.push(grantId);
+      worker.grantChanged(grantId);
+      scheduler?.grantChanged(grantId);
+    },
     noticesQueued: () => worker.noticesQueued(),
   };
   const ctx: AppContext = {
@@ -110,7 +116,7 @@ async function main(): Promise<void> {
     emit('done', { startedAt });
   } else {
     const recovery = await recoverOnStart(ctx);
-    const scheduler = startScheduler(ctx, { worker, ports: () => ports, ...(env.SWEEP_EVERY ? { sweepEvery: env.SWEEP_EVERY } : {}) });
+    scheduler = startScheduler(ctx, { worker, ports: () => ports, ...(env.SWEEP_EVERY ? { sweepEvery: env.SWEEP_EVERY } : {}) });
     emit('ready', { startedAt, recovery: { ...recovery, reconcile: recovery.reconcile?.providers.map((p) => ({ orphans: p.orphans.length, drift: p.drift.length })) } });
     if (env.MODE === 'recover') {
       await scheduler.runOnce();

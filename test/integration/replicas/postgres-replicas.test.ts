@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postToApp, SlackRequestSigner, startSlackEmulator, type EmulatedUser, type SlackEmulator } from '../../../adapters/slack/emulator/index.ts';
+import { postToApp, SlackRequestSigner, startSlackEmulator, type EmulatedUser, type SlackEmulator } from '../../../playground/slack-emulator/index.ts';
 import { openStore } from '../../../db/store/open.ts';
 import type { Store } from '../../../db/store/port.ts';
 import { verifyAuditChain } from '../../../src/audit/verify.ts';

@@ -1,6 +1,6 @@
 /** Buttons after approval: credentials shown only to the holder, extend via a form, revoke; deny with a reason; App Home. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stateValue } from '../../../adapters/slack/emulator/index.ts';
+import { stateValue } from '../../../playground/slack-emulator/index.ts';
 import { ALICE, APPROVALS_CHANNEL, BOB, buttons, CAROL, SlackHarness, visible } from './harness.ts';
 
 let h: SlackHarness;

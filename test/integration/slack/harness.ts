@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { postToApp, SlackRequestSigner, startSlackEmulator, type AppResponse, type EmulatedMessage, type EmulatedUser, type SignOptions, type SlackEmulator, type StateValues } from '../../../adapters/slack/emulator/index.ts';
+import { postToApp, SlackRequestSigner, startSlackEmulator, type AppResponse, type EmulatedMessage, type EmulatedUser, type SignOptions, type SlackEmulator, type StateValues } from '../../../playground/slack-emulator/index.ts';
 import { loadEnv } from '../../../src/config/env.ts';
 import { ManualClock } from '../../../src/domain/clock.ts';
 import type { Policy } from '../../../src/domain/policy.ts';

@@ -4,8 +4,8 @@
  * documented limits, so every post, update, form and Home must be accepted.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { stateValue } from '../../../adapters/slack/emulator/index.ts';
-import type { EmulatedUser } from '../../../adapters/slack/emulator/index.ts';
+import { stateValue } from '../../../playground/slack-emulator/index.ts';
+import type { EmulatedUser } from '../../../playground/slack-emulator/index.ts';
 import { role, testPolicy } from '../../support/policy-fixture.ts';
 import { ALICE, APPROVALS_CHANNEL, AUDIT_CHANNEL, BOB, SlackHarness, visible } from './harness.ts';
 

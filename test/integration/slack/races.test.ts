@@ -1,6 +1,6 @@
 /** Slack double-sends, people click at once, and strangers knock: each decision still happens exactly once. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { postToApp, stateValue } from '../../../adapters/slack/emulator/index.ts';
+import { postToApp, stateValue } from '../../../playground/slack-emulator/index.ts';
 import { allReviews, ALICE, APPROVALS_CHANNEL, BOB, buttons, CAROL, filedRequests, SlackHarness, visible } from './harness.ts';
 
 let h: SlackHarness;

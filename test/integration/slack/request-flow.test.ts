@@ -1,6 +1,6 @@
 /** The whole journey through Slack: request → card → refusals → approve → grant → DM → expiry → revoke. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stateValue } from '../../../adapters/slack/emulator/index.ts';
+import { stateValue } from '../../../playground/slack-emulator/index.ts';
 import { ALICE, APPROVALS_CHANNEL, BOB, buttons, CAROL, MALLORY, SlackHarness, visible } from './harness.ts';
 
 let h: SlackHarness;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SlackEmulator, SlackRequestSigner, slackEmulatorRouter } from '../../../adapters/slack/emulator/index.ts';
+import { SlackEmulator, SlackRequestSigner, slackEmulatorRouter } from '../../../playground/slack-emulator/index.ts';
 import { loadEnv } from '../../../src/config/env.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { startAccessbot, type RunningAccessbot } from '../../../src/main.ts';

@@ -75,9 +75,10 @@ describe('loadPolicyText: a valid policy', () => {
     policy.digest = { schedule: '0 9 * * *' };
     const result = load(policy);
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    // In file order, like the errors.
     expect(result.warnings).toEqual([
-      'roles.deploy.requesters: nobody can request this role (the list is empty once groups are expanded)',
       'resources.spare: no role uses this resource',
+      'roles.deploy.requesters: nobody can request this role (the list is empty once groups are expanded)',
       'digest: a digest schedule is set but channels.audit is not, so the digest is never posted',
     ]);
   });

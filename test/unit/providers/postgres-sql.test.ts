@@ -2,6 +2,7 @@ import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { scrub, toProviderError, urlPassword } from '../../../src/providers/postgres/errors.ts';
 import { generatePassword, scramSha256Verifier } from '../../../src/providers/postgres/password.ts';
+import { describeEscalation, escalationDetail } from '../../../src/providers/postgres/roles.ts';
 import { postgresGrantSchema, postgresResourceSchema } from '../../../src/providers/postgres/settings.ts';
 import * as sql from '../../../src/providers/postgres/sql.ts';
 import { connectTarget, credentialsFor } from '../../../src/providers/postgres/target.ts';
@@ -31,6 +32,34 @@ describe('postgres SQL text', () => {
     expect(() => sql.grantPrivilege({ privilege: 'INSERT', on: 'app' }, 'u')).toThrow();
     expect(sql.markRole('accessbot_x', "grant x on resource o'db")).toBe(`COMMENT ON ROLE "accessbot_x" IS 'accessbot: grant x on resource o''db'`);
     expect(sql.createGroupRole('accessbot_x')).toMatch(/^CREATE ROLE "accessbot_x" WITH NOLOGIN NOSUPERUSER .* INHERIT$/);
+  });
+});
+
+describe('postgres escalation findings and cleanup statements', () => {
+  it('describes each kind of escalating role in plain words', () => {
+    const say = (role: string, via: string, power: Parameters<typeof describeEscalation>[0]['power'], example: string | null = null) =>
+      describeEscalation({ role, via, power, example });
+    expect(say('postgres', 'postgres', 'superuser')).toBe('"postgres" is a superuser role');
+    expect(say('grp', 'app_login', 'login')).toBe('"grp" leads to login role "app_login"');
+    expect(say('own', 'own', 'owner', 'table public.orders')).toBe('"own" owns objects (e.g. table public.orders)');
+    expect(say('ops', 'own', 'owner', 'table public.orders')).toBe('"ops" leads to "own", which owns objects (e.g. table public.orders)');
+    expect(say('go', 'go', 'grant_option', 'SELECT on table public.orders')).toBe('"go" holds privileges WITH GRANT OPTION (e.g. SELECT on table public.orders)');
+    expect(say('adm', 'adm', 'admin_option', 'role pg_monitor')).toBe('"adm" may grant roles to others (WITH ADMIN OPTION: role pg_monitor)');
+    expect(say('x', 'pg_execute_server_program', 'server')).toBe(`"x" leads to "pg_execute_server_program", which runs programs as the server's operating-system account`);
+    expect(say('pg_create_subscription', 'pg_create_subscription', 'server')).toBe('"pg_create_subscription" creates subscriptions, which connect out and keep running');
+    expect(escalationDetail([])).toEqual({});
+    expect(escalationDetail([{ role: 'own', via: 'own', power: 'owner', example: null }])).toEqual({ escalating_roles: ['own'], escalations: ['"own" owns objects'] });
+  });
+
+  it('names every server role the guard refuses, and builds cleanup statements with quoted names', () => {
+    expect([...sql.SERVER_ROLES].sort()).toEqual(['pg_create_subscription', 'pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files']);
+    expect(sql.grantCreateOnSchema('we"ird', sql.LEFTOVERS_ROLE)).toBe('GRANT CREATE ON SCHEMA "we""ird" TO "accessbot-leftovers"');
+    expect(sql.revokeCreateOnSchema('app', sql.LEFTOVERS_ROLE)).toBe('REVOKE CREATE ON SCHEMA "app" FROM "accessbot-leftovers"');
+    expect(sql.PENDING_MARKER.startsWith(sql.ROLE_MARKER)).toBe(true);
+    expect(sql.markPending('accessbot_x', "left: function s.f(), view s.v'--")).toBe(
+      `COMMENT ON ROLE "accessbot_x" IS 'accessbot: cleanup pending: left: function s.f(), view s.v''--'`,
+    );
+    expect(sql.savepoint('a"b')).toBe('SAVEPOINT "a""b"');
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeadlineExceeded, guardCall } from '../../../src/scheduler/in-flight.ts';
+import { DeadlineExceeded, guardCall } from '../../../src/app/in-flight.ts';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

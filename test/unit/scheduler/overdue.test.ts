@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { revokeAccess } from '../../../src/app/revoke.ts';
-import { countOverdueRevokes, isRevokeOverdue } from '../../../src/scheduler/index.ts';
+import { countOverdueRevokes } from '../../../src/app/overdue.ts';
+import { isRevokeOverdue } from '../../../src/domain/thresholds.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { alice, bob, carol } from '../../support/policy-fixture.ts';
 import { fileGrant, grantRow, M } from './support.ts';

@@ -1,7 +1,7 @@
 /** A revoke the target keeps refusing is retried forever, alerts after a few attempts and then once an hour. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { revokeAccess } from '../../../src/app/revoke.ts';
-import { countOverdueRevokes } from '../../../src/scheduler/index.ts';
+import { countOverdueRevokes } from '../../../src/app/overdue.ts';
 import { settleDueGrants } from '../../../src/scheduler/steps.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { alice } from '../../support/policy-fixture.ts';

@@ -22,8 +22,17 @@ afterEach(async () => {
 });
 
 function start(deps: Partial<SchedulerDeps> = {}, ports: RecordingPort[] = []): Scheduler {
-  scheduler = startScheduler(h.ctx, { worker: h.worker, ports: () => ports, ...deps });
-  return scheduler;
+  const started = startScheduler(h.ctx, { worker: h.worker, ports: () => ports, ...deps });
+  scheduler = started;
+  // The test is the composition root here: ctx.afterCommit as src/main.ts composes it, the worker, then the scheduler.
+  h.ctx.afterCommit = {
+    grantChanged: (grantId) => {
+      h.worker.grantChanged(grantId);
+      started.grantChanged(grantId);
+    },
+    noticesQueued: () => h.worker.noticesQueued(),
+  };
+  return started;
 }
 
 async function settle(): Promise<void> {
@@ -225,21 +234,21 @@ describe('revoke retries while the target is down', () => {
 });
 
 describe('lifecycle', () => {
-  it('stop() waits for an in-flight revoke, then no job runs again and afterCommit is restored', async () => {
+  it('stop() waits for an in-flight revoke, then no job runs again and a grant change arms nothing', async () => {
     h = fakeTimeHarness();
     const original = h.ctx.afterCommit;
     const id = await fileGrant(h, 10 * M);
     await h.worker.idle();
     h.provider.delayMs = 3_000;
-    start({ reconcileEvery: NEVER });
-    expect(h.ctx.afterCommit).not.toBe(original);
+    scheduler = startScheduler(h.ctx, { worker: h.worker, ports: () => [], reconcileEvery: NEVER });
+    expect(h.ctx.afterCommit).toBe(original); // the scheduler never rewires the context; the composition root wires it once
     await vi.advanceTimersByTimeAsync(10 * M); // the revoke is now waiting on the slow target
     expect((await grantRow(h, id)).status).toBe('revoking');
-    const stopping = scheduler!.stop();
+    const stopping = scheduler.stop();
     await vi.advanceTimersByTimeAsync(3_000);
     await stopping;
     expect((await grantRow(h, id)).status).toBe('revoked');
-    expect(h.ctx.afterCommit).toBe(original);
+    scheduler.grantChanged(id); // a late after-commit signal re-arms nothing once stopped
     const runs = (await scheduler!.status()).jobs.sweep!.runs;
     await vi.advanceTimersByTimeAsync(60_000);
     expect((await scheduler!.status()).jobs.sweep!.runs).toBe(runs);

@@ -122,6 +122,16 @@ export class OutboxLog {
         for (const row of written) this.rowsByKey.set(`${row.platform}\u0000${row.dedupeKey}`, row);
         return result;
       });
+    // Lease bookkeeping (claim, renew, mark sent) runs as single lock-free statements outside any unit of work.
+    const setNoticeIf = store.setNoticeIf.bind(store);
+    store.setNoticeIf = async (...args: Parameters<Store['setNoticeIf']>): Promise<OutboxRecord | null> => {
+      const row = await setNoticeIf(...args);
+      if (row) {
+        const { id: _id, ...rest } = row;
+        this.rowsByKey.set(`${rest.platform}\u0000${rest.dedupeKey}`, rest);
+      }
+      return row;
+    };
     return this;
   }
 

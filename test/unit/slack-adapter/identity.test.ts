@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { webApi } from '@slack/bolt';
 import { SlackDirectory } from '../../../adapters/slack/identity.ts';
-import { startSlackEmulator, type SlackEmulator } from '../../../adapters/slack/emulator/index.ts';
+import { startSlackEmulator, type SlackEmulator } from '../../../playground/slack-emulator/index.ts';
 
 let emu: SlackEmulator;
 let client: InstanceType<typeof webApi.WebClient>;

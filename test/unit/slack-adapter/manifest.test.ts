@@ -36,7 +36,7 @@ const METHOD_SCOPES: Record<string, string[]> = {
 function adapterSources(dir = join(root, 'adapters/slack')): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === 'emulator' || name === 'render' ? [] : adapterSources(path);
+    if (statSync(path).isDirectory()) return name === 'render' ? [] : adapterSources(path);
     return name.endsWith('.ts') ? [readFileSync(path, 'utf8')] : [];
   });
 }

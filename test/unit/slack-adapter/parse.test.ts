@@ -1,5 +1,18 @@
+/** The command grammar as a Slack user meets it: slash-command text in, problems phrased in mrkdwn out. */
 import { describe, expect, it } from 'vitest';
-import { parseAccess, parseRequestAccess } from '../../../adapters/slack/commands/parse.ts';
+import { describeProblem, parseAccess as parseAccessWords, parseRequestAccess as parseRequestAccessWords, type AccessCommand, type RequestAccessCommand } from '../../../src/chat/index.ts';
+import { unescapeCommandText } from '../../../adapters/slack/commands/words.ts';
+import { SLACK_DIALECT } from '../../../adapters/slack/dialect.ts';
+import { toMrkdwn } from '../../../adapters/slack/render/index.ts';
+
+type AsSlackShowsIt<T> = Exclude<T, { kind: 'invalid' }> | { kind: 'invalid'; problem: string };
+
+function asSlackShowsIt<T extends RequestAccessCommand | AccessCommand>(parsed: T): AsSlackShowsIt<T> {
+  return (parsed.kind === 'invalid' ? { kind: 'invalid', problem: toMrkdwn(describeProblem(parsed.problem, SLACK_DIALECT)) } : parsed) as AsSlackShowsIt<T>;
+}
+
+const parseRequestAccess = (text: string) => asSlackShowsIt(parseRequestAccessWords(unescapeCommandText(text)));
+const parseAccess = (text: string) => asSlackShowsIt(parseAccessWords(unescapeCommandText(text)));
 
 const M = 60_000;
 

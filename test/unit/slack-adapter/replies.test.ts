@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkViewLimits } from '../../../adapters/slack/emulator/limits.ts';
+import { checkViewLimits } from '../../../playground/slack-emulator/limits.ts';
 import { noticeModal } from '../../../adapters/slack/replies.ts';
 
 describe('noticeModal', () => {

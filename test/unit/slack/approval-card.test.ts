@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkMessageLimits, codePointLength } from '../../../adapters/slack/emulator/limits.ts';
-import { ACTION_IDS, approvalCard, threadMessage } from '../../../adapters/slack/render/index.ts';
+import { checkMessageLimits, codePointLength } from '../../../playground/slack-emulator/limits.ts';
+import { ACTION_IDS } from '../../../adapters/slack/render/index.ts';
+import { slackCard as approvalCard, slackThread as threadMessage } from '../../support/slack-render.ts';
 import { allText, BOB_REVIEW, buttonsOf, grantView, requestView, T0 } from '../../support/slack-views.ts';
 
 const now = T0 + 120_000;

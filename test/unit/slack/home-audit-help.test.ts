@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { types } from '@slack/bolt';
-import { checkMessageLimits, checkViewLimits, codePointLength } from '../../../adapters/slack/emulator/limits.ts';
-import { approvalCard, auditAlert, digestMessage, helpText, homeView, type RoleChoice } from '../../../adapters/slack/render/index.ts';
+import { checkMessageLimits, checkViewLimits, codePointLength } from '../../../playground/slack-emulator/limits.ts';
+import type { RoleChoice } from '../../../src/chat/index.ts';
+import { slackAlert as auditAlert, slackCard as approvalCard, slackDigest as digestMessage, slackHelp as helpText, slackHome as homeView } from '../../support/slack-render.ts';
 import { allText, buttonsOf, grantView, requestView, T0 } from '../../support/slack-views.ts';
 
 const now = T0 + 120_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockProblems, checkMessageLimits, checkViewLimits, limitErrorBody } from '../../../adapters/slack/emulator/limits.ts';
+import { blockProblems, checkMessageLimits, checkViewLimits, limitErrorBody } from '../../../playground/slack-emulator/limits.ts';
 
 const section = (text: string, block_id?: string) => ({ type: 'section', ...(block_id ? { block_id } : {}), text: { type: 'mrkdwn', text } });
 const pointers = (problems: { pointer: string }[]) => problems.map((p) => p.pointer);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { types } from '@slack/bolt';
-import { checkViewLimits, codePointLength } from '../../../adapters/slack/emulator/limits.ts';
-import { stateValue } from '../../../adapters/slack/emulator/state-values.ts';
-import { credentialsModal, denyModal, extendModal, parseDenyModal, parseExtendModal, parseRequestModal, requestModal, type RoleChoice } from '../../../adapters/slack/render/index.ts';
+import { checkViewLimits, codePointLength } from '../../../playground/slack-emulator/limits.ts';
+import { stateValue } from '../../../playground/slack-emulator/state-values.ts';
+import type { RoleChoice } from '../../../src/chat/index.ts';
+import { credentialsModal, denyModal, extendModal, parseDenyModal, parseExtendModal, parseRequestModal, requestModal } from '../../../adapters/slack/render/index.ts';
 import { allText, grantView, requestView } from '../../support/slack-views.ts';
 
 const readonly: RoleChoice = { name: 'readonly', description: 'Read-only SQL', maxDurationMs: 4 * 3_600_000, defaultDurationMs: 3_600_000, requireTicket: null, breakGlass: false };

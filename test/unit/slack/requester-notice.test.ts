@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkMessageLimits } from '../../../adapters/slack/emulator/limits.ts';
-import { requesterNotice, retiredNotice } from '../../../adapters/slack/render/index.ts';
+import { checkMessageLimits } from '../../../playground/slack-emulator/limits.ts';
+import { slackNotice as requesterNotice, slackRetired as retiredNotice } from '../../support/slack-render.ts';
 import { allText, BOB_REVIEW, buttonsOf, grantView, requestView, T0 } from '../../support/slack-views.ts';
 
 const now = T0 + 120_000;

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { actorLabel, codePoints, escapeAndTruncate, escapeSlackText, memberLabel, mentionPerson, truncate } from '../../../adapters/slack/render/index.ts';
-import { formatInZone, relativeTo, slackDate } from '../../../adapters/slack/render/time.ts';
+import { codePoints, escapeAndTruncate, escapeSlackText, mentionPerson, slackDate, toMrkdwn, truncate } from '../../../adapters/slack/render/index.ts';
+import { actor, memberAsPerson } from '../../../src/chat/describe.ts';
+import { formatInZone, mention, relativeTo } from '../../../src/chat/index.ts';
+
+const memberLabel = (member: string): string => toMrkdwn([mention(memberAsPerson(member))]);
+const actorLabel = (who: string): string => toMrkdwn(actor(who));
 
 describe('escapeSlackText', () => {
   it('neutralises channel pings, mentions and forged links', () => {

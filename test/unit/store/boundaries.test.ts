@@ -1,26 +1,13 @@
 /**
- * The store's seam, checked on the source: nothing outside `db/` imports drizzle, a SQLite or PostgreSQL
+ * The seams, checked on the source. The store: nothing outside `db/` imports drizzle, a SQLite or PostgreSQL
  * driver for the bot's own state, a schema or the SQL implementation. Code outside `db/` may use only the port
- * (db/store/port.ts, records.ts), open a store (open.ts) or copy one (copy.ts).
+ * (db/store/port.ts, records.ts), open a store (open.ts) or copy one (copy.ts). The chat boundary (DESIGN §2):
+ * adapters import neither `db/` nor `src/providers/`, and the core imports no chat SDK.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { imports, importTarget as target, sources } from '../../support/source-files.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PUBLIC_STORE_FILES = ['db/store/port.ts', 'db/store/records.ts', 'db/store/open.ts', 'db/store/copy.ts'];
-
-function sources(folder: string): string[] {
-  return readdirSync(join(ROOT, folder), { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
-}
-
-function imports(file: string): string[] {
-  const text = readFileSync(join(ROOT, file), 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
-}
 
 describe('the store boundary', () => {
   const outside = [...sources('src'), ...sources('adapters'), ...sources('bench')];
@@ -45,5 +32,31 @@ describe('the store boundary', () => {
       .filter((file) => !file.startsWith('src/providers/postgres/') && !file.startsWith('bench/'))
       .flatMap((file) => imports(file).filter((spec) => spec === 'pg').map((spec) => `${file} → ${spec}`));
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('the chat boundary', () => {
+  it('keeps adapters off the store, drizzle and the providers: they reach both only through the core', () => {
+    const offenders = sources('adapters').flatMap((file) =>
+      imports(file)
+        .map((spec) => target(file, spec))
+        .filter((to) => /^(db\/|src\/providers\/|drizzle-orm(\/|$))/.test(to))
+        .map((to) => `${file} → ${to}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps chat SDKs out of the core: nothing under src/ imports @slack/* or botbuilder', () => {
+    const offenders = sources('src').flatMap((file) => imports(file).filter((spec) => /^(@slack\/|botbuilder(\/|$)|botframework-)/.test(spec)).map((spec) => `${file} → ${spec}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps the core off the adapters, except the composition root that starts them', () => {
+    const offenders = sources('src')
+      .filter((file) => file !== 'src/main.ts')
+      .flatMap((file) => imports(file).filter((spec) => target(file, spec).startsWith('adapters/')).map((spec) => `${file} → ${spec}`));
+    expect(offenders).toEqual([]);
+    // The matcher sees the one import that is allowed, so an empty list above means something.
+    expect(imports('src/main.ts').map((spec) => target('src/main.ts', spec))).toContain('adapters/slack/index.ts');
   });
 });

@@ -1,0 +1,21 @@
+/**
+ * The review rule run without writing anything: may this person approve or deny this request now? Asked
+ * before a form opens (deny needs a reason), so nobody fills one in only to be refused. The decision itself
+ * (`review`) checks again.
+ */
+import { AccessError } from '../domain/errors.ts';
+import type { Person } from '../domain/identity.ts';
+import { evaluateReview } from '../domain/request-rules.ts';
+import type { AppContext } from './context.ts';
+import { priorReviews } from './records.ts';
+import { loadRequestView, requestRef, type RequestView } from './request-view.ts';
+
+export async function mayReview(ctx: AppContext, input: { requestId: number; reviewer: Person; decision: 'approve' | 'deny' }): Promise<RequestView> {
+  const view = await loadRequestView(ctx.store, ctx.policy, input.requestId, ctx.clock.now());
+  if (!view) throw new AccessError('not_found', `There is no request ${requestRef(input.requestId)}.`);
+  const role = ctx.policy.roles[view.role];
+  if (!role) throw new AccessError('not_allowed', `The role "${view.role}" is no longer in the policy, so this request cannot be reviewed.`);
+  const request = { status: view.status, requester: view.requester, approvalsRequired: view.approvalsRequired, decidedBy: view.decidedBy };
+  evaluateReview(role, request, await priorReviews(ctx.store, input.requestId), input.reviewer, input.decision);
+  return view;
+}

@@ -1,0 +1,154 @@
+/**
+ * The audit events the core writes, in one table: each action's name and the shape of its `details`. The
+ * writers (src/app, through `appendAudit`) can only append an event described here, with exactly its details;
+ * the digest reads details back with `readDetails`, typed by the same table, instead of picking keys out of
+ * parsed JSON by hand. Adding or changing an event is one edit here, and the compiler points at every writer
+ * and reader it affects.
+ */
+import type { GrantStatus } from '../domain/grant-rules.ts';
+
+/** What a provider reported about a call (its own keys); spread into the details of the events that carry it. */
+export type ProviderDetail = Record<string, unknown>;
+
+/** An instant as ISO 8601 text. */
+type IsoTime = string;
+
+interface ReviewDetails {
+  note: string | null;
+  /** While more approvals are needed: approvals so far and how many remain. */
+  approvals?: number;
+  remaining?: number;
+}
+
+interface RevokeAskedDetails {
+  /** The note given (or why: expired, revoked early, orphan). */
+  reason: string;
+  expires_at: IsoTime;
+}
+
+/** Action → details, as written. */
+export interface AuditDetails {
+  'request.created': { role: string; resource: string; duration: string; reason: string; ticket: string | null; break_glass: boolean; approvals_required: number; origin: string };
+  'request.auto_approved': { rule: 'auto_approve.max_duration' };
+  'request.break_glass': { flagged_for_review: true };
+  'request.approved': { note: string | null };
+  'request.denied': { note: string | null };
+  'request.cancelled': Record<string, never>;
+  'request.expired': { why: string };
+  'review.approved': ReviewDetails;
+  'review.denied': ReviewDetails;
+  /** `extends` is the ref of the request whose grant is extended (AR-N). */
+  'extension.requested': { extends: string; role: string; by: string; new_expiry: IsoTime; reason: string; auto_approved: boolean };
+  'extension.void': { why: string };
+  'grant.created': { role: string; resource: string; starts_at: IsoTime; expires_at: IsoTime };
+  'grant.active': { credentials_issued: boolean; expires_at: IsoTime; attempts: number };
+  'grant.attempt_failed': { attempt: number; error: string };
+  'grant.failed': { attempts: number; error: string };
+  /** `extension_request` is the ref of the approved extension request (AR-N). */
+  'grant.extended': { extension_request: string; from: IsoTime; to: IsoTime };
+  'grant.extension_applied': { expires_at: IsoTime };
+  'grant.extension_failed': { error: string; requested_expiry: IsoTime; expiry_kept: IsoTime };
+  'grant.expired': RevokeAskedDetails;
+  'grant.revoke_requested': RevokeAskedDetails;
+  'grant.revoke_failed': { attempt: number; error: string; will_retry: true };
+  /** `late_ms`/`late` only for a revoke at expiry: how long after the expiry access ended. */
+  'grant.revoked': { reason: string | null; late_ms?: number; late?: boolean; attempts: number };
+  'grant.undone_at_target': { why: string; status_here: GrantStatus; revoked: boolean; error?: string };
+  'notice.undelivered': { platform: string; notice: string; alert?: string; attempts: number; first_queued_at: IsoTime; last_error: string };
+  'reconcile.orphan': { resource: string; known_as: GrantStatus | null; revoked: boolean; error?: string };
+  'reconcile.drift': { resource: string; role: string; expires_at: IsoTime; found: string };
+  'digest.posted': { period: string; since: IsoTime; until: IsoTime; events: number; head_seq: number | null; head_hash: string | null; posted_to: string[] };
+}
+
+export type AuditAction = keyof AuditDetails;
+
+/** The events whose details also carry what the provider reported (`ProviderDetail`). */
+type WithProviderDetail = 'grant.active' | 'grant.attempt_failed' | 'grant.failed' | 'grant.revoked';
+
+/** One event as a writer appends it: an action and exactly its details. */
+export type AuditEvent = {
+  [A in AuditAction]: { action: A; details: A extends WithProviderDetail ? ProviderDetail & AuditDetails[A] : AuditDetails[A] };
+}[AuditAction];
+
+// Reading details back. Rows are read leniently (a row written before a field existed, or damaged): a field
+// that is missing or not of its kind reads as null, and so does empty text.
+
+type Kind = 'text' | 'number' | 'flag' | 'texts';
+interface KindValue {
+  text: string;
+  number: number;
+  flag: boolean;
+  texts: string[];
+}
+type KindOf<T> = T extends string ? 'text' : T extends number ? 'number' : T extends boolean ? 'flag' : T extends readonly string[] ? 'texts' : never;
+type FieldKinds<T> = { [K in keyof T]-?: KindOf<NonNullable<T[K]>> };
+
+/** An action's details as read back: every field of the table, its value or null. */
+export type AuditRead<A extends AuditAction> = { [K in keyof AuditDetails[A]]-?: KindValue[FieldKinds<AuditDetails[A]>[K]] | null };
+
+/** The kind of every field of every event; the compiler keeps it equal to `AuditDetails`. */
+const FIELDS: { [A in AuditAction]: FieldKinds<AuditDetails[A]> } = {
+  'request.created': { role: 'text', resource: 'text', duration: 'text', reason: 'text', ticket: 'text', break_glass: 'flag', approvals_required: 'number', origin: 'text' },
+  'request.auto_approved': { rule: 'text' },
+  'request.break_glass': { flagged_for_review: 'flag' },
+  'request.approved': { note: 'text' },
+  'request.denied': { note: 'text' },
+  'request.cancelled': {},
+  'request.expired': { why: 'text' },
+  'review.approved': { note: 'text', approvals: 'number', remaining: 'number' },
+  'review.denied': { note: 'text', approvals: 'number', remaining: 'number' },
+  'extension.requested': { extends: 'text', role: 'text', by: 'text', new_expiry: 'text', reason: 'text', auto_approved: 'flag' },
+  'extension.void': { why: 'text' },
+  'grant.created': { role: 'text', resource: 'text', starts_at: 'text', expires_at: 'text' },
+  'grant.active': { credentials_issued: 'flag', expires_at: 'text', attempts: 'number' },
+  'grant.attempt_failed': { attempt: 'number', error: 'text' },
+  'grant.failed': { attempts: 'number', error: 'text' },
+  'grant.extended': { extension_request: 'text', from: 'text', to: 'text' },
+  'grant.extension_applied': { expires_at: 'text' },
+  'grant.extension_failed': { error: 'text', requested_expiry: 'text', expiry_kept: 'text' },
+  'grant.expired': { reason: 'text', expires_at: 'text' },
+  'grant.revoke_requested': { reason: 'text', expires_at: 'text' },
+  'grant.revoke_failed': { attempt: 'number', error: 'text', will_retry: 'flag' },
+  'grant.revoked': { reason: 'text', late_ms: 'number', late: 'flag', attempts: 'number' },
+  'grant.undone_at_target': { why: 'text', status_here: 'text', revoked: 'flag', error: 'text' },
+  'notice.undelivered': { platform: 'text', notice: 'text', alert: 'text', attempts: 'number', first_queued_at: 'text', last_error: 'text' },
+  'reconcile.orphan': { resource: 'text', known_as: 'text', revoked: 'flag', error: 'text' },
+  'reconcile.drift': { resource: 'text', role: 'text', expires_at: 'text', found: 'text' },
+  'digest.posted': { period: 'text', since: 'text', until: 'text', events: 'number', head_seq: 'number', head_hash: 'text', posted_to: 'texts' },
+};
+
+/** True for an action the core writes (rows of other actions carry nothing the core reads). */
+export function isAuditAction(action: string): action is AuditAction {
+  return Object.hasOwn(FIELDS, action);
+}
+
+/** The details of a row of `action`, typed by the table; see above for how missing or odd values read. */
+export function readDetails<A extends AuditAction>(action: A, details: string): AuditRead<A> {
+  const parsed = parseObject(details);
+  const read: Record<string, unknown> = {};
+  for (const [field, kind] of Object.entries(FIELDS[action]) as Array<[string, Kind]>) read[field] = valueOf(parsed[field], kind);
+  return read as AuditRead<A>;
+}
+
+/** Details are JSON objects written by the core; anything else reads as empty. */
+function parseObject(details: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(details);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function valueOf(value: unknown, kind: Kind): KindValue[Kind] | null {
+  switch (kind) {
+    case 'text':
+      return typeof value === 'string' && value !== '' ? value : null;
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? value : null;
+    case 'flag':
+      return typeof value === 'boolean' ? value : null;
+    case 'texts':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string') ? (value as string[]) : null;
+  }
+}

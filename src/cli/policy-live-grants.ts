@@ -1,0 +1,76 @@
+/**
+ * `policy check --db FILE|URL` (or `--live-grants`, the configured store): warns about live grants that the
+ * checked policy would strand — their role or resource is gone, or the role now points elsewhere. Read only:
+ * the store is opened without migrating and nothing is written.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { StoreReads } from '../../db/store/port.ts';
+import type { Policy } from '../domain/policy.ts';
+
+export interface StoreTarget {
+  databaseUrl?: string;
+  sqlitePath?: string;
+  /** For messages (a URL without its password). */
+  label: string;
+}
+
+/** `--db` as given: a postgres:// URL, else a SQLite file that must exist (a check never creates one). */
+export function storeTargetFrom(value: string, cwd: string): StoreTarget | { error: string } {
+  if (/^postgres(ql)?:\/\//i.test(value)) return { databaseUrl: value, label: redact(value) };
+  const path = resolve(cwd, value);
+  if (!existsSync(path)) return { error: `no database at ${path}` };
+  return { sqlitePath: path, label: path };
+}
+
+/** The store `serve` would use: DATABASE_URL, else ACCESSBOT_DB, else ./data/accessbot.db. */
+export function configuredStoreTarget(env: Readonly<Record<string, string | undefined>>, cwd: string): StoreTarget | { error: string } {
+  const url = env.DATABASE_URL?.trim();
+  if (url) return storeTargetFrom(url, cwd);
+  return storeTargetFrom(env.ACCESSBOT_DB?.trim() || './data/accessbot.db', cwd);
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the PostgreSQL database';
+  }
+}
+
+type GrantReads = Pick<StoreReads, 'liveGrantRequestIds' | 'getRequest' | 'grantOfRequest'>;
+
+/** One line per live grant the policy strands. */
+export async function strandedGrants(reads: GrantReads, policy: Policy): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const requestId of await reads.liveGrantRequestIds()) {
+    const grant = await reads.grantOfRequest(requestId);
+    if (!grant) continue;
+    const request = await reads.getRequest(requestId);
+    const holder = request?.requesterEmail ?? (request?.requesterSlackId ? `slack:${request.requesterSlackId}` : request?.requesterTeamsId ? `teams:${request.requesterTeamsId}` : 'someone');
+    const what = `AR-${requestId} (${holder}, "${grant.role}" on ${grant.resource}, ${grant.status} until ${new Date(grant.expiresAt).toISOString()})`;
+    const revokeFirst = `revoke it first (accessbot grants revoke AR-${requestId} --reason …) or keep it until the grant ends`;
+    if (!Object.hasOwn(policy.resources, grant.resource)) {
+      warnings.push(`${what}: this policy removes resource ${grant.resource}, so the bot could not revoke it at the target (no provider; the revoke keeps retrying with alerts); ${revokeFirst}`);
+    } else if (!Object.hasOwn(policy.roles, grant.role)) {
+      warnings.push(`${what}: this policy removes role "${grant.role}": the grant cannot be extended, and its revoke is sent without the role's grant parameters; ${revokeFirst}`);
+    } else if (policy.roles[grant.role]!.resource !== grant.resource) {
+      warnings.push(`${what}: role "${grant.role}" now uses ${policy.roles[grant.role]!.resource}; this grant stays on ${grant.resource} and is revoked there`);
+    }
+  }
+  return warnings;
+}
+
+/** Opens the store read-only (no migrations), reads, closes. */
+export async function strandedGrantsIn(target: StoreTarget, policy: Policy): Promise<string[]> {
+  // Loaded here: the other policy commands never pull in the database drivers.
+  const { openStore } = await import('../../db/store/open.ts');
+  const store = await openStore({ ...(target.databaseUrl ? { databaseUrl: target.databaseUrl } : { sqlitePath: target.sqlitePath! }), migrate: false });
+  try {
+    return await strandedGrants(store, policy);
+  } finally {
+    await store.close();
+  }
+}
