@@ -38,14 +38,18 @@ export interface StartRevokesOptions {
 export async function startDueRevokes(ctx: AppContext, options: StartRevokesOptions = {}): Promise<string[]> {
   const now = ctx.clock.now();
   const due = await ctx.store.expiredLiveGrants(now, BATCH);
-  const moved: string[] = [];
-  for (const grant of due) {
-    const late = now - grant.expiresAt;
-    if (await ctx.store.tx((uow) => markRevoking(uow, grant, now, 'expired', 'system', isLateRevoke(late) ? `noticed ${Math.round(late / 1000)}s after expiry` : null))) {
-      moved.push(grant.id);
-      if (options.handOff !== false) ctx.afterCommit.grantChanged(grant.id);
+  if (due.length === 0) return [];
+  // One transaction for the whole batch: a burst of expiries takes the writers' lock once, not once per grant.
+  // Each grant is still its own compare-and-set; one that moved meanwhile is skipped.
+  const moved = await ctx.store.tx(async (uow) => {
+    const ids: string[] = [];
+    for (const grant of due) {
+      const late = now - grant.expiresAt;
+      if (await markRevoking(uow, grant, now, 'expired', 'system', isLateRevoke(late) ? `noticed ${Math.round(late / 1000)}s after expiry` : null)) ids.push(grant.id);
     }
-  }
+    return ids;
+  });
+  if (options.handOff !== false) for (const id of moved) ctx.afterCommit.grantChanged(id);
   return moved;
 }
 
