@@ -43,6 +43,7 @@ const approver: EmulatedUser = { id: 'U0APPROVER', name: 'approver', email: 'app
 function benchPolicy(): Policy {
   return {
     version: 1,
+    hash: 'bench-policy',
     timezone: 'UTC',
     minDurationMs: 60_000,
     channels: { approvals: { slack: 'C0APPROVALS' }, audit: { slack: 'C0AUDIT' } },

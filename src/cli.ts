@@ -4,6 +4,7 @@ import { EXIT, UsageError, processIo, type CliIo } from './cli/io.ts';
 import { ConfigError, loadEnv } from './config/env.ts';
 import { isAccessError } from './domain/errors.ts';
 import { StartupError } from './config/startup-error.ts';
+import type { RunningAccessbot } from './main.ts';
 
 // Each command group is loaded on demand: a one-shot command pays only for the modules it uses.
 
@@ -74,7 +75,10 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
 
 async function serve(args: string[], io: CliIo): Promise<number> {
   if (args.includes('--help')) {
-    io.out('usage: accessbot serve\n\nRuns the bot: Slack at POST /slack/events (or Socket Mode), GET /healthz, GET /metrics on $PORT (default 3000).');
+    io.out(
+      'usage: accessbot serve\n\nRuns the bot: Slack at POST /slack/events (or Socket Mode), GET /healthz, GET /metrics on $PORT (default 3000).\n' +
+        'The policy file is reloaded when it changes and on SIGHUP (an invalid file is refused, the running policy kept).',
+    );
     return EXIT.ok;
   }
   const config = loadEnv(io.env);
@@ -84,13 +88,33 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   const onSignal = (signal: string) => signalled?.(signal);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
-  // Loaded on demand so one-shot commands never pull in the chat SDKs.
-  const { startAccessbot } = await import('./main.ts');
-  const app = await startAccessbot(config, { env: io.env });
-  const signal = await stopRequested;
-  app.ctx.log.info({ signal }, 'signal received');
-  await app.stop();
-  return EXIT.ok;
+  // SIGHUP reloads the policy file (it would otherwise end the process). One during start-up is done after it.
+  let app: RunningAccessbot | null = null;
+  let hangupDuringStart = false;
+  let stopping = false;
+  const onHangup = () => {
+    if (stopping) return;
+    if (!app) {
+      hangupDuringStart = true;
+      return;
+    }
+    app.ctx.log.info({ signal: 'SIGHUP' }, 'signal received: reloading the policy');
+    void app.reloadPolicy('SIGHUP');
+  };
+  process.on('SIGHUP', onHangup);
+  try {
+    // Loaded on demand so one-shot commands never pull in the chat SDKs.
+    const { startAccessbot } = await import('./main.ts');
+    app = await startAccessbot(config, { env: io.env });
+    if (hangupDuringStart) onHangup();
+    const signal = await stopRequested;
+    stopping = true;
+    app.ctx.log.info({ signal }, 'signal received');
+    await app.stop();
+    return EXIT.ok;
+  } finally {
+    process.off('SIGHUP', onHangup);
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href || process.argv[1]?.endsWith('bin/accessbot.js')) {

@@ -11,17 +11,22 @@ import { Worker } from './app/worker.ts';
 import { postDigest } from './app/post-digest.ts';
 import type { ChatAdapter } from './chat-adapter.ts';
 import type { Config } from './config/env.ts';
-import { loadPolicyOrThrow } from './config/startup-policy.ts';
+import { loadPolicyOrThrow, loadServePolicy } from './config/startup-policy.ts';
+import { watchPolicyFile, type PolicyWatcher } from './config/policy-watcher.ts';
+import { PolicyReloader, type LoadedPolicy, type ReloadOutcome, type ReloadTrigger } from './app/reload-policy.ts';
+import type { PolicyProblem } from './config/load-policy.ts';
 import type { Clock } from './domain/clock.ts';
 import type { Policy } from './domain/policy.ts';
 import { createHttpApp } from './http/server.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { checkGrantsAtTargets } from './app/check-targets.ts';
+import { auditKeyringFor, installAuditKeyring } from './audit/key.ts';
 import { providersForPolicy } from './providers/registry.ts';
 import type { Provider } from './providers/types.ts';
 import { recoverOnStart, startScheduler, type Scheduler } from './scheduler/index.ts';
 import { createSlackAdapter } from '../adapters/slack/index.ts';
+import { createTeamsAdapter, type TeamsAuthSettings } from '../adapters/teams/index.ts';
 
 export { StartupError, loadPolicyOrThrow } from './config/startup-policy.ts';
 
@@ -36,6 +41,13 @@ export interface StartOptions {
   sweepEvery?: string;
   instanceId?: string;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Bot Framework endpoint settings for Teams in another cloud (the tests point them at a loopback OpenID metadata endpoint). */
+  teamsAuthSettings?: TeamsAuthSettings;
+  /**
+   * Reload the policy file when it changes (default on; only when the policy comes from the file, not `policy`).
+   * Tests may shorten the debounce and the backstop poll.
+   */
+  watchPolicy?: boolean | { debounceMs?: number; pollMs?: number };
 }
 
 export interface RunningAccessbot {
@@ -47,17 +59,26 @@ export interface RunningAccessbot {
   /** The port the server listens on (useful with PORT=0). */
   port: number;
   adapters: ChatAdapter[];
+  /**
+   * Load the policy file again and put it in force when valid (what SIGHUP does; src/app/reload-policy.ts).
+   * A policy given in code (`StartOptions.policy`) has no file: nothing happens.
+   */
+  reloadPolicy(trigger?: ReloadTrigger): Promise<ReloadOutcome>;
   stop(): Promise<void>;
 }
 
 export async function startAccessbot(config: Config, options: StartOptions = {}): Promise<RunningAccessbot> {
   const env = options.env ?? process.env;
   const log = options.log ?? createLogger(config.logLevel);
+  // The audit chain's key comes from this configuration, not from whatever process.env holds.
+  installAuditKeyring(auditKeyringFor(config));
   let policy = options.policy;
+  let policyPath: string | null = null;
   if (!policy) {
     const loaded = loadPolicyOrThrow(config, env);
     policy = loaded.policy;
-    log.info({ policy: loaded.path, roles: Object.keys(policy.roles).length }, 'policy loaded');
+    policyPath = loaded.path;
+    log.info({ policy: loaded.path, roles: Object.keys(policy.roles).length, hash: policy.hash }, 'policy loaded');
     for (const warning of loaded.warnings) log.warn({ policy: loaded.path }, warning);
   }
   // PostgreSQL when DATABASE_URL is set, else the SQLite file; pending migrations are applied first.
@@ -94,18 +115,23 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
     ...(options.clock ? { clock: options.clock } : {}),
   });
   worker.attach(ctx);
+  const reloader = policyPath === null ? null : policyReloader(ctx, policyPath, env, options.providers ? null : { log, env });
   const metrics = createMetrics(ctx);
   const http = createHttpApp(ctx, metrics, () => scheduler?.healthy() ?? false);
 
   const adapters: ChatAdapter[] = [];
   if (config.slack) adapters.push(createSlackAdapter({ ctx, http, config: config.slack, metrics }));
-  if (!config.slack && !config.teams) log.warn('no chat platform is configured (set SLACK_BOT_TOKEN …); only the CLI, /healthz and /metrics work');
-  if (config.teams || config.teamsEmulator) log.warn('the Teams adapter is not part of this build yet; /api/messages is not served');
+  if (!config.slack && !config.teams && !config.teamsEmulator) log.warn('no chat platform is configured (set SLACK_BOT_TOKEN …); only the CLI, /healthz and /metrics work');
+  if (config.teams || config.teamsEmulator) {
+    adapters.push(createTeamsAdapter({ ctx, http, config: config.teams ?? null, ...(options.teamsAuthSettings ? { authSettings: options.teamsAuthSettings } : {}) }));
+  }
   const ports = adapters.map((a) => a.port);
   ctx.platforms = ports.map((p) => p.platform);
   worker.setPorts(ports);
 
   await recoverOnStart(ctx);
+  // A policy file deployed with a restart gets its policy.loaded event too (once, whichever replica is first).
+  await reloader?.recordStart().catch((error: unknown) => log.error({ err: String(error) }, 'could not record the policy loaded at start'));
   // Tell operators now, not at the first request, about a grant a target would refuse (the grant checks again).
   void checkGrantsAtTargets(policy, providers).then((findings) => {
     for (const f of findings) {
@@ -127,6 +153,11 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
     listening.once('error', reject);
   });
   for (const adapter of adapters) await adapter.start();
+  let watcher: PolicyWatcher | null = null;
+  if (reloader && policyPath && options.watchPolicy !== false) {
+    const tuning = typeof options.watchPolicy === 'object' ? options.watchPolicy : {};
+    watcher = watchPolicyFile(policyPath, () => void reloader.reload('file change'), { ...tuning, log });
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, platforms: ctx.platforms, instance: ctx.instanceId }, 'accessbot is serving');
@@ -135,15 +166,52 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down: no new work, finishing what is in flight');
+      watcher?.close();
+      await reloader?.idle();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections(); // keep-alive sockets would otherwise hold close() open
       await closed;
       for (const adapter of adapters) await adapter.stop().catch(() => {});
       await scheduler?.stop();
       await worker.stop();
-      for (const provider of providers.values()) await provider.close?.().catch(() => {});
+      // The providers in force, those the start began with, and those a reload replaced: each closed once.
+      for (const provider of new Set([...providers.values(), ...ctx.providers.values(), ...(reloader?.replacedProviders() ?? [])])) await provider.close?.().catch(() => {});
       await store.close();
       log.info('stopped');
     })());
-  return { ctx, worker, scheduler, metrics, server, port, adapters, stop };
+  const reloadPolicy = async (trigger: ReloadTrigger = 'SIGHUP'): Promise<ReloadOutcome> => {
+    if (reloader) return reloader.reload(trigger);
+    log.warn({ trigger }, 'the policy was given in code, not read from a file: nothing to reload');
+    return { kind: 'unchanged', hash: ctx.policy.hash };
+  };
+  return { ctx, worker, scheduler, metrics, server, port, adapters, reloadPolicy, stop };
+}
+
+/**
+ * The reloader for a policy read from `path`: the file is loaded as at start (built-in providers, env: values
+ * required). `build`: how providers are made for new or changed resources; null keeps the given ones (tests).
+ */
+function policyReloader(ctx: AppContext, path: string, env: Readonly<Record<string, string | undefined>>, build: { log: Logger; env: Readonly<Record<string, string | undefined>> } | null): PolicyReloader {
+  const load = (): LoadedPolicy => {
+    const loaded = loadServePolicy(path, env);
+    return loaded.ok ? { ok: true, policy: loaded.policy, warnings: loaded.warnings } : { ok: false, problems: loaded.errors.map(problemLine), hash: loaded.hash };
+  };
+  return new PolicyReloader({
+    ctx,
+    path,
+    load,
+    createProviders: build && ((resources) => providersForPolicy({ resources: Object.fromEntries(resources.map((r) => [r.name, r])) }, build)),
+    // As at start: tell operators now about a new or changed role its target would refuse.
+    afterSwap: (policy, roles) =>
+      void checkGrantsAtTargets({ ...policy, roles: Object.fromEntries(roles.flatMap((name) => (Object.hasOwn(policy.roles, name) ? [[name, policy.roles[name]!]] : []))) }, ctx.providers).then((findings) => {
+        for (const f of findings) {
+          if (f.unreachable) ctx.log.warn({ role: f.role, resource: f.resource, err: f.unreachable }, 'could not check the reloaded role against its target');
+          if (f.problems.length) ctx.log.error({ role: f.role, resource: f.resource, problems: f.problems }, 'the target would refuse this role\'s grant');
+        }
+      }),
+  });
+}
+
+function problemLine(p: PolicyProblem): string {
+  return `${p.path === '' ? '' : `${p.path}: `}${p.message}${p.line === undefined ? '' : ` (line ${p.line})`}`;
 }

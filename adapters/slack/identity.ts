@@ -2,12 +2,14 @@
  * Who is clicking: a Slack user id → the core's Person { slackId, email, name }. The email is the one Slack
  * vouches for (users.info → profile.email, needs users:read.email); without it the person still carries the
  * Slack id, so a policy member `slack:U…` matches. Deleted users and bots are refused: never a guess. The
- * email of a user from another organisation (Slack Connect) is not trusted: they match by Slack id only.
+ * email of a user from another organisation (Slack Connect) is not trusted: they match by Slack id only. Nor
+ * is an email that is not plain ASCII (canonicalEmail): "\u212Aate@example.com" (KELVIN SIGN) is not kate's,
+ * so its owner is unknown by email and matches by Slack id only.
  * Answers are cached in memory for 10 minutes (policy changes need no cache flush: only identity is cached).
  */
 import { z } from 'zod';
 import { AccessError } from '../../src/domain/errors.ts';
-import type { Person } from '../../src/domain/identity.ts';
+import { canonicalEmail, type Person } from '../../src/domain/identity.ts';
 
 export const IDENTITY_TTL_MS = 10 * 60_000;
 
@@ -160,7 +162,8 @@ export class SlackDirectory {
     // An email is only as good as the organisation that vouches for it: a Slack Connect user's profile is managed
     // by their own organisation, which could put any address there. Such people match only by `slack:U…`.
     const trusted = !user.is_stranger && (!user.team_id || (await this.inHomeOrg(user.team_id, user.enterprise_user?.enterprise_id)));
-    const email = trusted ? user.profile?.email?.trim().toLowerCase() || null : null;
+    // Only lower-case ASCII names anyone: an address with a look-alike character is dropped, not folded.
+    const email = trusted ? canonicalEmail(user.profile?.email) : null;
     const name = user.profile?.display_name || user.real_name || user.profile?.real_name || user.name || null;
     return this.remember(userId, { slackId: userId, email, name });
   }

@@ -18,10 +18,14 @@ const noAfterCommit: AfterCommit = { grantChanged: () => {}, noticesQueued: () =
 
 export interface AppContext {
   store: Store;
+  /**
+   * The policy in force. A reload (src/app/reload-policy.ts) replaces it, and `providers`, by assignment: a use
+   * case reads it once (`const policy = ctx.policy`), so one decision is taken, and recorded, under one policy.
+   */
   policy: Policy;
   clock: Clock;
   log: Logger;
-  /** Provider per resource name. */
+  /** Provider per resource name (a reload adds and replaces entries, never drops one: live grants need it). */
   providers: ReadonlyMap<string, Provider>;
   /** Chat platforms that get notices (one outbox row per platform). */
   platforms: readonly string[];

@@ -4,10 +4,11 @@ import { formatDuration } from '../domain/duration.ts';
 import { AccessError } from '../domain/errors.ts';
 import { checkExtend } from '../domain/grant-rules.ts';
 import { principalKey, type Person } from '../domain/identity.ts';
+import { roleNamed } from '../domain/policy.ts';
 import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf, grantOfRequest, requesterOf, requireRequest } from './records.ts';
-import { loadRequestView, type RequestView } from './request-view.ts';
+import { loadRequestView, requestRef, type RequestView } from './request-view.ts';
 import { extendGrant } from './review.ts';
 
 export interface ExtendInput {
@@ -25,15 +26,19 @@ export interface ExtendResult {
 }
 
 export async function requestExtension(ctx: AppContext, input: ExtendInput): Promise<ExtendResult> {
+  const policy = ctx.policy; // one decision, one policy (a reload meanwhile applies to the next one)
   const result = await ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();
     const original = await requireRequest(uow, input.requestId);
-    const grant = await grantOfRequest(uow, original.id);
-    if (!grant) throw new AccessError('not_active', `AR-${original.id} has no access to extend.`);
-    const role = ctx.policy.roles[original.role];
-    if (!role) throw new AccessError('not_allowed', `The role "${original.role}" is no longer in the policy.`);
     const holder = requesterOf(original);
-    const newExpiry = checkExtend(role, { status: grant.status, holder, startsAt: grant.startsAt, expiresAt: grant.expiresAt }, input.actor, input.durationMs, now);
+    // Who may act is checked before anything is said about the request, its grant or its role.
+    const { role, grant, expiresAt: newExpiry } = checkExtend(
+      roleNamed(policy, original.role),
+      { ref: requestRef(original.id), roleName: original.role, holder, requestStatus: original.status, grant: await grantOfRequest(uow, original.id) },
+      input.actor,
+      input.durationMs,
+      now,
+    );
     const open = await uow.findPendingExtension(grant.id);
     if (open !== null) throw new AccessError('extend_pending', `An extension (AR-${open}) is already waiting for approval.`);
     const auto = role.autoApprove !== undefined && newExpiry - grant.startsAt <= role.autoApprove.maxDurationMs;
@@ -67,13 +72,13 @@ export async function requestExtension(ctx: AppContext, input: ExtendInput): Pro
       requestId: inserted.id,
       grantId: grant.id,
       toStatus: inserted.status,
-      details: { extends: `AR-${original.id}`, role: original.role, by: formatDuration(input.durationMs), new_expiry: new Date(newExpiry).toISOString(), reason: inserted.reason, auto_approved: auto },
+      details: { extends: `AR-${original.id}`, role: original.role, by: formatDuration(input.durationMs), new_expiry: new Date(newExpiry).toISOString(), reason: inserted.reason, auto_approved: auto, policy_hash: policy.hash },
     });
     await enqueueNotice(uow, ctx, { type: 'request.filed', requestId: inserted.id }, `filed:${inserted.id}`);
-    const grantId = auto ? await extendGrant(uow, ctx, inserted, now) : null;
+    const grantId = auto ? await extendGrant(uow, ctx, policy, inserted, now) : null;
     return { requestId: inserted.id, grantId, auto };
   });
   if (result.grantId) ctx.afterCommit.grantChanged(result.grantId);
   ctx.afterCommit.noticesQueued();
-  return { view: (await loadRequestView(ctx.store, ctx.policy, result.requestId, ctx.clock.now()))!, autoApproved: result.auto };
+  return { view: (await loadRequestView(ctx.store, policy, result.requestId, ctx.clock.now()))!, autoApproved: result.auto };
 }

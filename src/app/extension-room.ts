@@ -3,6 +3,7 @@ import { AccessError } from '../domain/errors.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { extensionRoomMs } from '../domain/grant-rules.ts';
 import type { Person } from '../domain/identity.ts';
+import { roleNamed } from '../domain/policy.ts';
 import type { AppContext } from './context.ts';
 import { heldAccess } from './held-access.ts';
 import type { RequestView } from './request-view.ts';
@@ -16,7 +17,7 @@ export interface ExtensionRoom {
 /** Throws, with words for the holder, when they may not extend or the access already lasts the longest allowed. */
 export async function extensionRoom(ctx: AppContext, input: { requestId: number; actor: Person }): Promise<ExtensionRoom> {
   const view = await heldAccess(ctx, input.requestId, input.actor, 'extend');
-  const role = ctx.policy.roles[view.role];
+  const role = roleNamed(ctx.policy, view.role);
   if (!role) throw new AccessError('not_allowed', `The role "${view.role}" is no longer in the policy.`);
   const maxExtraMs = extensionRoomMs(role, view.grant);
   if (maxExtraMs <= 0) {

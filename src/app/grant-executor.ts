@@ -187,7 +187,8 @@ async function applyGrant(ctx: AppContext, grant: GrantRecord): Promise<ProcessR
     return grantFailed(ctx, grant, target, describe(error));
   }
   const now = ctx.clock.now();
-  const sealed = outcome.credentials && ctx.secretKey ? sealCredentials(ctx.secretKey, outcome.credentials) : null;
+  // Bound to this grant and its holder: credentials copied onto another grant's row do not open there.
+  const sealed = outcome.credentials && ctx.secretKey ? sealCredentials(ctx.secretKey, outcome.credentials, { grantId: grant.id, requestId: grant.requestId, holder: target.requester }) : null;
   const committed = await ctx.store.tx(async (uow) => {
     const moved = await transition(uow, ctx, grant, 'granting', 'active', { credentials: sealed, appliedExpiresAt: grant.expiresAt, attempts: 0, nextAttemptAt: null, lastError: null, updatedAt: now });
     if (!moved) return false;

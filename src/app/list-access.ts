@@ -1,6 +1,6 @@
 /** Read models: what a person holds and waits for, and what awaits an approver. */
 import type { PersonIds } from '../../db/store/records.ts';
-import { isMember, samePerson, type Person, memberKeys } from '../domain/identity.ts';
+import { canonicalEmail, isMember, samePerson, type Person, memberKeys } from '../domain/identity.ts';
 import type { AppContext } from './context.ts';
 import { priorReviews, requesterOf } from './records.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
@@ -14,7 +14,8 @@ export interface MyAccess {
 function requesterMatches(person: Person): PersonIds | null {
   const keys = memberKeys(person);
   const ids: PersonIds = {};
-  if (person.email) ids.email = person.email.toLowerCase();
+  const email = canonicalEmail(person.email);
+  if (email) ids.email = email;
   if (person.slackId) ids.slackId = person.slackId;
   if (person.teamsId) ids.teamsId = person.teamsId;
   return keys.length ? ids : null;

@@ -5,17 +5,17 @@
  */
 import { AccessError } from '../domain/errors.ts';
 import type { Person } from '../domain/identity.ts';
+import { roleNamed } from '../domain/policy.ts';
 import { evaluateReview } from '../domain/request-rules.ts';
 import type { AppContext } from './context.ts';
 import { priorReviews } from './records.ts';
 import { loadRequestView, requestRef, type RequestView } from './request-view.ts';
 
 export async function mayReview(ctx: AppContext, input: { requestId: number; reviewer: Person; decision: 'approve' | 'deny' }): Promise<RequestView> {
-  const view = await loadRequestView(ctx.store, ctx.policy, input.requestId, ctx.clock.now());
+  const policy = ctx.policy;
+  const view = await loadRequestView(ctx.store, policy, input.requestId, ctx.clock.now());
   if (!view) throw new AccessError('not_found', `There is no request ${requestRef(input.requestId)}.`);
-  const role = ctx.policy.roles[view.role];
-  if (!role) throw new AccessError('not_allowed', `The role "${view.role}" is no longer in the policy, so this request cannot be reviewed.`);
   const request = { status: view.status, requester: view.requester, approvalsRequired: view.approvalsRequired, decidedBy: view.decidedBy };
-  evaluateReview(role, request, await priorReviews(ctx.store, input.requestId), input.reviewer, input.decision);
+  evaluateReview(roleNamed(policy, view.role), request, await priorReviews(ctx.store, input.requestId), input.reviewer, input.decision);
   return view;
 }

@@ -8,7 +8,12 @@ import type { RequestView } from './request-view.ts';
 
 export type GrantEvent = 'active' | 'failed' | 'revoked' | 'extended' | 'expiring_soon' | 'revoke_overdue';
 
-export type AlertCode = 'break_glass' | 'revoke_overdue' | 'grant_failed' | 'orphan' | 'drift' | 'cleanup_pending';
+/**
+ * `checkpoint`: a signed audit chain head (src/scheduler/checkpoint.ts); its text is the checkpoint line.
+ * `policy`: a new policy file is in force (what changed); `policy_rejected`: a changed file was refused and the
+ * running policy kept (its problems) — src/app/reload-policy.ts.
+ */
+export type AlertCode = 'break_glass' | 'revoke_overdue' | 'grant_failed' | 'orphan' | 'drift' | 'cleanup_pending' | 'checkpoint' | 'policy' | 'policy_rejected';
 
 export type Notice =
   /** A new request (or extension request): post the approval card, tell the requester it was filed. */

@@ -3,7 +3,7 @@ import type { UnitOfWork } from '../../db/store/port.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { AccessError } from '../domain/errors.ts';
 import { formatDuration } from '../domain/duration.ts';
-import { principalKey, type Person } from '../domain/identity.ts';
+import { canonicalEmail, principalKey, type Person } from '../domain/identity.ts';
 import { checkNewRequest, type FilingOutcome, type NewRequestInput } from '../domain/request-rules.ts';
 import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
@@ -22,7 +22,9 @@ export interface RequestAccessResult {
 }
 
 export async function requestAccess(ctx: AppContext, input: RequestAccessInput): Promise<RequestAccessResult> {
-  const checked = checkNewRequest(ctx.policy, input);
+  // One decision, one policy: a reload meanwhile (src/app/reload-policy.ts) does not change the rules mid-way.
+  const policy = ctx.policy;
+  const checked = checkNewRequest(policy, input);
   const requester: Person = input.requester;
   const key = principalKey(requester);
   const { requestId, grantId } = await ctx.store.tx(async (uow) => {
@@ -39,7 +41,7 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
       role: checked.role.name,
       resource: checked.role.resource,
       requesterKey: key,
-      requesterEmail: requester.email?.toLowerCase() ?? null,
+      requesterEmail: canonicalEmail(requester.email),
       requesterSlackId: requester.slackId ?? null,
       requesterTeamsId: requester.teamsId ?? null,
       requesterName: requester.name ?? null,
@@ -73,6 +75,7 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
         break_glass: checked.breakGlass,
         approvals_required: checked.approvalsRequired,
         origin: input.origin,
+        policy_hash: policy.hash,
       },
     });
     await enqueueNotice(uow, ctx, { type: 'request.filed', requestId: id }, `filed:${id}`);
@@ -88,7 +91,7 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
         fromStatus: 'pending',
         toStatus: 'approved',
       });
-      newGrant = await insertGrant(uow, ctx, { requestId: id, role: checked.role.name, resource: checked.role.resource, durationMs: checked.durationMs, now });
+      newGrant = await insertGrant(uow, ctx, { requestId: id, role: checked.role.name, resource: checked.role.resource, durationMs: checked.durationMs, now, policyHash: policy.hash });
       if (checked.outcome === 'break_glass') {
         await enqueueNotice(
           uow,
@@ -103,14 +106,14 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
   if (grantId) ctx.afterCommit.grantChanged(grantId);
   ctx.afterCommit.noticesQueued();
   ctx.log.info({ requestId, role: checked.role.name, outcome: checked.outcome }, 'request filed');
-  return { view: (await loadRequestView(ctx.store, ctx.policy, requestId, ctx.clock.now()))!, outcome: checked.outcome, grantId };
+  return { view: (await loadRequestView(ctx.store, policy, requestId, ctx.clock.now()))!, outcome: checked.outcome, grantId };
 }
 
 /** Create the grant row for an approved request; the worker applies it at the target after commit. */
 export async function insertGrant(
   uow: UnitOfWork,
   ctx: Pick<AppContext, 'clock'>,
-  input: { requestId: number; role: string; resource: string; durationMs: number; now: number },
+  input: { requestId: number; role: string; resource: string; durationMs: number; now: number; /** The hash of the policy that approved it. */ policyHash: string },
 ): Promise<string> {
   const id = newGrantId();
   await uow.insertGrant({
@@ -132,7 +135,13 @@ export async function insertGrant(
     requestId: input.requestId,
     grantId: id,
     toStatus: 'granting',
-    details: { role: input.role, resource: input.resource, starts_at: new Date(input.now).toISOString(), expires_at: new Date(input.now + input.durationMs).toISOString() },
+    details: {
+      role: input.role,
+      resource: input.resource,
+      starts_at: new Date(input.now).toISOString(),
+      expires_at: new Date(input.now + input.durationMs).toISOString(),
+      policy_hash: input.policyHash,
+    },
   });
   return id;
 }

@@ -2,7 +2,8 @@
 import type { UnitOfWork } from '../../db/store/port.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { AccessError } from '../domain/errors.ts';
-import { principalKey, type Person } from '../domain/identity.ts';
+import { canonicalEmail, principalKey, type Person } from '../domain/identity.ts';
+import { roleNamed, type Policy } from '../domain/policy.ts';
 import { evaluateReview, type ReviewOutcome } from '../domain/request-rules.ts';
 import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
@@ -23,18 +24,19 @@ export interface ReviewResult {
 }
 
 export async function review(ctx: AppContext, input: ReviewInput): Promise<ReviewResult> {
+  // One decision, one policy: who may review and what an approval grants come from the same file.
+  const policy = ctx.policy;
   const { outcome, grantId } = await ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();
     const request = await requireRequest(uow, input.requestId);
-    const role = ctx.policy.roles[request.role];
-    if (!role) throw new AccessError('not_allowed', `The role "${request.role}" is no longer in the policy, so this request cannot be reviewed.`);
-    const outcome = evaluateReview(role, { status: request.status, requester: requesterOf(request), approvalsRequired: request.approvalsRequired, decidedBy: request.decidedBy }, await priorReviews(uow, request.id), input.reviewer, input.decision);
+    // evaluateReview checks who may review before anything about the request's state (a role gone: nobody).
+    const outcome = evaluateReview(roleNamed(policy, request.role), { status: request.status, requester: requesterOf(request), approvalsRequired: request.approvalsRequired, decidedBy: request.decidedBy }, await priorReviews(uow, request.id), input.reviewer, input.decision);
     const note = input.note?.trim() || null;
     const actor = actorOf(input.reviewer);
     const recorded = await uow.insertReview({
       requestId: request.id,
       reviewerKey: principalKey(input.reviewer),
-      reviewerEmail: input.reviewer.email?.toLowerCase() ?? null,
+      reviewerEmail: canonicalEmail(input.reviewer.email),
       reviewerSlackId: input.reviewer.slackId ?? null,
       reviewerTeamsId: input.reviewer.teamsId ?? null,
       reviewerName: input.reviewer.name ?? null,
@@ -44,14 +46,14 @@ export async function review(ctx: AppContext, input: ReviewInput): Promise<Revie
     });
     // The policy check above already refuses a second review by the same person; this is the database's backstop.
     if (!recorded) throw new AccessError('already_reviewed', 'You have already reviewed this request.');
-    await appendAudit(uow, { at: now, actor, action: input.decision === 'approve' ? 'review.approved' : 'review.denied', requestId: request.id, details: { note, ...(outcome.kind === 'recorded' ? { approvals: outcome.approvals, remaining: outcome.remaining } : {}) } });
+    await appendAudit(uow, { at: now, actor, action: input.decision === 'approve' ? 'review.approved' : 'review.denied', requestId: request.id, details: { note, policy_hash: policy.hash, ...(outcome.kind === 'recorded' ? { approvals: outcome.approvals, remaining: outcome.remaining } : {}) } });
     let grantId: string | null = null;
     if (outcome.kind !== 'recorded') {
       const status = outcome.kind === 'approved' ? 'approved' : 'denied';
       const decided = await uow.updateRequest(request.id, { status: 'pending' }, { status, decidedAt: now, decidedBy: labelOf(input.reviewer), decisionNote: note });
       if (!decided) throw new AccessError('already_decided', 'Someone else decided this request a moment ago.');
-      await appendAudit(uow, { at: now, actor, action: `request.${status}`, requestId: request.id, fromStatus: 'pending', toStatus: status, details: { note } });
-      if (outcome.kind === 'approved') grantId = await applyApproval(uow, ctx, request, now);
+      await appendAudit(uow, { at: now, actor, action: `request.${status}`, requestId: request.id, fromStatus: 'pending', toStatus: status, details: { note, policy_hash: policy.hash } });
+      if (outcome.kind === 'approved') grantId = await applyApproval(uow, ctx, policy, request, now);
     }
     await enqueueNotice(
       uow,
@@ -63,20 +65,21 @@ export async function review(ctx: AppContext, input: ReviewInput): Promise<Revie
   });
   if (grantId) ctx.afterCommit.grantChanged(grantId);
   ctx.afterCommit.noticesQueued();
-  return { view: (await loadRequestView(ctx.store, ctx.policy, input.requestId, ctx.clock.now()))!, outcome };
+  return { view: (await loadRequestView(ctx.store, policy, input.requestId, ctx.clock.now()))!, outcome };
 }
 
 /** An approved access request creates a grant; an approved extension moves the grant's expiry. */
-async function applyApproval(uow: UnitOfWork, ctx: AppContext, request: RequestRecord, now: number): Promise<string | null> {
+async function applyApproval(uow: UnitOfWork, ctx: AppContext, policy: Policy, request: RequestRecord, now: number): Promise<string | null> {
   if (request.kind === 'access') {
-    return insertGrant(uow, ctx, { requestId: request.id, role: request.role, resource: request.resource, durationMs: request.durationMs, now });
+    return insertGrant(uow, ctx, { requestId: request.id, role: request.role, resource: request.resource, durationMs: request.durationMs, now, policyHash: policy.hash });
   }
-  return extendGrant(uow, ctx, request, now);
+  return extendGrant(uow, ctx, policy, request, now);
 }
 
-export async function extendGrant(uow: UnitOfWork, ctx: AppContext, request: RequestRecord, now: number): Promise<string | null> {
+/** `policy`: the one the approving decision was taken under (its role's maximum caps the new expiry). */
+export async function extendGrant(uow: UnitOfWork, ctx: AppContext, policy: Policy, request: RequestRecord, now: number): Promise<string | null> {
   const grant = request.extendsGrantId ? await grantById(uow, request.extendsGrantId) : null;
-  const role = ctx.policy.roles[request.role];
+  const role = roleNamed(policy, request.role);
   if (!grant || grant.status !== 'active' || grant.expiresAt <= now || !role) {
     await appendAudit(uow, { at: now, actor: 'system', action: 'extension.void', requestId: request.id, grantId: grant?.id ?? null, details: { why: 'the access had already ended' } });
     return null;
@@ -92,7 +95,7 @@ export async function extendGrant(uow: UnitOfWork, ctx: AppContext, request: Req
     grantId: grant.id,
     fromStatus: 'active',
     toStatus: 'active',
-    details: { extension_request: `AR-${request.id}`, from: new Date(grant.expiresAt).toISOString(), to: new Date(newExpiry).toISOString() },
+    details: { extension_request: `AR-${request.id}`, from: new Date(grant.expiresAt).toISOString(), to: new Date(newExpiry).toISOString(), policy_hash: policy.hash },
   });
   await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'extended' }, `extended:${grant.id}:${newExpiry}`);
   return grant.id;

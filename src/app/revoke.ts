@@ -4,9 +4,10 @@ import { appendAudit } from '../audit/chain.ts';
 import { AccessError } from '../domain/errors.ts';
 import { canTransition, checkRevoke } from '../domain/grant-rules.ts';
 import type { Person } from '../domain/identity.ts';
+import { roleNamed } from '../domain/policy.ts';
 import type { AppContext } from './context.ts';
 import { actorOf, grantOfRequest, requesterOf, requireRequest, type GrantRecord } from './records.ts';
-import { loadRequestView, type RequestView } from './request-view.ts';
+import { loadRequestView, requestRef, type RequestView } from './request-view.ts';
 
 export interface RevokeInput {
   requestId: number;
@@ -16,12 +17,16 @@ export interface RevokeInput {
 }
 
 export async function revokeAccess(ctx: AppContext, input: RevokeInput): Promise<RequestView> {
+  const policy = ctx.policy; // one decision, one policy
   const grantId = await ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();
     const request = await requireRequest(uow, input.requestId);
-    const grant = await grantOfRequest(uow, request.id);
-    if (!grant) throw new AccessError('not_active', `AR-${request.id} has no access to revoke (it is ${request.status}).`);
-    checkRevoke(ctx.policy.roles[request.role], { status: grant.status, holder: requesterOf(request), startsAt: grant.startsAt, expiresAt: grant.expiresAt }, input.actor);
+    // Who may act is checked before anything is said about the request or its grant.
+    const grant = checkRevoke(
+      roleNamed(policy, request.role),
+      { ref: requestRef(request.id), roleName: request.role, holder: requesterOf(request), requestStatus: request.status, grant: await grantOfRequest(uow, request.id) },
+      input.actor,
+    );
     const actor = input.actor === 'admin' ? `cli:${input.adminName ?? 'admin'}` : actorOf(input.actor);
     if (!(await markRevoking(uow, grant, now, 'revoked early', actor, input.reason ?? null))) {
       throw new AccessError('not_active', 'This access changed a moment ago; try again.');
@@ -29,7 +34,7 @@ export async function revokeAccess(ctx: AppContext, input: RevokeInput): Promise
     return grant.id;
   });
   ctx.afterCommit.grantChanged(grantId);
-  return (await loadRequestView(ctx.store, ctx.policy, input.requestId, ctx.clock.now()))!;
+  return (await loadRequestView(ctx.store, policy, input.requestId, ctx.clock.now()))!;
 }
 
 /** Compare-and-set granting|active → revoking with an audit event; false when someone else got there first. */

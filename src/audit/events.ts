@@ -13,8 +13,12 @@ export type ProviderDetail = Record<string, unknown>;
 /** An instant as ISO 8601 text. */
 type IsoTime = string;
 
+/** sha256 of the policy file a decision was taken under (`Policy.hash`; see `policy.loaded`). */
+type PolicyHash = string;
+
 interface ReviewDetails {
   note: string | null;
+  policy_hash: PolicyHash;
   /** While more approvals are needed: approvals so far and how many remain. */
   approvals?: number;
   remaining?: number;
@@ -28,24 +32,24 @@ interface RevokeAskedDetails {
 
 /** Action → details, as written. */
 export interface AuditDetails {
-  'request.created': { role: string; resource: string; duration: string; reason: string; ticket: string | null; break_glass: boolean; approvals_required: number; origin: string };
+  'request.created': { role: string; resource: string; duration: string; reason: string; ticket: string | null; break_glass: boolean; approvals_required: number; origin: string; policy_hash: PolicyHash };
   'request.auto_approved': { rule: 'auto_approve.max_duration' };
   'request.break_glass': { flagged_for_review: true };
-  'request.approved': { note: string | null };
-  'request.denied': { note: string | null };
+  'request.approved': { note: string | null; policy_hash: PolicyHash };
+  'request.denied': { note: string | null; policy_hash: PolicyHash };
   'request.cancelled': Record<string, never>;
   'request.expired': { why: string };
   'review.approved': ReviewDetails;
   'review.denied': ReviewDetails;
   /** `extends` is the ref of the request whose grant is extended (AR-N). */
-  'extension.requested': { extends: string; role: string; by: string; new_expiry: IsoTime; reason: string; auto_approved: boolean };
+  'extension.requested': { extends: string; role: string; by: string; new_expiry: IsoTime; reason: string; auto_approved: boolean; policy_hash: PolicyHash };
   'extension.void': { why: string };
-  'grant.created': { role: string; resource: string; starts_at: IsoTime; expires_at: IsoTime };
+  'grant.created': { role: string; resource: string; starts_at: IsoTime; expires_at: IsoTime; policy_hash: PolicyHash };
   'grant.active': { credentials_issued: boolean; expires_at: IsoTime; attempts: number };
   'grant.attempt_failed': { attempt: number; error: string };
   'grant.failed': { attempts: number; error: string };
   /** `extension_request` is the ref of the approved extension request (AR-N). */
-  'grant.extended': { extension_request: string; from: IsoTime; to: IsoTime };
+  'grant.extended': { extension_request: string; from: IsoTime; to: IsoTime; policy_hash: PolicyHash };
   'grant.extension_applied': { expires_at: IsoTime };
   'grant.extension_failed': { error: string; requested_expiry: IsoTime; expiry_kept: IsoTime };
   'grant.expired': RevokeAskedDetails;
@@ -58,6 +62,26 @@ export interface AuditDetails {
   'reconcile.orphan': { resource: string; known_as: GrantStatus | null; revoked: boolean; error?: string };
   'reconcile.drift': { resource: string; role: string; expires_at: IsoTime; found: string };
   'digest.posted': { period: string; since: IsoTime; until: IsoTime; events: number; head_seq: number | null; head_hash: string | null; posted_to: string[] };
+  /**
+   * This process now decides under the policy file with sha256 `hash` (at start when it differs from the last
+   * one recorded, then at each reload). `changes`: what differs from `previous_hash`, one line each.
+   */
+  'policy.loaded': {
+    hash: PolicyHash;
+    previous_hash: PolicyHash | null;
+    /** `start`, `SIGHUP` or `file change`. */
+    trigger: string;
+    path: string;
+    instance: string;
+    roles_added: string[];
+    roles_removed: string[];
+    roles_changed: string[];
+    changes: string[];
+  };
+  /** From this row on (itself included) every row is keyed: HMAC-SHA256 under the named key (src/audit/chain.ts). */
+  'audit.keyed': { key_id: string; algorithm: string; source: string };
+  /** Signed with the old key; the rows after it are keyed with the new one. */
+  'audit.key_rotated': { from_key_id: string; to_key_id: string; algorithm: string };
 }
 
 export type AuditAction = keyof AuditDetails;
@@ -88,22 +112,22 @@ export type AuditRead<A extends AuditAction> = { [K in keyof AuditDetails[A]]-?:
 
 /** The kind of every field of every event; the compiler keeps it equal to `AuditDetails`. */
 const FIELDS: { [A in AuditAction]: FieldKinds<AuditDetails[A]> } = {
-  'request.created': { role: 'text', resource: 'text', duration: 'text', reason: 'text', ticket: 'text', break_glass: 'flag', approvals_required: 'number', origin: 'text' },
+  'request.created': { role: 'text', resource: 'text', duration: 'text', reason: 'text', ticket: 'text', break_glass: 'flag', approvals_required: 'number', origin: 'text', policy_hash: 'text' },
   'request.auto_approved': { rule: 'text' },
   'request.break_glass': { flagged_for_review: 'flag' },
-  'request.approved': { note: 'text' },
-  'request.denied': { note: 'text' },
+  'request.approved': { note: 'text', policy_hash: 'text' },
+  'request.denied': { note: 'text', policy_hash: 'text' },
   'request.cancelled': {},
   'request.expired': { why: 'text' },
-  'review.approved': { note: 'text', approvals: 'number', remaining: 'number' },
-  'review.denied': { note: 'text', approvals: 'number', remaining: 'number' },
-  'extension.requested': { extends: 'text', role: 'text', by: 'text', new_expiry: 'text', reason: 'text', auto_approved: 'flag' },
+  'review.approved': { note: 'text', policy_hash: 'text', approvals: 'number', remaining: 'number' },
+  'review.denied': { note: 'text', policy_hash: 'text', approvals: 'number', remaining: 'number' },
+  'extension.requested': { extends: 'text', role: 'text', by: 'text', new_expiry: 'text', reason: 'text', auto_approved: 'flag', policy_hash: 'text' },
   'extension.void': { why: 'text' },
-  'grant.created': { role: 'text', resource: 'text', starts_at: 'text', expires_at: 'text' },
+  'grant.created': { role: 'text', resource: 'text', starts_at: 'text', expires_at: 'text', policy_hash: 'text' },
   'grant.active': { credentials_issued: 'flag', expires_at: 'text', attempts: 'number' },
   'grant.attempt_failed': { attempt: 'number', error: 'text' },
   'grant.failed': { attempts: 'number', error: 'text' },
-  'grant.extended': { extension_request: 'text', from: 'text', to: 'text' },
+  'grant.extended': { extension_request: 'text', from: 'text', to: 'text', policy_hash: 'text' },
   'grant.extension_applied': { expires_at: 'text' },
   'grant.extension_failed': { error: 'text', requested_expiry: 'text', expiry_kept: 'text' },
   'grant.expired': { reason: 'text', expires_at: 'text' },
@@ -115,6 +139,19 @@ const FIELDS: { [A in AuditAction]: FieldKinds<AuditDetails[A]> } = {
   'reconcile.orphan': { resource: 'text', known_as: 'text', revoked: 'flag', error: 'text' },
   'reconcile.drift': { resource: 'text', role: 'text', expires_at: 'text', found: 'text' },
   'digest.posted': { period: 'text', since: 'text', until: 'text', events: 'number', head_seq: 'number', head_hash: 'text', posted_to: 'texts' },
+  'policy.loaded': {
+    hash: 'text',
+    previous_hash: 'text',
+    trigger: 'text',
+    path: 'text',
+    instance: 'text',
+    roles_added: 'texts',
+    roles_removed: 'texts',
+    roles_changed: 'texts',
+    changes: 'texts',
+  },
+  'audit.keyed': { key_id: 'text', algorithm: 'text', source: 'text' },
+  'audit.key_rotated': { from_key_id: 'text', to_key_id: 'text', algorithm: 'text' },
 };
 
 /** True for an action the core writes (rows of other actions carry nothing the core reads). */

@@ -25,3 +25,4 @@ export { SeenDeliveries } from './inbound.ts';
 export { PersonalViews, type PersonalViewSurface } from './personal-views.ts';
 export { formatInZone, relativeTo } from './time.ts';
 export { durationField, FORM_WORDS, requestFieldOf, type RequestFormField } from './forms.ts';
+export { ChatAddresses } from './addresses.ts';

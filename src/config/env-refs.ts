@@ -55,8 +55,9 @@ export function readEnvRefs(
     const name = match[1]!;
     const fallback = match[2];
     sources.set(formatPath(path), name);
-    const found = env[name];
-    if (found !== undefined && found !== '') return found;
+    // Own properties only: env:constructor or env:toString is a variable that is not set, not Object.prototype's.
+    const found = Object.hasOwn(env, name) ? env[name] : undefined;
+    if (typeof found === 'string' && found !== '') return found;
     if (fallback !== undefined) {
       warnings.push({ at: path, message: `environment variable ${name} is not set; using the default written in the policy` });
       return fallback;

@@ -43,6 +43,15 @@ export interface Config {
   teamsEmulator: boolean;
   /** 32 bytes from ACCESSBOT_SECRET_KEY; needed only when a provider returns credentials. */
   secretKey?: Buffer;
+  /**
+   * 32 bytes from ACCESSBOT_AUDIT_KEY: keys the audit chain (HMAC-SHA256) and signs checkpoints. Absent: derived
+   * from ACCESSBOT_SECRET_KEY, else the chain is unkeyed (src/audit/key.ts decides and warns).
+   */
+  auditKey?: Buffer;
+  /** ACCESSBOT_AUDIT_PREVIOUS_KEYS: earlier audit keys (32 bytes each), to verify the rows they signed and to sign the rotation. */
+  auditPreviousKeys?: Buffer[];
+  /** ACCESSBOT_AUDIT_SINK_URL and ACCESSBOT_AUDIT_SINK_SECRET: where signed audit checkpoints are also sent (an append-only store). */
+  auditSink?: { url: string; secret: string };
   logLevel: LogLevel;
 }
 
@@ -72,6 +81,10 @@ const VARIABLES = [
   'MICROSOFT_APP_TYPE',
   'TEAMS_EMULATOR',
   'ACCESSBOT_SECRET_KEY',
+  'ACCESSBOT_AUDIT_KEY',
+  'ACCESSBOT_AUDIT_PREVIOUS_KEYS',
+  'ACCESSBOT_AUDIT_SINK_URL',
+  'ACCESSBOT_AUDIT_SINK_SECRET',
   'LOG_LEVEL',
 ] as const;
 
@@ -99,8 +112,61 @@ const FORMAT_RULES: Partial<Record<(typeof VARIABLES)[number], (value: string) =
   TEAMS_EMULATOR: (v) => (v === '1' || v === '0' ? null : 'TEAMS_EMULATOR must be 1 (Teams without authentication, local use only) or unset'),
   ACCESSBOT_SECRET_KEY: (v) =>
     /^[0-9a-fA-F]{64}$/.test(v) ? null : 'ACCESSBOT_SECRET_KEY must be 64 hex characters (32 bytes); generate one with `openssl rand -hex 32`',
+  ACCESSBOT_AUDIT_KEY: (v) =>
+    /^[0-9a-fA-F]{64}$/.test(v) ? null : 'ACCESSBOT_AUDIT_KEY must be 64 hex characters (32 bytes); generate one with `openssl rand -hex 32` and keep it outside the database',
+  ACCESSBOT_AUDIT_PREVIOUS_KEYS: (v) =>
+    v.split(',').every((key) => /^[0-9a-fA-F]{64}$/.test(key.trim()))
+      ? null
+      : 'ACCESSBOT_AUDIT_PREVIOUS_KEYS must be earlier audit keys of 64 hex characters each, separated by commas',
+  // Never echo the sink URL: a presigned or token-bearing URL is a secret.
+  ACCESSBOT_AUDIT_SINK_URL: (v) => (/^https?:\/\/\S+$/.test(v) ? null : 'ACCESSBOT_AUDIT_SINK_URL must be an http(s) URL (the append-only endpoint that receives audit checkpoints)'),
+  ACCESSBOT_AUDIT_SINK_SECRET: (v) => (v.length >= 16 ? null : 'ACCESSBOT_AUDIT_SINK_SECRET must be at least 16 characters (it signs checkpoint posts like the webhook provider does)'),
   LOG_LEVEL: (v) => ((LOG_LEVELS as readonly string[]).includes(v) ? null : `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`),
 };
+
+type AuditEnv = Pick<Config, 'secretKey' | 'auditKey' | 'auditPreviousKeys' | 'auditSink'>;
+
+/** The audit-key and checkpoint-sink variables alone, with their problems (shared by `loadEnv` and `auditEnv`). */
+function readAuditEnv(e: Partial<Record<(typeof VARIABLES)[number], string>>, problems: string[]): AuditEnv {
+  if (e.ACCESSBOT_AUDIT_SINK_URL && !e.ACCESSBOT_AUDIT_SINK_SECRET) {
+    problems.push('ACCESSBOT_AUDIT_SINK_SECRET is required when ACCESSBOT_AUDIT_SINK_URL is set (checkpoint posts are signed; generate one with `openssl rand -hex 32`)');
+  }
+  if (e.ACCESSBOT_AUDIT_SINK_SECRET && !e.ACCESSBOT_AUDIT_SINK_URL) {
+    problems.push('ACCESSBOT_AUDIT_SINK_SECRET is set but ACCESSBOT_AUDIT_SINK_URL is not: set the URL or unset the secret');
+  }
+  const hex = (value: string | undefined): Buffer | undefined => (value && /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : undefined);
+  const previous = (e.ACCESSBOT_AUDIT_PREVIOUS_KEYS ?? '')
+    .split(',')
+    .map((key) => hex(key.trim()))
+    .filter((key): key is Buffer => key !== undefined);
+  const secretKey = hex(e.ACCESSBOT_SECRET_KEY);
+  const auditKey = hex(e.ACCESSBOT_AUDIT_KEY);
+  return {
+    ...(secretKey && { secretKey }),
+    ...(auditKey && { auditKey }),
+    ...(previous.length > 0 && { auditPreviousKeys: previous }),
+    ...(e.ACCESSBOT_AUDIT_SINK_URL && e.ACCESSBOT_AUDIT_SINK_SECRET && { auditSink: { url: e.ACCESSBOT_AUDIT_SINK_URL, secret: e.ACCESSBOT_AUDIT_SINK_SECRET } }),
+  };
+}
+
+const AUDIT_VARIABLES = ['ACCESSBOT_SECRET_KEY', 'ACCESSBOT_AUDIT_KEY', 'ACCESSBOT_AUDIT_PREVIOUS_KEYS', 'ACCESSBOT_AUDIT_SINK_URL', 'ACCESSBOT_AUDIT_SINK_SECRET'] as const;
+
+/**
+ * Only what the audit log needs from the environment (its keys and the checkpoint sink), checked by the same
+ * rules as `loadEnv` but without requiring the rest of the configuration to be valid.
+ */
+export function auditEnv(env: Readonly<Record<string, string | undefined>> = process.env): AuditEnv {
+  const e = envSchema.parse(env);
+  const problems: string[] = [];
+  for (const name of AUDIT_VARIABLES) {
+    const value = e[name];
+    const problem = value === undefined ? null : (FORMAT_RULES[name]?.(value) ?? null);
+    if (problem) problems.push(problem);
+  }
+  const audit = readAuditEnv(e, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return audit;
+}
 
 export function loadEnv(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const e = envSchema.parse(env);
@@ -133,13 +199,20 @@ export function loadEnv(env: Readonly<Record<string, string | undefined>> = proc
   }
 
   let teams: TeamsConfig | undefined;
-  const appType = (e.MICROSOFT_APP_TYPE ?? 'MultiTenant') as TeamsConfig['appType'];
+  // Single-tenant is the default registration (new multi-tenant Azure bots can no longer be created).
+  const appType = (e.MICROSOFT_APP_TYPE ?? 'SingleTenant') as TeamsConfig['appType'];
   if (e.MICROSOFT_APP_ID) {
     if (!e.MICROSOFT_APP_PASSWORD && appType !== 'UserAssignedMSI') {
       problems.push('MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set (the client secret of the bot\'s Entra ID app registration)');
     }
     if (appType === 'SingleTenant' && !e.MICROSOFT_APP_TENANT_ID) {
-      problems.push('MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE is SingleTenant');
+      problems.push(
+        'MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE is SingleTenant (the default): the Directory (tenant) ID of the bot\'s Entra ID app registration; ' +
+          'set MICROSOFT_APP_TYPE=MultiTenant only for an older multi-tenant registration',
+      );
+    }
+    if (appType === 'UserAssignedMSI' && !e.MICROSOFT_APP_TENANT_ID) {
+      problems.push('MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE is UserAssignedMSI (the tenant of the managed identity)');
     }
     if (e.TEAMS_EMULATOR === '1') {
       problems.push('TEAMS_EMULATOR=1 turns Teams authentication off; unset it when MICROSOFT_APP_ID is set');
@@ -156,6 +229,8 @@ export function loadEnv(env: Readonly<Record<string, string | undefined>> = proc
     }
   }
 
+  const audit = readAuditEnv(e, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...(e.ACCESSBOT_POLICY && { policyPath: e.ACCESSBOT_POLICY }),
@@ -167,6 +242,9 @@ export function loadEnv(env: Readonly<Record<string, string | undefined>> = proc
     ...(teams && { teams }),
     teamsEmulator: e.TEAMS_EMULATOR === '1',
     ...(e.ACCESSBOT_SECRET_KEY && { secretKey: Buffer.from(e.ACCESSBOT_SECRET_KEY, 'hex') }),
+    ...(audit.auditKey && { auditKey: audit.auditKey }),
+    ...(audit.auditPreviousKeys && { auditPreviousKeys: audit.auditPreviousKeys }),
+    ...(audit.auditSink && { auditSink: audit.auditSink }),
     logLevel: (e.LOG_LEVEL ?? 'info') as LogLevel,
   };
 }

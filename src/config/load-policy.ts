@@ -6,6 +6,7 @@
  * goes through the cross-reference stage (see salvage-policy.ts), so one run reports every problem. Only YAML
  * that cannot be parsed at all, or a file that is not a mapping, stops early.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Policy } from '../domain/policy.ts';
 import type { ProviderFactory } from '../providers/types.ts';
@@ -36,20 +37,28 @@ interface LoadDetails {
   warningProblems: PolicyProblem[];
   /** Variables written as env:NAME (no default) that are not set. */
   missingEnv: string[];
+  /** sha256 of the bytes loaded (a valid policy carries it as `policy.hash`); null when the file could not be read. */
+  hash: string | null;
 }
 
 export type LoadPolicyResult = ({ ok: true; policy: Policy } | { ok: false; errors: PolicyProblem[] }) & LoadDetails;
 
-const NO_DETAILS: LoadDetails = { warnings: [], warningProblems: [], missingEnv: [] };
+const NO_DETAILS: Omit<LoadDetails, 'hash'> = { warnings: [], warningProblems: [], missingEnv: [] };
 
-export function loadPolicyText(yamlText: string, opts: LoadPolicyOptions): LoadPolicyResult {
+/** sha256 (hex) of the policy file's bytes: the same text `sha256sum accessbot.yaml` prints. */
+export function policyHash(bytes: string | Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `hash`: of the file's bytes when they were read from a file; of the text's UTF-8 otherwise. */
+export function loadPolicyText(yamlText: string, opts: LoadPolicyOptions, hash: string = policyHash(yamlText)): LoadPolicyResult {
   const parsed = parseYaml(yamlText);
-  if (!parsed.ok) return { ok: false, errors: parsed.problems, ...NO_DETAILS };
+  if (!parsed.ok) return { ok: false, errors: parsed.problems, ...NO_DETAILS, hash };
   if (parsed.value === null || parsed.value === undefined) {
-    return { ok: false, errors: [{ path: '', message: 'the policy is empty: it needs at least version: 1, resources: and roles:' }], ...NO_DETAILS };
+    return { ok: false, errors: [{ path: '', message: 'the policy is empty: it needs at least version: 1, resources: and roles:' }], ...NO_DETAILS, hash };
   }
   if (typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
-    return { ok: false, errors: [{ path: '', message: 'the policy must be a mapping with version:, resources: and roles: at the top' }], ...NO_DETAILS };
+    return { ok: false, errors: [{ path: '', message: 'the policy must be a mapping with version:, resources: and roles: at the top' }], ...NO_DETAILS, hash };
   }
   const checked = parseWith(policySchema, parsed.value);
   const schemaFindings = checked.ok ? [] : checked.findings;
@@ -60,20 +69,32 @@ export function loadPolicyText(yamlText: string, opts: LoadPolicyOptions): LoadP
     warnings: warningProblems.map((w) => (w.path === '' ? w.message : `${w.path}: ${w.message}`)),
     warningProblems,
     missingEnv: resolved.missingEnv,
+    hash,
   };
-  const errors = [...schemaFindings, ...resolved.errors];
+  const errors = distinct([...schemaFindings, ...resolved.errors]);
   if (errors.length > 0 || !resolved.policy) return { ok: false, errors: toProblems(errors, parsed.source), ...details };
-  return { ok: true, policy: resolved.policy, ...details };
+  return { ok: true, policy: { ...resolved.policy, hash }, ...details };
+}
+
+/** Each problem once (a stage that re-checks what the schema already said must not repeat it). */
+function distinct(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((finding) => {
+    const key = `${formatPath(finding.at)}\n${finding.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function loadPolicyFile(path: string, opts: LoadPolicyOptions): LoadPolicyResult {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
-    return { ok: false, errors: [{ path: '', message: `cannot read ${path}: ${readError(error)}` }], ...NO_DETAILS };
+    return { ok: false, errors: [{ path: '', message: `cannot read ${path}: ${readError(error)}` }], ...NO_DETAILS, hash: null };
   }
-  return loadPolicyText(text, { ...opts, source: opts.source ?? path });
+  return loadPolicyText(bytes.toString('utf8'), { ...opts, source: opts.source ?? path }, policyHash(bytes));
 }
 
 export function readError(error: unknown): string {

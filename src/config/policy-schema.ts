@@ -6,15 +6,15 @@
 import { z } from 'zod';
 import { validate as isCronExpression } from 'node-cron';
 import { DURATION_EXAMPLES, isDuration } from '../domain/duration.ts';
+import { firstNonAscii } from '../domain/identity.ts';
 
 const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value));
 
 /** Names of groups, resources and roles: typed in chat commands, so no spaces; short enough for chat buttons and menus. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const name = (what: string) =>
-  z.string().regex(NAME_PATTERN, {
-    error: (iss) => `${show(iss.input)} is not a valid ${what} name (use at most 64 letters, digits, ".", "-" and "_", no spaces)`,
-  });
+export const nameProblem = (what: string, input: unknown): string =>
+  `${show(input)} is not a valid ${what} name (use at most 64 letters, digits, ".", "-" and "_", no spaces)`;
+const name = (what: string) => z.string().regex(NAME_PATTERN, { error: (iss) => nameProblem(what, iss.input) });
 
 /** Loose enough for JSON Schema; parseDuration has the last word. */
 export const DURATION_PATTERN = '^(?=[0-9])([0-9]{1,6}[dD])?([0-9]{1,6}[hH])?([0-9]{1,6}[mM])?([0-9]{1,6}[sS])?$';
@@ -24,18 +24,31 @@ export const durationText = z
   .refine(isDuration, { error: (iss) => `${show(iss.input)} is not a duration (${DURATION_EXAMPLES})` })
   .meta({ pattern: DURATION_PATTERN, examples: ['15m', '1h', '1h30m', '1d'], description: 'A duration such as 45s, 30m, 2h, 1h30m or 1d' });
 
-export const EMAIL_PATTERN = /^[^\s@:]+@[^\s@]+\.[^\s@]+$/;
-export const MEMBER_PATTERN = /^(?:[^\s@:]+@[^\s@]+\.[^\s@]+|slack:[A-Z0-9]+|teams:\S+|group:[A-Za-z0-9][A-Za-z0-9_.-]*)$/;
+/**
+ * Emails are plain ASCII (printable, no spaces): an address that NFKC or IDNA would change, or that only
+ * lower-casing turns into another (U+212A KELVIN SIGN → "k"), could name someone else. See canonicalEmail.
+ */
+export const EMAIL_PATTERN = /^[!-9;-?A-~]+@[!-?A-~]+\.[!-?A-~]+$/;
+export const MEMBER_PATTERN = /^(?:[!-9;-?A-~]+@[!-?A-~]+\.[!-?A-~]+|slack:[A-Z0-9]+|teams:\S+|group:[A-Za-z0-9][A-Za-z0-9_.-]*)$/;
 const MEMBER_HINT = 'use an email, slack:U123ABC, teams:<id> or group:NAME';
+
+/** JSON-quoted with every character outside printable ASCII escaped, so a look-alike shows as what it is. */
+function showEscaped(text: string): string {
+  return JSON.stringify(text).replace(/[^ -~]/gu, (char) => `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`);
+}
+
+function memberProblem(input: unknown): string {
+  if (typeof input === 'string' && /^slack:/i.test(input)) return `${show(input)} is not a Slack user id (Slack ids are upper case, e.g. slack:U0123ABCD)`;
+  const foreign = typeof input === 'string' && input.includes('@') && !input.includes(':') ? firstNonAscii(input.trim()) : null;
+  if (foreign) {
+    return `${showEscaped(input as string)} is not a plain ASCII email (it contains ${foreign}): write emails in ASCII only, since a look-alike character could match someone else's address`;
+  }
+  return `${show(input)} is not a member (${MEMBER_HINT})`;
+}
 
 export const memberText = z
   .string({ error: (iss) => (iss.input === undefined ? 'is required' : `${show(iss.input)} is not a member (${MEMBER_HINT})`) })
-  .regex(MEMBER_PATTERN, {
-    error: (iss) =>
-      typeof iss.input === 'string' && /^slack:/i.test(iss.input)
-        ? `${show(iss.input)} is not a Slack user id (Slack ids are upper case, e.g. slack:U0123ABCD)`
-        : `${show(iss.input)} is not a member (${MEMBER_HINT})`,
-  })
+  .regex(MEMBER_PATTERN, { error: (iss) => memberProblem(iss.input) })
   .meta({ description: `A person or group: ${MEMBER_HINT}` });
 
 const memberList = z.array(memberText);
@@ -78,6 +91,10 @@ export const roleSchema = z.strictObject({
     })
     .default(false),
   break_glass: z.boolean().default(false).meta({ description: 'Eligible requesters may self-activate; flagged for review' }),
+  channels: z
+    .strictObject({ approvals: channelRefs })
+    .optional()
+    .meta({ description: "This role's own approvals channel(s), instead of the policy's channels.approvals" }),
 });
 
 const resourceSchema = z

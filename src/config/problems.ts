@@ -131,7 +131,10 @@ export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): st
   let node: z.ZodType | undefined = schema;
   for (const segment of path) {
     node = unwrap(node);
-    if (node instanceof z.ZodObject) node = (node.shape as Record<string, z.ZodType>)[String(segment)];
+    if (node instanceof z.ZodObject) {
+      const shape = node.shape as Record<string, z.ZodType>;
+      node = Object.hasOwn(shape, String(segment)) ? shape[String(segment)] : undefined;
+    }
     else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
     else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
     else return [];

@@ -2,12 +2,17 @@
  * Expands `group:NAME` members into member atoms (lower-cased emails, slack:…, teams:…), reporting unknown
  * groups with a hint and naming every cycle once.
  */
+import { canonicalEmail } from '../domain/identity.ts';
 import type { Member } from '../domain/policy.ts';
 import { didYouMean } from './did-you-mean.ts';
 import type { Finding, PathSegment } from './problems.ts';
 
+/**
+ * An email in the form people are matched by (canonicalEmail: lower-case ASCII); other atoms as written. The
+ * schema refuses an email that is not plain ASCII; were one to get here it stays as written and names nobody.
+ */
 export function normalizeMember(atom: string): Member {
-  return atom.includes('@') && !atom.includes(':') ? atom.trim().toLowerCase() : atom.trim();
+  return atom.includes('@') && !atom.includes(':') ? (canonicalEmail(atom) ?? atom.trim()) : atom.trim();
 }
 
 export interface GroupResolverOptions {
@@ -58,7 +63,7 @@ export class GroupResolver {
       }
       return { members: new Set(), complete: true };
     }
-    const inner = this.expandWithin(this.groups[name] ?? [], ['groups', name], [...stack, name]);
+    const inner = this.expandWithin(Object.hasOwn(this.groups, name) ? this.groups[name]! : [], ['groups', name], [...stack, name]);
     const result = { members: inner.members, complete: inner.complete && !this.options.incomplete?.has(name) };
     this.expanded.set(name, result);
     return result;

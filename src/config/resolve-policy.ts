@@ -6,10 +6,11 @@
  * problems are reported in one go: a rule is skipped only when a field it needs was itself rejected.
  */
 import { formatDuration, parseDuration } from '../domain/duration.ts';
-import type { Member, Policy, ResourceDef, RoleDef } from '../domain/policy.ts';
+import { byName, type Member, type Policy, type ResourceDef, type RoleDef } from '../domain/policy.ts';
 import type { ProviderFactory } from '../providers/types.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { isWithin, readEnvRefs } from './env-refs.ts';
+import { nameProblem } from './policy-schema.ts';
 import { formatPath, parseWith, type Finding } from './problems.ts';
 import { GroupResolver } from './resolve-groups.ts';
 import type { SalvagedPolicy, SalvagedResource, SalvagedRole } from './salvage-policy.ts';
@@ -25,8 +26,8 @@ export interface ResolveOptions {
 }
 
 export interface Resolution {
-  /** Null when there is any error, or when the schema rejected part of the file. */
-  policy: Policy | null;
+  /** Null when there is any error, or when the schema rejected part of the file. The loader adds the file's hash. */
+  policy: Omit<Policy, 'hash'> | null;
   errors: Finding[];
   warnings: Finding[];
   /** Variables referenced as env:NAME (no default) that are not set, in file order, each once. */
@@ -45,13 +46,19 @@ export function resolvePolicy(raw: SalvagedPolicy, opts: ResolveOptions): Resolu
   const groupResolver = new GroupResolver(raw.groups ?? {}, { incomplete: raw.incompleteGroups, unknownSection: raw.groups === undefined });
   const groups = groupResolver.all();
 
-  const resources: Record<string, ResourceDef> = {};
+  // zod leaves a "__proto__" key out of a record without a word: refuse it here as the schema refuses any bad name.
+  for (const [section, what] of [['groups', 'group'], ['resources', 'resource'], ['roles', 'role']] as const) {
+    if (Object.hasOwn(raw[section] ?? {}, '__proto__')) errors.push({ at: [section, '__proto__'], message: nameProblem(what, '__proto__') });
+  }
+
+  // Without a prototype, so a name looked up that the policy does not define is never Object.prototype's.
+  const resources = byName<ResourceDef>();
   for (const [name, entry] of Object.entries(raw.resources ?? {})) {
     const resource = resolveResource(name, entry, opts, { errors, warnings, missingEnv });
     if (resource) resources[name] = resource;
   }
 
-  const roles: Record<string, RoleDef> = {};
+  const roles = byName<RoleDef>();
   for (const [name, role] of Object.entries(raw.roles ?? {})) {
     const resolved = resolveRole(name, role, { raw, opts, minDurationMs, groupResolver, errors, warnings });
     if (resolved) roles[name] = resolved;
@@ -221,6 +228,7 @@ function resolveRole(name: string, role: SalvagedRole, ctx: RoleContext): RoleDe
     ...(autoApprove && { autoApprove }),
     requireTicket: role.require_ticket === false || role.require_ticket === undefined ? null : role.require_ticket === true ? '' : role.require_ticket,
     breakGlass: role.break_glass ?? false,
+    ...(role.channels?.approvals && { approvalsChannel: role.channels.approvals }),
   };
 }
 

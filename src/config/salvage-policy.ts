@@ -9,6 +9,7 @@
  * they are invalid, so a reference to them is not reported a second time as "unknown".
  */
 import type { z } from 'zod';
+import { byName } from '../domain/policy.ts';
 import { memberText, policySchema, roleSchema, type RawPolicy, type RawRole } from './policy-schema.ts';
 
 export type RoleField = keyof RawRole;
@@ -93,7 +94,8 @@ export function salvagePolicy(input: Record<string, unknown>, schemaAccepted: bo
     return undefined;
   };
 
-  let groups: Record<string, string[]> | undefined = {};
+  // Keyed by names from the file: records without a prototype, so "__proto__" or "constructor" is just a name.
+  let groups: Record<string, string[]> | undefined = byName();
   const incompleteGroups = new Set<string>();
   if (isMapping(input.groups)) {
     for (const [name, list] of Object.entries(input.groups)) {
@@ -112,7 +114,9 @@ export function salvagePolicy(input: Record<string, unknown>, schemaAccepted: bo
       taintedTop.add(key);
       return undefined;
     }
-    return Object.fromEntries(Object.entries(value).map(([name, entry]) => [name, salvage(entry)]));
+    const out = byName<T>();
+    for (const [name, entry] of Object.entries(value)) out[name] = salvage(entry);
+    return out;
   };
 
   const timezone = top('timezone');

@@ -3,6 +3,7 @@ import { AccessError } from './errors.ts';
 import { formatDuration } from './duration.ts';
 import { isMember, samePerson, type Person } from './identity.ts';
 import type { RoleDef } from './policy.ts';
+import type { RequestStatus } from './request-rules.ts';
 
 export type GrantStatus = 'granting' | 'active' | 'revoking' | 'revoked' | 'failed';
 
@@ -34,19 +35,36 @@ export const LIVE_GRANT_STATUSES: readonly GrantStatus[] = (Object.keys(NEXT) as
 
 export interface GrantSubject {
   status: GrantStatus;
-  holder: Person;
   startsAt: number;
   expiresAt: number;
 }
 
-/** The holder or an eligible approver of the role may end a grant early. */
-export function checkRevoke(role: RoleDef | undefined, grant: GrantSubject, actor: Person | 'admin'): void {
-  if (actor !== 'admin' && !samePerson(grant.holder, actor) && !(role && isMember(role.approvers, actor))) {
+/** What the revoke and extension guards see: a request, its holder, and the grant it created (null: none). */
+export interface HeldSubject<G extends Pick<GrantSubject, 'status'>> {
+  /** "AR-42", for the message. */
+  ref: string;
+  /** The request's role, as written in its row (it may have left the policy since). */
+  roleName: string;
+  holder: Person;
+  requestStatus: RequestStatus;
+  grant: G | null;
+}
+
+/**
+ * The holder or an eligible approver of the role may end a grant early. Who may act is checked before anything
+ * is said about the request, so anyone else learns nothing about it (not even whether it was granted). Returns
+ * the grant to revoke.
+ */
+export function checkRevoke<G extends Pick<GrantSubject, 'status'>>(role: RoleDef | undefined, subject: HeldSubject<G>, actor: Person | 'admin'): G {
+  if (actor !== 'admin' && !samePerson(subject.holder, actor) && !(role && isMember(role.approvers, actor))) {
     throw new AccessError('not_allowed', 'Only the holder of this access or an approver of its role can revoke it.');
   }
+  const grant = subject.grant;
+  if (!grant) throw new AccessError('not_active', `${subject.ref} has no access to revoke (it is ${subject.requestStatus}).`);
   if (grant.status !== 'active' && grant.status !== 'granting') {
     throw new AccessError('not_active', `This access ${ENDED_WORDS[grant.status]}.`);
   }
+  return grant;
 }
 
 /** How much longer the role's maximum lets this grant run (≤ 0: none). */
@@ -54,9 +72,21 @@ export function extensionRoomMs(role: Pick<RoleDef, 'maxDurationMs'>, grant: Pic
   return role.maxDurationMs - (grant.expiresAt - grant.startsAt);
 }
 
-/** Extension needs a new approval and must keep the whole grant within the role's maximum. */
-export function checkExtend(role: RoleDef, grant: GrantSubject, actor: Person, extraMs: number, now: number): number {
-  if (!samePerson(grant.holder, actor)) throw new AccessError('not_allowed', 'Only the holder of this access can ask to extend it.');
+/**
+ * Extension needs a new approval and must keep the whole grant within the role's maximum. Only the holder may
+ * ask, and only they learn anything about the access. Returns the role, the grant and the new expiry.
+ */
+export function checkExtend<G extends Pick<GrantSubject, 'status' | 'startsAt' | 'expiresAt'>>(
+  role: RoleDef | undefined,
+  subject: HeldSubject<G>,
+  actor: Person,
+  extraMs: number,
+  now: number,
+): { role: RoleDef; grant: G; expiresAt: number } {
+  if (!samePerson(subject.holder, actor)) throw new AccessError('not_allowed', 'Only the holder of this access can ask to extend it.');
+  const grant = subject.grant;
+  if (!grant) throw new AccessError('not_active', `${subject.ref} has no access to extend.`);
+  if (!role) throw new AccessError('not_allowed', `The role "${subject.roleName}" is no longer in the policy.`);
   if (grant.status !== 'active' || grant.expiresAt <= now) throw new AccessError('not_active', 'This access is not active any more; file a new request.');
   const left = extensionRoomMs(role, grant);
   if (extraMs > left) {
@@ -67,5 +97,5 @@ export function checkExtend(role: RoleDef, grant: GrantSubject, actor: Person, e
         : `This access already lasts "${role.name}"'s maximum of ${formatDuration(role.maxDurationMs)}; file a new request when it ends.`,
     );
   }
-  return grant.expiresAt + extraMs;
+  return { role, grant, expiresAt: grant.expiresAt + extraMs };
 }

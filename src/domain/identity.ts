@@ -11,10 +11,35 @@ export interface Person {
   name?: string | null;
 }
 
-/** The member atoms that name this person in a policy. */
+/** Printable ASCII without spaces, one "@", a dot in the domain: nothing a Unicode fold or IDNA could change. */
+const ASCII_EMAIL = /^[!-9;-?A-~]+@[!-?A-~]+\.[!-?A-~]+$/;
+
+/**
+ * The only form in which an email names anyone: trimmed, lower-case ASCII. Null, naming nobody, for an address
+ * that is not plain ASCII (or not an address at all): `toLowerCase()` alone folds U+212A KELVIN SIGN to "k", so
+ * "\u212Aate@example.com" would be kate@example.com. NFKC and IDNA change nothing in an ASCII address but its
+ * case, so no look-alike of an address reaches it.
+ */
+export function canonicalEmail(email: string | null | undefined): string | null {
+  const trimmed = email?.trim();
+  if (!trimmed || !ASCII_EMAIL.test(trimmed)) return null;
+  return trimmed.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** The first character of `text` that is not ASCII, as "U+212A"; null when all are. */
+export function firstNonAscii(text: string): string | null {
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code > 0x7f) return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return null;
+}
+
+/** The member atoms that name this person in a policy. An email that is not plain ASCII names nobody. */
 export function memberKeys(person: Person): Member[] {
   const keys: Member[] = [];
-  if (person.email) keys.push(person.email.trim().toLowerCase());
+  const email = canonicalEmail(person.email);
+  if (email) keys.push(email);
   if (person.slackId) keys.push(`slack:${person.slackId}`);
   if (person.teamsId) keys.push(`teams:${person.teamsId}`);
   return keys;

@@ -35,15 +35,41 @@ export interface RoleDef {
   /** null: no ticket needed; '' : any non-empty ticket; otherwise a regex source the ticket must match. */
   requireTicket: string | null;
   breakGlass: boolean;
+  /** Where this role's approval cards go, overriding the policy's `channels.approvals` per platform. */
+  approvalsChannel?: ChannelRefs;
 }
 
 export interface Policy {
   version: 1;
+  /**
+   * sha256 (hex) of the policy file's bytes, as `sha256sum` prints it: which policy a decision was taken under.
+   * Set by the loader; a policy built in code (tests) names itself.
+   */
+  hash: string;
   timezone: string;
   minDurationMs: number;
   channels: { approvals?: ChannelRefs; audit?: ChannelRefs };
   digest?: { schedule: string };
   groups: ReadonlyMap<string, ReadonlySet<Member>>;
+  /** By name. The loader builds these without a prototype; look names up with resourceNamed / roleNamed. */
   resources: Readonly<Record<string, ResourceDef>>;
   roles: Readonly<Record<string, RoleDef>>;
+}
+
+/**
+ * The role called `name`, or undefined. An own-property lookup: a name typed in chat or kept in a row
+ * ("constructor", "toString", "__proto__") never reaches Object.prototype, whatever object holds the roles.
+ */
+export function roleNamed(policy: Pick<Policy, 'roles'>, name: string): RoleDef | undefined {
+  return Object.hasOwn(policy.roles, name) ? policy.roles[name] : undefined;
+}
+
+/** The resource called `name`, or undefined (an own-property lookup, as roleNamed). */
+export function resourceNamed(policy: Pick<Policy, 'resources'>, name: string): ResourceDef | undefined {
+  return Object.hasOwn(policy.resources, name) ? policy.resources[name] : undefined;
+}
+
+/** An empty record keyed by name, without a prototype: no name ("constructor", "__proto__") means anything but its entry. */
+export function byName<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }

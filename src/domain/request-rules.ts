@@ -5,7 +5,7 @@
 import { AccessError } from './errors.ts';
 import { formatDuration, DURATION_EXAMPLES } from './duration.ts';
 import { isMember, samePerson, type Person } from './identity.ts';
-import type { Policy, RoleDef } from './policy.ts';
+import { roleNamed, type Policy, type RoleDef } from './policy.ts';
 
 export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired';
 
@@ -37,7 +37,7 @@ export function requestableRoles(policy: Policy, person: Person): RoleDef[] {
 }
 
 export function checkNewRequest(policy: Policy, input: NewRequestInput): CheckedRequest {
-  const role = policy.roles[input.roleName];
+  const role = roleNamed(policy, input.roleName);
   if (!role) {
     const mine = requestableRoles(policy, input.requester).map((r) => r.name);
     throw new AccessError(
@@ -98,14 +98,21 @@ export type ReviewOutcome =
   | { kind: 'approved'; approvals: number }
   | { kind: 'denied' };
 
-/** Decide what one review does. Throws an AccessError with a message for the reviewer when it does nothing. */
+/**
+ * Decide what one review does. Throws an AccessError with a message for the reviewer when it does nothing.
+ * `role` is undefined when the request's role has left the policy: then nobody may review it, and that is all
+ * anyone learns.
+ */
 export function evaluateReview(
-  role: RoleDef,
+  role: RoleDef | undefined,
   request: ReviewSubject,
   prior: readonly PriorReview[],
   reviewer: Person,
   decision: 'approve' | 'deny',
 ): ReviewOutcome {
+  if (!role) {
+    throw new AccessError('not_allowed', 'Nobody can review this request: its role is no longer in the policy.');
+  }
   if (!isMember(role.approvers, reviewer)) {
     throw new AccessError('not_approver', `You are not an approver for "${role.name}".`);
   }

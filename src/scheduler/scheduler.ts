@@ -3,6 +3,8 @@
  * - sweep (every 5 s): lapse stale requests, start due revokes, process every grant with work due (retries,
  *   rows whose lease expired); it is the backstop that catches anything the timer missed.
  * - reminders (every 30 s), outbox dispatch (every 5 s), reconciliation (every 10 min), digest (policy schedule).
+ * - audit checkpoint (every 15 min, when the chain head moved): the signed head, posted off the machine
+ *   (checkpoint.ts); at start the audit chain is keyed with the configured audit key.
  * - expiry timer: armed for the next stored expiry/lapse instant, re-armed after every sweep and whenever a
  *   grant changes, so a revoke starts at the expiry instant rather than up to one sweep later.
  * Every job catches and logs its own errors; a job never overlaps itself; stop() waits for in-flight work.
@@ -16,6 +18,7 @@ import { reconcile } from '../app/reconcile.ts';
 import type { Worker } from '../app/worker.ts';
 import { drainBackground } from './background.ts';
 import { cronLogger } from './cron-logger.ts';
+import { CHECKPOINT_EVERY, keyAuditLogAtStart, postCheckpoint, type CheckpointOptions } from './checkpoint.ts';
 import { ExpiryTimer } from './expiry-timer.ts';
 import { dispatchDue, expiryStep, settleDueGrants, SETTLE_CONCURRENCY } from './steps.ts';
 
@@ -38,6 +41,15 @@ export interface SchedulerDeps {
   /** The digest job; scheduled on `digestEvery`, else the policy's `digest.schedule`, when both exist. */
   onDigest?: () => Promise<void>;
   digestEvery?: string;
+  /** The audit checkpoint job's schedule (default every 15 minutes); null: no checkpoints. */
+  checkpointEvery?: string | null;
+  /** Keys and sink for checkpoints (default: the process environment's). */
+  checkpoint?: CheckpointOptions;
+  /**
+   * No checkpoint is taken before the process has run this long (default 60 s): the first one goes out at the
+   * first run after that, once start-up catch-up has settled.
+   */
+  checkpointAfterMs?: number;
   /** Longest the expiry timer sleeps before looking at the clock again (default 60 s). */
   timerMaxDelayMs?: number;
   /** Grants a sweep processes at once (default 8). */
@@ -46,7 +58,7 @@ export interface SchedulerDeps {
   stallAfterMs?: number;
 }
 
-export type JobName = 'sweep' | 'reminders' | 'dispatch' | 'reconcile' | 'digest';
+export type JobName = 'sweep' | 'reminders' | 'dispatch' | 'reconcile' | 'digest' | 'checkpoint';
 
 export interface JobStatus {
   schedule: string;
@@ -159,6 +171,18 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
   const digestSchedule = deps.digestEvery ?? ctx.policy.digest?.schedule;
   const onDigest = deps.onDigest;
   if (onDigest && digestSchedule) plan.push(['digest', digestSchedule, () => onDigest()]);
+  const checkpointSchedule = deps.checkpointEvery === undefined ? CHECKPOINT_EVERY : deps.checkpointEvery;
+  const checkpointAfterMs = deps.checkpointAfterMs ?? 60_000;
+  if (checkpointSchedule !== null) {
+    plan.push([
+      'checkpoint',
+      checkpointSchedule,
+      async () => {
+        if (elapsed() - startedTick < checkpointAfterMs) return;
+        await postCheckpoint(ctx, deps.checkpoint);
+      },
+    ]);
+  }
   // Check every expression before anything starts, so a bad one leaves nothing running behind.
   for (const [name, schedule] of plan) {
     if (!cron.validate(schedule)) throw new Error(`scheduler: "${schedule}" is not a valid cron expression for the ${name} job`);
@@ -174,6 +198,12 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
 
   timer.arm();
   void run('sweep');
+  if (checkpointSchedule !== null) {
+    // Key the audit chain now rather than at the next event, and say loudly when it cannot be keyed.
+    const keying = keyAuditLogAtStart(ctx, deps.checkpoint?.keyring).catch((error: unknown) => log.error({ err: messageOf(error) }, 'could not key the audit log at start; the next audited event does it'));
+    inFlight.add(keying);
+    void keying.finally(() => inFlight.delete(keying));
+  }
   log.info({ jobs: Object.fromEntries([...jobs].map(([name, job]) => [name, job.status.schedule])), instance: ctx.instanceId }, 'scheduler started');
 
   const isStalled = (): boolean => elapsed() - (sweepFinishedTick ?? startedTick) > stallAfterMs;

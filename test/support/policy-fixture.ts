@@ -4,6 +4,9 @@ import type { Policy, RoleDef } from '../../src/domain/policy.ts';
 const H = 3_600_000;
 const M = 60_000;
 
+/** The hash a policy built in code carries (the loader computes a file's sha256; code-built policies have no file). */
+export const TEST_POLICY_HASH = 'test-policy';
+
 export function role(name: string, overrides: Partial<RoleDef> = {}): RoleDef {
   return {
     name,
@@ -24,6 +27,7 @@ export function role(name: string, overrides: Partial<RoleDef> = {}): RoleDef {
 export function testPolicy(roles: RoleDef[] = defaultRoles()): Policy {
   return {
     version: 1,
+    hash: TEST_POLICY_HASH,
     timezone: 'Europe/Berlin',
     minDurationMs: M,
     channels: { approvals: { slack: 'C0APPROVALS' }, audit: { slack: 'C0AUDIT' } },
@@ -54,6 +58,7 @@ export const mallory = { email: 'mallory@example.com', slackId: 'UMAL', name: 'm
 export function selfServePolicy(count: number, resource: { name: string; provider: string; grant?: Record<string, unknown> }): Policy {
   return {
     version: 1,
+    hash: TEST_POLICY_HASH,
     timezone: 'UTC',
     minDurationMs: 1_000,
     channels: {},

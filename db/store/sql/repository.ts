@@ -114,6 +114,7 @@ class Conditions {
 
 function personClause(person: PersonIds, prefix = ''): { sql: string; params: SqlValue[] } | null {
   const known: [string, string | null | undefined][] = [
+    // Callers pass canonical (ASCII, lower-case) emails; lower-casing again is only a guard.
     ['requester_email', person.email?.toLowerCase()],
     ['requester_slack_id', person.slackId],
     ['requester_teams_id', person.teamsId],

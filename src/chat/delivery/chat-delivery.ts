@@ -9,6 +9,7 @@ import type { AppContext } from '../../app/context.ts';
 import type { ChatPort, Notice } from '../../app/ports.ts';
 import type { RequestView } from '../../app/request-view.ts';
 import type { Logger } from '../../logging.ts';
+import { roleNamed } from '../../domain/policy.ts';
 import { commandText, type ChatDialect } from '../dialect.ts';
 import { withoutButtons, type ChatMessage } from '../message.ts';
 import { approvalCard } from '../messages/approval-card.ts';
@@ -61,7 +62,7 @@ export class ChatDelivery implements ChatPort {
     const view = current.status === 'pending' && this.options.withMentions ? await this.options.withMentions(current) : current;
     const key = StepLedger.keyOf([notice, notice.type === 'grant.changed' ? (view.grant?.expiresAt ?? null) : null]);
     const opts = { now: this.ctx.clock.now(), dialect: this.dialect };
-    const card = await this.syncCard(approvalCard(view, opts), view.id);
+    const card = await this.syncCard(approvalCard(view, opts), view);
     const event = threadEventOf(notice);
     if (card && event) {
       const reviewer = notice.type === 'request.reviewed' ? notice.reviewer : null;
@@ -95,14 +96,16 @@ export class ChatDelivery implements ChatPort {
   }
 
   /** Post the card once, then keep it current. Returns where it is, or null without a channel (or once it was deleted). */
-  private async syncCard(message: ChatMessage, requestId: number): Promise<MessageRef | null> {
+  private async syncCard(message: ChatMessage, view: RequestView): Promise<MessageRef | null> {
+    const requestId = view.id;
     const existing = await this.cards.find(requestId);
     if (existing) {
       if ((await this.transport.updateCard(existing, message)) === 'updated') return existing;
       this.log.warn({ requestId, channel: existing.channel }, `the approval card was deleted in ${this.dialect.platformName}; not re-posting it`);
       return null;
     }
-    const channel = this.ctx.policy.channels.approvals?.[this.dialect.platform];
+    // A role may route its cards to its own channel; otherwise the policy's approvals channel.
+    const channel = (roleNamed(this.ctx.policy, view.role)?.approvalsChannel ?? this.ctx.policy.channels.approvals)?.[this.dialect.platform];
     if (!channel) {
       this.warnOnce(
         'approvals',

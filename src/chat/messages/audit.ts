@@ -1,4 +1,4 @@
-/** Posts to the audit channel: alerts an auditor must see now, and the periodic digest. */
+/** Posts to the audit channel: alerts an auditor must see now, audit checkpoints, and the periodic digest. */
 import { formatDuration } from '../../domain/duration.ts';
 import type { AlertCode, Notice } from '../../app/ports.ts';
 import type { RequestView } from '../../app/request-view.ts';
@@ -18,10 +18,16 @@ const ALERTS: Record<AlertCode, { emoji: string; title: string }> = {
   orphan: { emoji: '👻', title: 'Access without a grant record' },
   drift: { emoji: '🔀', title: 'Access drift' },
   cleanup_pending: { emoji: '🧹', title: 'Access cut, cleanup pending' },
+  checkpoint: { emoji: '🔏', title: 'Audit checkpoint' },
+  policy: { emoji: '📜', title: 'Policy loaded' },
+  policy_rejected: { emoji: '⛔', title: 'Policy change rejected' },
 };
+
+const CHECKPOINT_LINE = /accessbot-checkpoint v1 seq=(\d+) hash=([0-9a-f]{64})\S*(?: \S+)*/;
 
 /** One alert; with the request's view when there is one, its who/what/why underneath. */
 export function auditAlert(notice: AlertNotice, view: RequestView | null = null): ChatMessage {
+  if (notice.code === 'checkpoint') return checkpointMessage(notice);
   const { emoji, title } = ALERTS[notice.code];
   const ref = view?.ref ?? (notice.requestId ? requestRef(notice.requestId) : null);
   const heading = rich(`${emoji} `, bold(title), ref && ` · ${ref}`);
@@ -31,6 +37,23 @@ export function auditAlert(notice: AlertNotice, view: RequestView | null = null)
     blocks.push({ type: 'note', text: rich(mention(view.requester), ' · ', roleOnResource(view), ` · ${formatDuration(view.durationMs)}\nReason: `, text(oneLine(view.reason), 500)) });
   }
   return { summary: rich(`${emoji} ${title}${ref ? ` ${ref}` : ''}: ${oneLine(notice.text)}`), blocks };
+}
+
+/**
+ * A signed audit checkpoint (src/audit/checkpoint.ts): the line exactly as signed, in code so no renderer changes
+ * it, and how to prove the log against it later. Anything before the line (a warning) is shown above it.
+ */
+function checkpointMessage(notice: AlertNotice): ChatMessage {
+  const { emoji, title } = ALERTS.checkpoint;
+  const match = CHECKPOINT_LINE.exec(notice.text);
+  if (!match) return { summary: rich(`${emoji} ${title}: ${oneLine(notice.text)}`), blocks: [{ type: 'paragraph', text: rich(`${emoji} `, bold(title), '\n', text(notice.text, PARAGRAPH_MAX)), id: 'alert' }] };
+  const [line, seq, hash] = match as unknown as [string, string, string];
+  const warning = notice.text.slice(0, match.index).trim();
+  const blocks: Block[] = [];
+  if (warning) blocks.push({ type: 'paragraph', text: rich('⚠️ ', bold('Audit log rewritten?'), '\n', text(warning, PARAGRAPH_MAX - 40)), id: 'warning' });
+  blocks.push({ type: 'paragraph', text: rich(`${emoji} `, bold(title), ` · #${seq}\n`, code(line)), id: 'alert' });
+  blocks.push({ type: 'note', text: rich('Keep this message. To prove the log was not rewritten since: ', code(`accessbot audit verify --checkpoint ${seq}:${hash}`)) });
+  return { summary: rich(`${emoji} ${title} #${seq}${warning ? ' (the log no longer reaches the previous checkpoint)' : ''}: sha256 ${hash}`), blocks };
 }
 
 /**

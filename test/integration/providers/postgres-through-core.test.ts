@@ -61,7 +61,7 @@ describe.skipIf(skipReason !== null)('postgres access through the core', () => {
     await h.worker.idle();
     const grant = (await h.store.grantOfRequest(view.id))!;
     expect(grant.status).toBe('active');
-    const creds = openCredentials(h.ctx.secretKey!, grant.credentials!);
+    const creds = openCredentials(h.ctx.secretKey!, grant.credentials!, { grantId: grant.id, requestId: view.id, holder: { email: 'alice@example.com' } });
     expect(creds.user).toBe(`accessbot_${grant.id}`);
 
     const session = new pg.Client({ connectionString: creds.url });

@@ -1,5 +1,6 @@
 /** /request-access and /access answer only the caller, say what was wrong, and act through the core. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { role, testPolicy } from '../../support/policy-fixture.ts';
 import { allReviews, ALICE, BOB, buttons, filedRequests, GONE, MALLORY, NOEMAIL, ROBOT, SlackHarness, visible } from './harness.ts';
 
 let h: SlackHarness;
@@ -99,6 +100,35 @@ describe('identity', () => {
     expect(await allReviews(h.bot.ctx.store)).toHaveLength(0);
   });
 
+  it('a profile email with a look-alike character (U+212A KELVIN SIGN) is not the person it lower-cases to', async () => {
+    await h.close();
+    const kate = { id: 'U0KATE', name: 'kate', email: 'kate@example.com' };
+    const impostor = { id: 'U0IMPOSTOR', name: 'kate2', email: '\u212Aate@example.com' };
+    expect(impostor.email.toLowerCase()).toBe(kate.email);
+    const people = new Set(['kate@example.com', 'bob@example.com']);
+    const policy = testPolicy([role('readonly', { requesters: people, approvers: people, autoApprove: { maxDurationMs: 15 * 60_000 } })]);
+    h = await SlackHarness.start({ users: [kate, impostor, BOB], policy });
+    h.provider.credentials = { username: 'kate_u', password: 'kates-own-password' };
+    await h.command(kate, '/request-access', 'readonly 10m checking');
+    const activeDm = await h.emu.waitFor(() => h.dms(kate).find((m) => m.text.includes('is active until')));
+    await h.settle();
+
+    await h.clickOnMessage(impostor, 'grant_show_credentials', '1', activeDm);
+    expect(await h.ephemeral(impostor)).toMatch(/Only the holder of this access can see its credentials/);
+    await h.command(impostor, '/access', '');
+    expect(await h.ephemeral(impostor, 1)).toMatch(/no active access and no pending requests/);
+    await h.command(impostor, '/access', 'revoke AR-1');
+    expect(await h.ephemeral(impostor, 2)).toMatch(/Only the holder of this access or an approver/);
+    await h.command(impostor, '/request-access', 'readonly 10m me too');
+    expect(await h.ephemeral(impostor, 3)).toMatch(/You are not allowed to request "readonly"\..*accessbot has no email for you that it can trust, so the policy must name you as slack:U0IMPOSTOR/);
+
+    await h.settle();
+    expect(h.emu.views.filter((v) => v.user === impostor.id)).toEqual([]);
+    expect(JSON.stringify(h.ephemeralsFor(impostor))).not.toContain('kates-own-password');
+    expect((await filed()).map((r) => r.requesterSlackId)).toEqual([kate.id]);
+    expect(h.provider.count('revoke')).toBe(0);
+  });
+
   it('deactivated accounts and bots are refused even when the policy names their email', async () => {
     await h.command(GONE, '/request-access', 'readonly 30m ghost');
     await h.command(ROBOT, '/request-access', 'readonly 30m beep');
@@ -135,6 +165,27 @@ describe('/access', () => {
     const pending = await h.emu.waitFor(() => h.ephemeralsFor(BOB)[0]);
     expect(visible(pending)).toMatch(/<@U0ALICE> wants \*writer\* on `orders-db` for 1h · AR-2 · ticket INC-9/);
     expect(buttons(pending.blocks)).toEqual(['request_approve', 'request_deny']);
+  });
+
+  it('someone who may not act on a request learns nothing about its state', async () => {
+    await h.command(ALICE, '/request-access', 'writer 1h fix --ticket INC-9');
+    expect(await h.ephemeral(ALICE)).toMatch(/Filed AR-1/);
+    await h.settle();
+
+    await h.command(MALLORY, '/access', 'revoke AR-1');
+    expect(await h.ephemeral(MALLORY)).toBe('Only the holder of this access or an approver of its role can revoke it.');
+    await h.command(MALLORY, '/access', 'extend AR-1 30m');
+    expect(await h.ephemeral(MALLORY, 1)).toBe('Only the holder of this access can ask to extend it.');
+    await h.command(MALLORY, '/access', 'cancel AR-1');
+    expect(await h.ephemeral(MALLORY, 2)).toBe('Only the person who filed a request can cancel it.');
+    expect(JSON.stringify(h.ephemeralsFor(MALLORY))).not.toMatch(/pending|waiting|approval/);
+
+    // Who filed it, or may approve it, hears where it stands.
+    await h.command(ALICE, '/access', 'revoke AR-1');
+    expect(await h.ephemeral(ALICE, 1)).toBe('AR-1 has no access to revoke (it is pending).');
+    await h.command(BOB, '/access', 'revoke AR-1');
+    expect(await h.ephemeral(BOB)).toBe('AR-1 has no access to revoke (it is pending).');
+    expect((await filed())[0]!.status).toBe('pending');
   });
 
   it('cancel, revoke and extend by id, each checked by the core', async () => {

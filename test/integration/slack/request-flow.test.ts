@@ -1,7 +1,7 @@
 /** The whole journey through Slack: request → card → refusals → approve → grant → DM → expiry → revoke. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stateValue } from '../../../playground/slack-emulator/index.ts';
-import { ALICE, APPROVALS_CHANNEL, BOB, buttons, CAROL, MALLORY, SlackHarness, visible } from './harness.ts';
+import { ALICE, APPROVALS_CHANNEL, BOB, buttons, CAROL, MALLORY, SlackHarness, slackTestPolicy, visible } from './harness.ts';
 
 let h: SlackHarness;
 beforeEach(async () => {
@@ -139,5 +139,29 @@ describe('a request filed with /request-access', () => {
     const card = await h.card();
     expect(visible(card)).toContain('INC-7');
     expect(visible(card)).toContain('0 of 2');
+  });
+});
+
+describe('per-role routing of approval cards', () => {
+  it("posts a role's cards to its own approvals channel, and every other role's to the policy's", async () => {
+    await h.close();
+    const base = slackTestPolicy();
+    const policy = { ...base, roles: { ...base.roles, writer: { ...base.roles.writer!, approvalsChannel: { slack: 'C0GENERAL' } } } };
+    h = await SlackHarness.start({ policy });
+
+    await h.command(ALICE, '/request-access', 'writer 1h fix the index --ticket INC-9');
+    const routed = await h.emu.waitFor(() => h.emu.messages('C0GENERAL').find((m) => !m.threadTs));
+    expect(visible(routed)).toContain('AR-1');
+    expect(h.emu.messages(APPROVALS_CHANNEL.id)).toEqual([]);
+
+    await h.command(BOB, '/request-access', 'readonly 30m look at orders');
+    const card = await h.card();
+    expect(card.channel).toBe(APPROVALS_CHANNEL.id);
+    expect(visible(card)).toContain('AR-2');
+    // Approving the routed request updates the card where it is.
+    await h.clickOnMessage(BOB, 'request_approve', '1', { channel: 'C0GENERAL', ts: routed.ts });
+    await h.clickOnMessage(CAROL, 'request_approve', '1', { channel: 'C0GENERAL', ts: routed.ts });
+    await h.emu.waitFor(() => (/approved/i.test(visible(h.emu.message('C0GENERAL', routed.ts))) ? true : undefined));
+    expect(h.emu.messages(APPROVALS_CHANNEL.id).filter((m) => !m.threadTs)).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 /** The use cases chat adapters ask before they open a form or show a secret: show credentials, may review, extension room. */
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { extensionRoom } from '../../../src/app/extension-room.ts';
 import { mayReview } from '../../../src/app/may-review.ts';
@@ -9,7 +10,8 @@ import { showCredentials } from '../../../src/app/show-credentials.ts';
 import { AccessError } from '../../../src/domain/errors.ts';
 import { extensionRoomMs } from '../../../src/domain/grant-rules.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
-import { alice, bob, dave, mallory } from '../../support/policy-fixture.ts';
+import { isUnboundSeal } from '../../../src/providers/credential-seal.ts';
+import { alice, bob, carol, dave, mallory } from '../../support/policy-fixture.ts';
 
 const M = 60_000;
 let h: Harness;
@@ -53,6 +55,45 @@ describe('showCredentials', () => {
     const { view } = await requestAccess(h.ctx, { roleName: 'writer', requester: alice, durationMs: 60 * M, reason: 'fix', ticket: 'INC-1', origin: 'test' });
     expect((await refusal(showCredentials(h.ctx, { requestId: view.id, actor: alice }))).userMessage).toBe(`AR-${view.id} is still waiting for approval, so there are no credentials to show.`);
     expect((await refusal(showCredentials(h.ctx, { requestId: 99, actor: alice }))).code).toBe('not_found');
+  });
+});
+
+describe('showCredentials: sealed credentials are bound to their grant', () => {
+  /** `who` holds readonly with these credentials (auto-approved, applied at the target). */
+  async function holding(who: typeof alice, credentials: Record<string, string>): Promise<number> {
+    h.provider.credentials = credentials;
+    const { view } = await requestAccess(h.ctx, { roleName: 'readonly', requester: who, durationMs: 10 * M, reason: 'checking', origin: 'test' });
+    await h.worker.idle();
+    return view.id;
+  }
+  const sealedOf = async (requestId: number) => (await h.store.grantOfRequest(requestId))!;
+  const setCredentials = (grantId: string, credentials: string) => h.store.tx((uow) => uow.updateGrant(grantId, { status: 'active' }, { credentials }));
+
+  it("credentials copied onto another grant's row do not open for that grant's holder", async () => {
+    h = createHarness();
+    const alices = await holding(alice, { username: 'alice_u', password: 'alice-only' });
+    const carols = await holding(carol, { username: 'carol_u', password: 'carol-only' });
+    expect((await showCredentials(h.ctx, { requestId: carols, actor: carol })).credentials.password).toBe('carol-only');
+    // Someone with write access to the database swaps alice's sealed credentials into carol's grant.
+    await setCredentials((await sealedOf(carols)).id, (await sealedOf(alices)).credentials!);
+    await expect(showCredentials(h.ctx, { requestId: carols, actor: carol })).rejects.toThrow(/sealed for another grant/);
+    expect((await showCredentials(h.ctx, { requestId: alices, actor: alice })).credentials.password).toBe('alice-only');
+  });
+
+  it('rows sealed before the binding (v1) still open for their holder, and are re-sealed bound', async () => {
+    h = createHarness();
+    const id = await holding(alice, { username: 'u', password: 'p' });
+    const grant = await sealedOf(id);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', h.ctx.secretKey!, iv);
+    const ct = Buffer.concat([cipher.update(JSON.stringify({ username: 'u', password: 'from-before' }), 'utf8'), cipher.final()]);
+    await setCredentials(grant.id, ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.'));
+
+    expect((await showCredentials(h.ctx, { requestId: id, actor: alice })).credentials).toEqual({ username: 'u', password: 'from-before' });
+    const resealed = (await sealedOf(id)).credentials!;
+    expect(resealed).toMatch(/^v2\./);
+    expect(isUnboundSeal(resealed)).toBe(false);
+    expect((await showCredentials(h.ctx, { requestId: id, actor: alice })).credentials).toEqual({ username: 'u', password: 'from-before' });
   });
 });
 

@@ -214,9 +214,10 @@ describe('request → approve → grant → expire → revoke', () => {
     h.provider.credentials = { user: 'u', password: 'hunter2-secret' };
     const { view } = await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 10 * M, reason: 'x', origin: 'test' });
     await h.worker.idle();
-    const sealed = (await grantOf(view.id)).credentials!;
+    const grant = await grantOf(view.id);
+    const sealed = grant.credentials!;
     expect(sealed).not.toContain('hunter2');
-    expect(openCredentials(h.ctx.secretKey!, sealed)).toEqual({ user: 'u', password: 'hunter2-secret' });
+    expect(openCredentials(h.ctx.secretKey!, sealed, { grantId: grant.id, requestId: view.id, holder: alice })).toEqual({ user: 'u', password: 'hunter2-secret' });
     const dump = (await auditRows()).map((r) => ({ details: r.details }));
     expect(JSON.stringify(dump)).not.toContain('hunter2');
     h.clock.advance(10 * M);

@@ -78,6 +78,7 @@ describe('loadEnv', () => {
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
       expect.stringMatching(/^SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set, for HTTP mode .*or set SLACK_APP_TOKEN instead to use Socket Mode$/),
       "MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set (the client secret of the bot's Entra ID app registration)",
+      expect.stringMatching(/^MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE is SingleTenant \(the default\)/),
     ]);
   });
 
@@ -99,8 +100,14 @@ describe('loadEnv', () => {
     expect(problems(env).join('\n')).toContain(expected);
   });
 
-  it('lets a managed identity run without a password', () => {
-    expect(loadEnv({ MICROSOFT_APP_ID: 'a', MICROSOFT_APP_TYPE: 'UserAssignedMSI' }).teams).toEqual({ appId: 'a', appType: 'UserAssignedMSI' });
+  it('lets a managed identity run without a password (with its tenant)', () => {
+    expect(loadEnv({ MICROSOFT_APP_ID: 'a', MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: 't' }).teams).toEqual({ appId: 'a', appType: 'UserAssignedMSI', tenantId: 't' });
+    expect(problems({ MICROSOFT_APP_ID: 'a', MICROSOFT_APP_TYPE: 'UserAssignedMSI' }).join('\n')).toContain('MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE is UserAssignedMSI');
+  });
+
+  it('defaults to a single-tenant registration', () => {
+    expect(loadEnv({ MICROSOFT_APP_ID: 'a', MICROSOFT_APP_PASSWORD: 'p', MICROSOFT_APP_TENANT_ID: 't' }).teams).toEqual({ appId: 'a', appPassword: 'p', tenantId: 't', appType: 'SingleTenant' });
+    expect(loadEnv({ MICROSOFT_APP_ID: 'a', MICROSOFT_APP_PASSWORD: 'p', MICROSOFT_APP_TYPE: 'MultiTenant' }).teams).toEqual({ appId: 'a', appPassword: 'p', appType: 'MultiTenant' });
   });
 });
 

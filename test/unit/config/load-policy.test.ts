@@ -84,6 +84,21 @@ describe('loadPolicyText: a valid policy', () => {
   });
 });
 
+describe('loadPolicyText: per-role approvals channel', () => {
+  it("routes a role's cards to its own channel(s) and checks the ids like the policy's", () => {
+    const policy = basePolicy();
+    Object.assign(policy.roles.deploy!, { channels: { approvals: { slack: 'C0DEPLOYS', teams: '19:deploys@thread.tacv2' } } });
+    const result = load(policy);
+    if (!result.ok) throw new Error(result.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+    expect(result.policy.roles.deploy!.approvalsChannel).toEqual({ slack: 'C0DEPLOYS', teams: '19:deploys@thread.tacv2' });
+    expect(result.policy.roles.readonly!.approvalsChannel).toBeUndefined();
+
+    const bad = basePolicy();
+    Object.assign(bad.roles.deploy!, { channels: { approvals: { slack: 'C0DEPLOYS', discord: 'x' } } });
+    expect(problemsOf(bad).some((p) => p.startsWith('roles.deploy.channels.approvals'))).toBe(true);
+  });
+});
+
 describe('loadPolicyText: schema problems, each with its path', () => {
   it.each([
     ['version', (p: ReturnType<typeof basePolicy>) => (p.version = 2), 'version: must be 1 (the only policy format so far)'],
