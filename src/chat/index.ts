@@ -26,3 +26,4 @@ export { PersonalViews, type PersonalViewSurface } from './personal-views.ts';
 export { formatInZone, relativeTo } from './time.ts';
 export { durationField, FORM_WORDS, requestFieldOf, type RequestFormField } from './forms.ts';
 export { ChatAddresses } from './addresses.ts';
+export { fileParsedRequest } from './file-request.ts';

@@ -1,7 +1,6 @@
 /** `/request-access`: the form, help, or filing a request straight from the words typed. */
 import type { App } from '@slack/bolt';
-import { requestAccess } from '../../../src/app/request-access.ts';
-import { command, commandText, parseRequestAccess, filedAnswer, helpAnswer, noRolesAnswer, plainAnswer, rich } from '../../../src/chat/index.ts';
+import { command, commandText, fileParsedRequest, parseRequestAccess, filedAnswer, helpAnswer, noRolesAnswer, plainAnswer, rich } from '../../../src/chat/index.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import type { Person } from '../../../src/domain/identity.ts';
 import { actAs } from '../act-as.ts';
@@ -49,15 +48,7 @@ export function registerRequestAccess(app: App, s: SlackServices): void {
           return renderAnswer(helpAnswer(help, { person, userId: command.user_id }));
         }
         case 'file': {
-          const filed = await requestAccess(s.ctx, {
-            roleName: parsed.role,
-            requester: person,
-            durationMs: parsed.durationMs,
-            reason: parsed.reason,
-            ticket: parsed.ticket,
-            breakGlass: parsed.breakGlass,
-            origin: 'slack',
-          });
+          const filed = await fileParsedRequest(s.ctx, parsed, person, 'slack');
           const view = filed.view.status === 'pending' ? await withApproverMentions(s.directory, filed.view) : filed.view;
           return renderAnswer(filedAnswer(view, filed.outcome, SLACK_DIALECT));
         }

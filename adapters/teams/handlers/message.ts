@@ -8,7 +8,6 @@ import { TurnContext } from 'botbuilder';
 import { cancelRequest } from '../../../src/app/cancel.ts';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.ts';
-import { requestAccess } from '../../../src/app/request-access.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import {
   awaitingReviewAnswer,
@@ -25,6 +24,7 @@ import {
   plainAnswer,
   revokedAnswer,
   rich,
+  fileParsedRequest,
   helpAnswer,
   whoYouAre,
   type AccessCommand,
@@ -111,15 +111,7 @@ async function requestAccessCommand(s: TeamsServices, person: Person, userId: st
     case 'help':
       return helpAnswer({ command: 'request-access', roles: requestableRoles(s.ctx.policy, person), minDurationMs: s.ctx.policy.minDurationMs, dialect: TEAMS_DIALECT }, { person, userId });
     case 'file': {
-      const filed = await requestAccess(s.ctx, {
-        roleName: parsed.role,
-        requester: person,
-        durationMs: parsed.durationMs,
-        reason: parsed.reason,
-        ticket: parsed.ticket,
-        breakGlass: parsed.breakGlass,
-        origin: 'teams',
-      });
+      const filed = await fileParsedRequest(s.ctx, parsed, person, 'teams');
       return filedAnswer(filed.view, filed.outcome, TEAMS_DIALECT);
     }
   }
