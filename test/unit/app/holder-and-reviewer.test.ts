@@ -7,24 +7,16 @@ import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import { showCredentials } from '../../../src/app/show-credentials.ts';
-import { AccessError } from '../../../src/domain/errors.ts';
 import { extensionRoomMs } from '../../../src/domain/grant-rules.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { isUnboundSeal } from '../../../src/providers/credential-seal.ts';
 import { alice, bob, carol, dave, mallory } from '../../support/policy-fixture.ts';
+import { refusal } from '../../support/refusal.ts';
 
 const M = 60_000;
 let h: Harness;
 afterEach(async () => h?.close());
 
-async function refusal(promise: Promise<unknown>): Promise<AccessError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AccessError);
-  return error as AccessError;
-}
 
 /** alice holds readonly for `minutes` (approved by bob, applied at the target). */
 async function activeGrant(minutes = 60): Promise<number> {

@@ -16,19 +16,12 @@ import { AccessError } from '../../../src/domain/errors.ts';
 import type { Person } from '../../../src/domain/identity.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { alice, bob, carol, dave, defaultRoles, mallory, testPolicy } from '../../support/policy-fixture.ts';
+import { refusal } from '../../support/refusal.ts';
 
 const M = 60_000;
 let h: Harness;
 afterEach(async () => h?.close());
 
-async function refusal(promise: Promise<unknown>): Promise<AccessError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AccessError);
-  return error as AccessError;
-}
 
 /** One request in each state; the last one's role is then removed from the policy. */
 async function requestsInEveryState(): Promise<Record<string, number>> {

@@ -7,12 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
-import { AccessError } from '../../../src/domain/errors.ts';
 import type { Policy } from '../../../src/domain/policy.ts';
 import { checkNewRequest } from '../../../src/domain/request-rules.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { alice, bob, carol, testPolicy } from '../../support/policy-fixture.ts';
 import { basePolicy, load, problemsOf } from './fixtures.ts';
+import { refusal } from '../../support/refusal.ts';
 
 const KELVIN = '\u212A';
 
@@ -46,14 +46,6 @@ function loaded(text: string): Policy {
   return result.policy;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<AccessError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AccessError);
-  return error as AccessError;
-}
 
 let h: Harness | undefined;
 afterEach(async () => {
