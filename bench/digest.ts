@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, type OpenStoreOptions } from '../db/store/open.ts';
 import type { AuditRow, Store, UnitOfWork } from '../db/store/port.ts';
+import type { RequestId } from '../src/domain/request-id.ts';
 import { AUDIT_HEAD_KEY, GENESIS_HASH, hashRow } from '../src/audit/chain.ts';
 import { buildDigest } from '../src/audit/digest.ts';
 import { formatDigest } from '../src/audit/digest-format.ts';
@@ -234,7 +235,7 @@ function lifecycle(id: number, t: number, random: () => number): Event[] {
     at,
     actor,
     action,
-    requestId: id,
+    requestId: id as RequestId,
     grantId: null,
     fromStatus: null,
     toStatus: null,

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../db/store/open.ts';
 import type { GrantRecord, StoreReads } from '../db/store/port.ts';
+import type { RequestId } from '../src/domain/request-id.ts';
 import { DEFAULT_RETRY, type AppContext } from '../src/app/context.ts';
 import { requestAccess } from '../src/app/request-access.ts';
 import { Worker } from '../src/app/worker.ts';
@@ -81,7 +82,7 @@ export async function measureRevokeLateness(count = 1_000, windowMs = 10_000, ta
   worker.attach(ctx);
   try {
     const setupStart = Date.now();
-    const requestIds: number[] = [];
+    const requestIds: RequestId[] = [];
     for (let i = 0; i < count; i++) {
       const filed = await requestAccess(ctx, { roleName: 'readonly', requester: { email: `user${i}@example.com` }, durationMs: 600_000, reason: 'bench', origin: 'bench' });
       requestIds.push(filed.view.id);
@@ -126,7 +127,7 @@ export async function measureRevokeLateness(count = 1_000, windowMs = 10_000, ta
 }
 
 /** The grants of these requests (each access request files at most one). */
-async function grantsOf(store: Pick<StoreReads, 'grantOfRequest'>, requestIds: readonly number[]): Promise<GrantRecord[]> {
+async function grantsOf(store: Pick<StoreReads, 'grantOfRequest'>, requestIds: readonly RequestId[]): Promise<GrantRecord[]> {
   const found: GrantRecord[] = [];
   for (const id of requestIds) {
     const grant = await store.grantOfRequest(id);

@@ -6,6 +6,7 @@ import type { Person } from '../../src/domain/identity.ts';
 import { refusalText } from './refusal.ts';
 import { replyPrivately, type PrivateMessage, type PrivateTarget } from './replies.ts';
 import type { SlackServices } from './services.ts';
+import type { RequestId } from '../../src/domain/request-id.ts';
 
 export async function actAs(
   s: SlackServices,
@@ -13,7 +14,7 @@ export async function actAs(
   what: string,
   work: (person: Person) => Promise<PrivateMessage | null> | PrivateMessage | null,
   /** The request the action is about, when there is one (a refusal may name it). */
-  requestId: number | null = null,
+  requestId: RequestId | null = null,
 ): Promise<void> {
   let person: Person | null = null;
   let answer: PrivateMessage | null;

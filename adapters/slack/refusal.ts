@@ -10,6 +10,7 @@ import type { Policy } from '../../src/domain/policy.ts';
 import type { Logger } from '../../src/logging.ts';
 import { SLACK_DIALECT } from './dialect.ts';
 import { escapeSlackText, toMrkdwn } from './render/index.ts';
+import type { RequestId } from '../../src/domain/request-id.ts';
 
 /** A refusal the adapter itself gives (Slack trouble the person can act on), shown as written. */
 export class SlackRefusal extends Error {
@@ -27,7 +28,7 @@ export interface RefusalInput {
   /** What the person was doing, for the log. */
   what: string;
   surface: Surface;
-  requestId?: number | null;
+  requestId?: RequestId | null;
 }
 
 /** The words for any error, or null when it is not one we may show (the caller shows SOMETHING_WENT_WRONG). */

@@ -29,6 +29,7 @@ import type {
   ReviewRecord,
   StoreStats,
 } from './records.ts';
+import type { RequestId } from '../../src/domain/request-id.ts';
 
 export type * from './records.ts';
 
@@ -42,28 +43,28 @@ export interface AuditRange {
 /** Reads, available outside and inside a unit of work (inside, they see its own writes). */
 export interface StoreReads {
   // Requests
-  getRequest(id: number): Promise<RequestRecord | null>;
+  getRequest(id: RequestId): Promise<RequestRecord | null>;
   /** The requester's pending access request for a role, if any. */
-  findPendingRequest(requesterKey: string, role: string): Promise<number | null>;
+  findPendingRequest(requesterKey: string, role: string): Promise<RequestId | null>;
   /** The requester's grant of a role that is being applied or active. */
-  findLiveGrantFor(requesterKey: string, role: string): Promise<{ requestId: number; expiresAt: number } | null>;
+  findLiveGrantFor(requesterKey: string, role: string): Promise<{ requestId: RequestId; expiresAt: number } | null>;
   /** A pending extension request of a grant. */
-  findPendingExtension(grantId: string): Promise<number | null>;
+  findPendingExtension(grantId: string): Promise<RequestId | null>;
   /** Pending requests whose TTL has passed, oldest first. */
-  lapsedRequestIds(now: number, limit: number): Promise<number[]>;
+  lapsedRequestIds(now: number, limit: number): Promise<RequestId[]>;
   /** Every pending request, the soonest to lapse first. */
   pendingRequests(): Promise<RequestRecord[]>;
   /** This person's pending requests, newest first. */
-  pendingRequestIdsOf(person: PersonIds): Promise<number[]>;
+  pendingRequestIdsOf(person: PersonIds): Promise<RequestId[]>;
   /** Requests whose grant is being applied, active or being revoked, held by this person, soonest expiry first. */
-  liveGrantRequestIdsOf(person: PersonIds): Promise<number[]>;
+  liveGrantRequestIdsOf(person: PersonIds): Promise<RequestId[]>;
   /** The earliest lapse of a pending request. */
   nextLapse(): Promise<number | null>;
-  reviewsOf(requestId: number): Promise<ReviewRecord[]>;
+  reviewsOf(requestId: RequestId): Promise<ReviewRecord[]>;
 
   // Grants
   getGrant(id: string): Promise<GrantRecord | null>;
-  grantOfRequest(requestId: number): Promise<GrantRecord | null>;
+  grantOfRequest(requestId: RequestId): Promise<GrantRecord | null>;
   /** Grants with target work due (new, retry due, revoking, extension not applied) and no valid lease, soonest expiry first. */
   grantsWithWorkDue(now: number, limit: number): Promise<string[]>;
   /** Grants being applied or active whose expiry has passed. */
@@ -73,7 +74,7 @@ export interface StoreReads {
   /** The earliest expiry of a grant being applied or active. */
   nextExpiry(): Promise<number | null>;
   /** Requests of every grant being applied, active or being revoked, soonest expiry first. */
-  liveGrantRequestIds(): Promise<number[]>;
+  liveGrantRequestIds(): Promise<RequestId[]>;
   /** Active grants on a resource that have not expired. */
   activeGrantsOn(resource: string, now: number): Promise<GrantRecord[]>;
   /** Grants past expiry (or an early revoke) before `cutoff` and not revoked: what /healthz calls overdue. */
@@ -81,11 +82,11 @@ export interface StoreReads {
 
   // Audit
   lastAuditRow(): Promise<Pick<AuditRow, 'seq' | 'hash'> | null>;
-  hasAuditEvent(match: { requestId: number; grantId: string; action: string }): Promise<boolean>;
+  hasAuditEvent(match: { requestId: RequestId; grantId: string; action: string }): Promise<boolean>;
   /** Streams rows in sequence order, in batches (constant memory over millions of rows). */
   auditRows(range?: AuditRange): AsyncIterable<AuditRow>;
   /** A request's rows before a point (sequence and time), in sequence order. */
-  requestHistory(requestId: number, beforeSeq: number, beforeAt: number): Promise<AuditRow[]>;
+  requestHistory(requestId: RequestId, beforeSeq: number, beforeAt: number): Promise<AuditRow[]>;
   /** The last row (by time, then sequence) before `until`. */
   chainHeadBefore(until: number): Promise<Pick<AuditRow, 'seq' | 'hash' | 'at'> | null>;
 
@@ -95,7 +96,7 @@ export interface StoreReads {
   // Small durable state
   kvGet(key: string): Promise<string | null>;
   kvList(prefix: string): Promise<{ key: string; value: string; updatedAt: number }[]>;
-  cardRef(platform: string, requestId: number): Promise<CardRef | null>;
+  cardRef(platform: string, requestId: RequestId): Promise<CardRef | null>;
   digestClaim(period: string): Promise<DigestClaim | null>;
 
   stats(): Promise<StoreStats>;
@@ -105,7 +106,7 @@ export interface StoreReads {
 export interface UnitOfWork extends StoreReads {
   insertRequest(request: NewRequest): Promise<RequestRecord>;
   /** Compare-and-set on status; false when the request is no longer in `expect.status`. */
-  updateRequest(id: number, expect: { status: RequestRecord['status'] }, patch: RequestPatch): Promise<boolean>;
+  updateRequest(id: RequestId, expect: { status: RequestRecord['status'] }, patch: RequestPatch): Promise<boolean>;
   /** False when this reviewer already reviewed this request. */
   insertReview(review: NewReview): Promise<boolean>;
   insertGrant(grant: NewGrant): Promise<void>;
@@ -128,7 +129,7 @@ export interface UnitOfWork extends StoreReads {
   /** Delete keys with this prefix last written before `before`; returns how many. */
   kvPrune(prefix: string, before: number): Promise<number>;
   /** Insert-if-absent; returns the card now on record (the earlier one if another writer won). */
-  rememberCard(platform: string, requestId: number, card: CardRef, now: number): Promise<CardRef>;
+  rememberCard(platform: string, requestId: RequestId, card: CardRef, now: number): Promise<CardRef>;
 }
 
 export type StoreKind = 'sqlite' | 'postgres';

@@ -5,11 +5,12 @@
  */
 import type { GrantStatus } from '../../src/domain/grant-rules.ts';
 import type { RequestStatus } from '../../src/domain/request-rules.ts';
+import type { RequestId } from '../../src/domain/request-id.ts';
 
 export type RequestKind = 'access' | 'extend';
 
 export interface RequestRecord {
-  id: number;
+  id: RequestId;
   /** 'access' files a new grant; 'extend' asks to move an active grant's expiry. */
   kind: RequestKind;
   extendsGrantId: string | null;
@@ -42,7 +43,7 @@ export type RequestPatch = Partial<Pick<RequestRecord, 'status' | 'decidedAt' | 
 
 export interface ReviewRecord {
   id: number;
-  requestId: number;
+  requestId: RequestId;
   reviewerKey: string;
   reviewerEmail: string | null;
   reviewerSlackId: string | null;
@@ -58,7 +59,7 @@ export type NewReview = Omit<ReviewRecord, 'id'>;
 export interface GrantRecord {
   /** Random, globally unique: used as the idempotency key at every target. */
   id: string;
-  requestId: number;
+  requestId: RequestId;
   role: string;
   resource: string;
   status: GrantStatus;
@@ -108,7 +109,7 @@ export interface AuditRow {
   at: number;
   actor: string;
   action: string;
-  requestId: number | null;
+  requestId: RequestId | null;
   grantId: string | null;
   fromStatus: string | null;
   toStatus: string | null;

@@ -7,8 +7,9 @@ import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf, labelOf, requesterOf, requireRequest } from './records.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
+import type { RequestId } from '../domain/request-id.ts';
 
-export async function cancelRequest(ctx: AppContext, input: { requestId: number; actor: Person }): Promise<RequestView> {
+export async function cancelRequest(ctx: AppContext, input: { requestId: RequestId; actor: Person }): Promise<RequestView> {
   await ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();
     const request = await requireRequest(uow, input.requestId);

@@ -8,12 +8,13 @@ import { roleNamed } from '../domain/policy.ts';
 import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf, grantOfRequest, requesterOf, requireRequest } from './records.ts';
-import { loadRequestView, requestRef, type RequestView } from './request-view.ts';
+import { loadRequestView, type RequestView } from './request-view.ts';
 import { extendGrant } from './review.ts';
+import { type RequestId, requestRef } from '../domain/request-id.ts';
 
 export interface ExtendInput {
   /** The request whose grant is extended (AR-42). */
-  requestId: number;
+  requestId: RequestId;
   actor: Person;
   durationMs: number;
   reason?: string | null;
@@ -40,7 +41,7 @@ export async function requestExtension(ctx: AppContext, input: ExtendInput): Pro
       now,
     );
     const open = await uow.findPendingExtension(grant.id);
-    if (open !== null) throw new AccessError('extend_pending', `An extension (AR-${open}) is already waiting for approval.`);
+    if (open !== null) throw new AccessError('extend_pending', `An extension (${requestRef(open)}) is already waiting for approval.`);
     const auto = role.autoApprove !== undefined && newExpiry - grant.startsAt <= role.autoApprove.maxDurationMs;
     const inserted = await uow.insertRequest({
       kind: 'extend',
@@ -53,7 +54,7 @@ export async function requestExtension(ctx: AppContext, input: ExtendInput): Pro
       requesterTeamsId: original.requesterTeamsId,
       requesterName: original.requesterName,
       durationMs: input.durationMs,
-      reason: input.reason?.trim() || `extend AR-${original.id}: ${original.reason}`,
+      reason: input.reason?.trim() || `extend ${requestRef(original.id)}: ${original.reason}`,
       ticket: original.ticket,
       breakGlass: false,
       autoApproved: auto,
@@ -72,7 +73,7 @@ export async function requestExtension(ctx: AppContext, input: ExtendInput): Pro
       requestId: inserted.id,
       grantId: grant.id,
       toStatus: inserted.status,
-      details: { extends: `AR-${original.id}`, role: original.role, by: formatDuration(input.durationMs), new_expiry: new Date(newExpiry).toISOString(), reason: inserted.reason, auto_approved: auto, policy_hash: policy.hash },
+      details: { extends: requestRef(original.id), role: original.role, by: formatDuration(input.durationMs), new_expiry: new Date(newExpiry).toISOString(), reason: inserted.reason, auto_approved: auto, policy_hash: policy.hash },
     });
     await enqueueNotice(uow, ctx, { type: 'request.filed', requestId: inserted.id }, `filed:${inserted.id}`);
     const grantId = auto ? await extendGrant(uow, ctx, policy, inserted, now) : null;

@@ -7,6 +7,7 @@ import { roleNamed } from '../domain/policy.ts';
 import type { AppContext } from './context.ts';
 import { heldAccess } from './held-access.ts';
 import type { RequestView } from './request-view.ts';
+import type { RequestId } from '../domain/request-id.ts';
 
 export interface ExtensionRoom {
   view: RequestView;
@@ -15,7 +16,7 @@ export interface ExtensionRoom {
 }
 
 /** Throws, with words for the holder, when they may not extend or the access already lasts the longest allowed. */
-export async function extensionRoom(ctx: AppContext, input: { requestId: number; actor: Person }): Promise<ExtensionRoom> {
+export async function extensionRoom(ctx: AppContext, input: { requestId: RequestId; actor: Person }): Promise<ExtensionRoom> {
   const view = await heldAccess(ctx, input.requestId, input.actor, 'extend');
   const role = roleNamed(ctx.policy, view.role);
   if (!role) throw new AccessError('not_allowed', `The role "${view.role}" is no longer in the policy.`);

@@ -23,6 +23,7 @@ import { grantRows, leasesOn } from './lease.ts';
 import { enqueueNotice } from './outbox.ts';
 import { grantTargetFor } from './grant-target.ts';
 import { grantById, type GrantRecord } from './records.ts';
+import { requestRef } from '../domain/request-id.ts';
 
 /**
  * The longest one provider call may take before the attempt is given up (a backstop: providers time out on
@@ -142,7 +143,7 @@ async function undoIfEnded(ctx: AppContext, grant: GrantRecord, target: GrantTar
         await enqueueNotice(
           uow,
           ctx,
-          { type: 'audit.alert', code: 'orphan', requestId: grant.requestId, text: `Grant ${grant.id} for AR-${grant.requestId} ("${grant.role}" on ${grant.resource}) reached the target after it had ended here, and undoing it failed (${error}). Reconciliation retries.` },
+          { type: 'audit.alert', code: 'orphan', requestId: grant.requestId, text: `Grant ${grant.id} for ${requestRef(grant.requestId)} ("${grant.role}" on ${grant.resource}) reached the target after it had ended here, and undoing it failed (${error}). Reconciliation retries.` },
           `alert:late_grant:${grant.id}`,
         );
       }
@@ -234,7 +235,7 @@ async function grantFailed(ctx: AppContext, grant: GrantRecord, target: GrantTar
     if (!moved) return;
     await appendAudit(uow, { at: now, actor: 'system', action: 'grant.failed', requestId: grant.requestId, grantId: grant.id, fromStatus: 'granting', toStatus: 'failed', details: { attempts, error: error.message, ...error.detail } });
     await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'failed', detail: null }, `failed:${grant.id}`); // the provider's text stays in the audit log and alert
-    await enqueueNotice(uow, ctx, { type: 'audit.alert', code: 'grant_failed', requestId: grant.requestId, text: `Granting "${grant.role}" for AR-${grant.requestId} failed after ${attempts} attempt(s): ${error.message}` }, `alert:grant_failed:${grant.id}`);
+    await enqueueNotice(uow, ctx, { type: 'audit.alert', code: 'grant_failed', requestId: grant.requestId, text: `Granting "${grant.role}" for ${requestRef(grant.requestId)} failed after ${attempts} attempt(s): ${error.message}` }, `alert:grant_failed:${grant.id}`);
   });
   ctx.afterCommit.noticesQueued();
   ctx.log.error({ grantId: grant.id, attempts, err: error.message }, 'grant failed');
@@ -272,7 +273,7 @@ async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<Process
       await enqueueNotice(
         uow,
         ctx,
-        { type: 'audit.alert', code: 'cleanup_pending', requestId: grant.requestId, text: `Access cut for AR-${grant.requestId} ("${grant.role}" on ${grant.resource}): the holder can no longer log in, but cleanup is pending: ${pending}. Remove what depends on these objects, then drop the login role by hand; the revoke itself is done.` },
+        { type: 'audit.alert', code: 'cleanup_pending', requestId: grant.requestId, text: `Access cut for ${requestRef(grant.requestId)} ("${grant.role}" on ${grant.resource}): the holder can no longer log in, but cleanup is pending: ${pending}. Remove what depends on these objects, then drop the login role by hand; the revoke itself is done.` },
         `alert:cleanup_pending:${grant.id}`,
       );
     }
@@ -316,7 +317,7 @@ async function revokeFailed(ctx: AppContext, grant: GrantRecord, message: string
       await enqueueNotice(
         uow,
         ctx,
-        { type: 'audit.alert', code: 'revoke_overdue', requestId: grant.requestId, text: `Revoke overdue: "${grant.role}" on ${grant.resource} for AR-${grant.requestId} could not be revoked after ${attempts} attempts${grant.revokeReason?.startsWith('expired') ? ` (${overdueBy}s past expiry)` : ''}. Last error: ${message}. Still retrying.` },
+        { type: 'audit.alert', code: 'revoke_overdue', requestId: grant.requestId, text: `Revoke overdue: "${grant.role}" on ${grant.resource} for ${requestRef(grant.requestId)} could not be revoked after ${attempts} attempts${grant.revokeReason?.startsWith('expired') ? ` (${overdueBy}s past expiry)` : ''}. Last error: ${message}. Still retrying.` },
         `alert:revoke_overdue:${grant.id}:${attempts}`,
       );
       await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'revoke_overdue', detail: message }, `overdue:${grant.id}:${attempts}`);
@@ -374,7 +375,7 @@ async function extensionRefused(ctx: AppContext, grant: GrantRecord, message: st
     await enqueueNotice(
       uow,
       ctx,
-      { type: 'audit.alert', code: 'drift', requestId: grant.requestId, text: `The extension of AR-${grant.requestId} ("${grant.role}" on ${grant.resource}) could not be applied at the target: ${message}. The access keeps its earlier end.` },
+      { type: 'audit.alert', code: 'drift', requestId: grant.requestId, text: `The extension of ${requestRef(grant.requestId)} ("${grant.role}" on ${grant.resource}) could not be applied at the target: ${message}. The access keeps its earlier end.` },
       `alert:extension_failed:${grant.id}:${grant.expiresAt}`,
     );
   });

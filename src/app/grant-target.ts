@@ -4,6 +4,7 @@ import type { GrantRecord } from '../../db/store/records.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { GrantTarget } from '../providers/types.ts';
 import { requireRequest } from './records.ts';
+import { requestRef } from '../domain/request-id.ts';
 
 export interface GrantTargetOptions {
   /**
@@ -21,7 +22,7 @@ export async function grantTargetFor(reads: StoreReads, policy: Pick<Policy, 'ro
     .flatMap((r) => (r.reviewerEmail ? [r.reviewerEmail] : []));
   return {
     grantId: grant.id,
-    requestId: `AR-${grant.requestId}`,
+    requestId: requestRef(grant.requestId),
     requester: { email: request?.requesterEmail ?? null, slackId: request?.requesterSlackId ?? null, teamsId: request?.requesterTeamsId ?? null },
     role: grant.role,
     resource: grant.resource,

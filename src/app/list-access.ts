@@ -4,6 +4,7 @@ import { canonicalEmail, isMember, samePerson, type Person, memberKeys } from '.
 import type { AppContext } from './context.ts';
 import { priorReviews, requesterOf } from './records.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
+import type { RequestId } from '../domain/request-id.ts';
 
 export interface MyAccess {
   /** Grants being applied, active, or past due and still revoking. */
@@ -37,7 +38,7 @@ export async function listMyAccess(ctx: AppContext, person: Person): Promise<MyA
 export async function listAwaitingReview(ctx: AppContext, person: Person): Promise<RequestView[]> {
   const now = ctx.clock.now();
   const rows = await ctx.store.pendingRequests();
-  const awaiting: number[] = [];
+  const awaiting: RequestId[] = [];
   for (const row of rows) {
     const role = ctx.policy.roles[row.role];
     if (!role || !isMember(role.approvers, person) || samePerson(requesterOf(row), person)) continue;
@@ -53,7 +54,7 @@ export async function listLiveGrants(ctx: AppContext): Promise<RequestView[]> {
 }
 
 /** Views in the given order (one after another: the reads stay as they were, one request at a time). */
-async function viewsOf(ctx: AppContext, requestIds: readonly number[], now: number): Promise<RequestView[]> {
+async function viewsOf(ctx: AppContext, requestIds: readonly RequestId[], now: number): Promise<RequestView[]> {
   const views: RequestView[] = [];
   for (const id of requestIds) views.push((await loadRequestView(ctx.store, ctx.policy, id, now))!);
   return views;

@@ -9,9 +9,10 @@ import { roleNamed } from '../domain/policy.ts';
 import { evaluateReview } from '../domain/request-rules.ts';
 import type { AppContext } from './context.ts';
 import { priorReviews } from './records.ts';
-import { loadRequestView, requestRef, type RequestView } from './request-view.ts';
+import { loadRequestView, type RequestView } from './request-view.ts';
+import { type RequestId, requestRef } from '../domain/request-id.ts';
 
-export async function mayReview(ctx: AppContext, input: { requestId: number; reviewer: Person; decision: 'approve' | 'deny' }): Promise<RequestView> {
+export async function mayReview(ctx: AppContext, input: { requestId: RequestId; reviewer: Person; decision: 'approve' | 'deny' }): Promise<RequestView> {
   const policy = ctx.policy;
   const view = await loadRequestView(ctx.store, policy, input.requestId, ctx.clock.now());
   if (!view) throw new AccessError('not_found', `There is no request ${requestRef(input.requestId)}.`);

@@ -5,6 +5,7 @@
  * request's current state, so a late or repeated delivery shows the truth, never a stale copy.
  */
 import type { RequestView } from './request-view.ts';
+import type { RequestId } from '../domain/request-id.ts';
 
 export type GrantEvent = 'active' | 'failed' | 'revoked' | 'extended' | 'expiring_soon' | 'revoke_overdue';
 
@@ -17,15 +18,15 @@ export type AlertCode = 'break_glass' | 'revoke_overdue' | 'grant_failed' | 'orp
 
 export type Notice =
   /** A new request (or extension request): post the approval card, tell the requester it was filed. */
-  | { type: 'request.filed'; requestId: number }
+  | { type: 'request.filed'; requestId: RequestId }
   /** Someone approved or denied: update the card; on a final decision tell the requester. */
-  | { type: 'request.reviewed'; requestId: number; reviewer: string; decision: 'approve' | 'deny'; final: boolean; note?: string | null }
+  | { type: 'request.reviewed'; requestId: RequestId; reviewer: string; decision: 'approve' | 'deny'; final: boolean; note?: string | null }
   /** Cancelled by the requester or lapsed: update the card, tell the requester. */
-  | { type: 'request.closed'; requestId: number; status: 'cancelled' | 'expired' }
+  | { type: 'request.closed'; requestId: RequestId; status: 'cancelled' | 'expired' }
   /** A grant changed: update the card, reply in its thread, tell the holder. */
-  | { type: 'grant.changed'; requestId: number; grantId: string; event: GrantEvent; detail?: string | null }
+  | { type: 'grant.changed'; requestId: RequestId; grantId: string; event: GrantEvent; detail?: string | null }
   /** Something an auditor must see now, posted to the audit channel. */
-  | { type: 'audit.alert'; code: AlertCode; text: string; requestId?: number | null }
+  | { type: 'audit.alert'; code: AlertCode; text: string; requestId?: RequestId | null }
   /** The periodic digest, posted to the audit channel. */
   | { type: 'digest'; period: string; title: string; markdown: string };
 

@@ -14,6 +14,7 @@ import { withDeadline } from './in-flight.ts';
 import { enqueueNotice } from './outbox.ts';
 import { grantTargetFor } from './grant-target.ts';
 import type { GrantRecord } from './records.ts';
+import { requestRef } from '../domain/request-id.ts';
 
 const HOUR = 3_600_000;
 /** Longest one listing or orphan revoke may take before it counts as failed (tried again next run). */
@@ -117,7 +118,7 @@ async function checkHeld(ctx: AppContext, resource: string, provider: Provider, 
     finding.error = messageOf(error);
   }
   const now = ctx.clock.now();
-  const what = row ? `AR-${row.requestId} ("${row.role}", ${row.status} here)` : 'unknown to this bot';
+  const what = row ? `${requestRef(row.requestId)} ("${row.role}", ${row.status} here)` : 'unknown to this bot';
   const outcome = finding.revoked ? 'Revoked it at the target.' : `Revoking it failed (${finding.error}); the next check tries again.`;
   await ctx.store.tx(async (uow) => {
     await appendAudit(uow, {
@@ -160,7 +161,7 @@ async function reportDrift(ctx: AppContext, grant: GrantRecord): Promise<boolean
         type: 'audit.alert',
         code: 'drift',
         requestId: grant.requestId,
-        text: `Drift on ${grant.resource}: AR-${grant.requestId} ("${grant.role}") is active here until ${new Date(grant.expiresAt).toISOString()}, but the target no longer holds it. Someone may have removed it by hand; it is not re-created automatically.`,
+        text: `Drift on ${grant.resource}: ${requestRef(grant.requestId)} ("${grant.role}") is active here until ${new Date(grant.expiresAt).toISOString()}, but the target no longer holds it. Someone may have removed it by hand; it is not re-created automatically.`,
       },
       `alert:drift:${grant.id}`,
     );

@@ -5,16 +5,17 @@ import type { GrantRecord, RequestRecord } from '../../db/store/records.ts';
 import { AccessError } from '../domain/errors.ts';
 import { displayName, principalKey, type Person } from '../domain/identity.ts';
 import type { PriorReview } from '../domain/request-rules.ts';
+import { type RequestId, requestRef } from '../domain/request-id.ts';
 
 export type { GrantRecord, RequestRecord } from '../../db/store/records.ts';
 
-export async function requireRequest(reads: StoreReads, id: number): Promise<RequestRecord> {
+export async function requireRequest(reads: StoreReads, id: RequestId): Promise<RequestRecord> {
   const row = await reads.getRequest(id);
-  if (!row) throw new AccessError('not_found', `There is no request AR-${id}.`);
+  if (!row) throw new AccessError('not_found', `There is no request ${requestRef(id)}.`);
   return row;
 }
 
-export function grantOfRequest(reads: StoreReads, requestId: number): Promise<GrantRecord | null> {
+export function grantOfRequest(reads: StoreReads, requestId: RequestId): Promise<GrantRecord | null> {
   return reads.grantOfRequest(requestId);
 }
 
@@ -22,7 +23,7 @@ export function grantById(reads: StoreReads, grantId: string): Promise<GrantReco
   return reads.getGrant(grantId);
 }
 
-export async function priorReviews(reads: StoreReads, requestId: number): Promise<PriorReview[]> {
+export async function priorReviews(reads: StoreReads, requestId: RequestId): Promise<PriorReview[]> {
   return (await reads.reviewsOf(requestId)).map((r) => ({
     reviewerKey: r.reviewerKey,
     decision: r.decision,

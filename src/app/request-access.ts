@@ -9,6 +9,7 @@ import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf, newGrantId } from './records.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
+import { type RequestId, requestRef } from '../domain/request-id.ts';
 
 export interface RequestAccessInput extends NewRequestInput {
   /** Where it came from: slack, teams, cli. */
@@ -30,10 +31,10 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
   const { requestId, grantId } = await ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();
     const open = await uow.findPendingRequest(key, checked.role.name);
-    if (open !== null) throw new AccessError('already_decided', `You already have a pending request AR-${open} for "${checked.role.name}".`);
+    if (open !== null) throw new AccessError('already_decided', `You already have a pending request ${requestRef(open)} for "${checked.role.name}".`);
     const live = await uow.findLiveGrantFor(key, checked.role.name);
     if (live && live.expiresAt > now) {
-      throw new AccessError('already_decided', `You already have "${checked.role.name}" (AR-${live.requestId}).`, { kind: 'extend_instead', role: checked.role.name, requestId: live.requestId });
+      throw new AccessError('already_decided', `You already have "${checked.role.name}" (${requestRef(live.requestId)}).`, { kind: 'extend_instead', role: checked.role.name, requestId: live.requestId });
     }
     const immediate = checked.outcome !== 'pending';
     const inserted = await uow.insertRequest({
@@ -96,7 +97,7 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
         await enqueueNotice(
           uow,
           ctx,
-          { type: 'audit.alert', code: 'break_glass', requestId: id, text: `Break-glass: ${actor} activated "${checked.role.name}" for ${formatDuration(checked.durationMs)} without approval (AR-${id}). Reason: ${checked.reason}. Review it after the fact.` },
+          { type: 'audit.alert', code: 'break_glass', requestId: id, text: `Break-glass: ${actor} activated "${checked.role.name}" for ${formatDuration(checked.durationMs)} without approval (${requestRef(id)}). Reason: ${checked.reason}. Review it after the fact.` },
           `alert:break_glass:${id}`,
         );
       }
@@ -113,7 +114,7 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
 export async function insertGrant(
   uow: UnitOfWork,
   ctx: Pick<AppContext, 'clock'>,
-  input: { requestId: number; role: string; resource: string; durationMs: number; now: number; /** The hash of the policy that approved it. */ policyHash: string },
+  input: { requestId: RequestId; role: string; resource: string; durationMs: number; now: number; /** The hash of the policy that approved it. */ policyHash: string },
 ): Promise<string> {
   const id = newGrantId();
   await uow.insertGrant({

@@ -5,6 +5,7 @@ import type { Policy } from '../domain/policy.ts';
 import type { RequestStatus } from '../domain/request-rules.ts';
 import type { GrantStatus } from '../domain/grant-rules.ts';
 import { isRevokeOverdue } from '../domain/thresholds.ts';
+import { requestRef, type RequestId } from '../domain/request-id.ts';
 
 export interface ReviewView {
   who: Person;
@@ -28,7 +29,7 @@ export interface GrantView {
 }
 
 export interface RequestView {
-  id: number;
+  id: RequestId;
   /** Short id shown to people: "AR-42". */
   ref: string;
   kind: 'access' | 'extend';
@@ -57,15 +58,7 @@ export interface RequestView {
   timezone: string;
 }
 
-export const requestRef = (id: number): string => `AR-${id}`;
-
-/** "AR-42", "ar-42" or "42" → 42; anything else → null. */
-export function parseRequestRef(text: string): number | null {
-  const match = /^(?:ar-)?(\d{1,12})$/i.exec(text.trim());
-  return match ? Number(match[1]) : null;
-}
-
-export async function loadRequestView(reads: StoreReads, policy: Policy, requestId: number, now: number): Promise<RequestView | null> {
+export async function loadRequestView(reads: StoreReads, policy: Policy, requestId: RequestId, now: number): Promise<RequestView | null> {
   const row = await reads.getRequest(requestId);
   if (!row) return null;
   const reviewRows = await reads.reviewsOf(requestId);

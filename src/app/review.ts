@@ -10,9 +10,10 @@ import { enqueueNotice } from './outbox.ts';
 import { actorOf, grantById, labelOf, priorReviews, requesterOf, requireRequest, type RequestRecord } from './records.ts';
 import { insertGrant } from './request-access.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
+import { type RequestId, requestRef } from '../domain/request-id.ts';
 
 export interface ReviewInput {
-  requestId: number;
+  requestId: RequestId;
   reviewer: Person;
   decision: 'approve' | 'deny';
   note?: string | null;
@@ -95,7 +96,7 @@ export async function extendGrant(uow: UnitOfWork, ctx: AppContext, policy: Poli
     grantId: grant.id,
     fromStatus: 'active',
     toStatus: 'active',
-    details: { extension_request: `AR-${request.id}`, from: new Date(grant.expiresAt).toISOString(), to: new Date(newExpiry).toISOString(), policy_hash: policy.hash },
+    details: { extension_request: requestRef(request.id), from: new Date(grant.expiresAt).toISOString(), to: new Date(newExpiry).toISOString(), policy_hash: policy.hash },
   });
   await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'extended' }, `extended:${grant.id}:${newExpiry}`);
   return grant.id;

@@ -7,10 +7,11 @@ import type { Person } from '../domain/identity.ts';
 import { roleNamed } from '../domain/policy.ts';
 import type { AppContext } from './context.ts';
 import { actorOf, grantOfRequest, requesterOf, requireRequest, type GrantRecord } from './records.ts';
-import { loadRequestView, requestRef, type RequestView } from './request-view.ts';
+import { loadRequestView, type RequestView } from './request-view.ts';
+import { type RequestId, requestRef } from '../domain/request-id.ts';
 
 export interface RevokeInput {
-  requestId: number;
+  requestId: RequestId;
   actor: Person | 'admin';
   adminName?: string;
   reason?: string | null;

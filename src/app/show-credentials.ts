@@ -10,13 +10,14 @@ import { isUnboundSeal, openCredentials, sealCredentials, type CredentialBinding
 import type { AppContext } from './context.ts';
 import { heldAccess } from './held-access.ts';
 import type { RequestView } from './request-view.ts';
+import type { RequestId } from '../domain/request-id.ts';
 
 export interface ShownCredentials {
   view: RequestView;
   credentials: Record<string, string>;
 }
 
-export async function showCredentials(ctx: AppContext, input: { requestId: number; actor: Person }): Promise<ShownCredentials> {
+export async function showCredentials(ctx: AppContext, input: { requestId: RequestId; actor: Person }): Promise<ShownCredentials> {
   const view = await heldAccess(ctx, input.requestId, input.actor, 'credentials');
   const grant = await ctx.store.grantOfRequest(input.requestId);
   const sealed = grant?.credentials;

@@ -19,6 +19,7 @@ import type { StoreReads, UnitOfWork } from '../../db/store/port.ts';
 import type { AuditRow } from '../../db/store/records.ts';
 import type { AuditEvent } from './events.ts';
 import { AUDIT_HMAC, findAuditKey, hmacHex, processAuditKeyring, type AuditKey, type AuditKeyring } from './key.ts';
+import type { RequestId } from '../domain/request-id.ts';
 
 export type { AuditRow } from '../../db/store/records.ts';
 
@@ -30,7 +31,7 @@ export type AuditInput = AuditEvent & {
   at: number;
   /** Who: an email, `slack:U…`, `teams:…`, `cli:<user>` or `system`. */
   actor: string;
-  requestId?: number | null;
+  requestId?: RequestId | null;
   grantId?: string | null;
   fromStatus?: string | null;
   toStatus?: string | null;

@@ -12,6 +12,7 @@ import { formatDuration } from '../domain/duration.ts';
 import { isLateRevoke, REVOKE_OVERDUE_AFTER_MS } from '../domain/thresholds.ts';
 import { isAuditAction, readDetails, type AuditAction } from './events.ts';
 import { shortTime } from './zoned-time.ts';
+import { parseRequestRef, requestRef, type RequestId } from '../domain/request-id.ts';
 
 const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
 const DEFAULT_MAX_ITEMS = 200;
@@ -129,7 +130,7 @@ export async function buildDigest(store: StoreReads, options: DigestOptions): Pr
 }
 
 interface RequestState {
-  id: number;
+  id: RequestId;
   kind: 'access' | 'extend';
   requester: string;
   role: string;
@@ -176,7 +177,7 @@ class DigestBuilder {
 
   /** Grants created in the lookback and not ended before `since` held access as the window opened. */
   async loadLiveAtStart(lookbackMs: number): Promise<void> {
-    const live = new Map<string, number>();
+    const live = new Map<string, RequestId>();
     for await (const row of this.store.auditRows({ since: this.options.since - lookbackMs, until: this.options.since })) {
       if (!row.grantId || row.requestId === null) continue;
       if (row.action === 'grant.created') live.set(row.grantId, row.requestId);
@@ -194,8 +195,8 @@ class DigestBuilder {
     }
     if (row.action === 'extension.requested' && row.grantId !== null && !this.grants.has(row.grantId)) {
       // Extending access that began before the window: that access was held in it.
-      const original = /^AR-(\d+)$/.exec(readDetails('extension.requested', row.details).extends ?? '');
-      if (original) return this.replay(Number(original[1]), row.seq).then(() => this.step(row));
+      const original = parseRequestRef(readDetails('extension.requested', row.details).extends ?? '');
+      if (original !== null) return this.replay(original, row.seq).then(() => this.step(row));
     }
     this.step(row);
     return undefined;
@@ -244,7 +245,7 @@ class DigestBuilder {
    * Rebuild a request's state from its rows before this one (and before the window), counting nothing. Live
    * access found that way began before the window: it joins the list of grants held in it.
    */
-  private async replay(requestId: number, beforeSeq: number): Promise<void> {
+  private async replay(requestId: RequestId, beforeSeq: number): Promise<void> {
     const history = await this.store.requestHistory(requestId, beforeSeq, this.options.since);
     this.replaying = true;
     try {
@@ -253,7 +254,7 @@ class DigestBuilder {
       this.replaying = false;
     }
     for (const grant of this.grants.values()) {
-      if (grant.ref === `AR-${requestId}` && !grant.carried && grant.startedAt !== null && (grant.outcome === 'active' || grant.outcome === 'revoking')) {
+      if (grant.ref === requestRef(requestId) && !grant.carried && grant.startedAt !== null && (grant.outcome === 'active' || grant.outcome === 'revoking')) {
         grant.carried = true;
         this.totals.grants.carried++;
         this.hold(grant);
@@ -325,7 +326,7 @@ class DigestBuilder {
         if (counting) {
           this.totals.requests.denied++;
           push(this.lists.denials, this.maxItems, {
-            ref: `AR-${id}`,
+            ref: id === null ? 'AR-?' : requestRef(id),
             kind: request?.kind ?? 'access',
             requester: request?.requester ?? '?',
             role: request?.role ?? '?',
@@ -371,8 +372,8 @@ class DigestBuilder {
           grant.extensions++;
           if (!Number.isNaN(to)) grant.expiresAt = to;
         }
-        const extension = /^AR-(\d+)$/.exec(d.extension_request ?? '');
-        if (extension) this.requests.delete(Number(extension[1]));
+        const extension = parseRequestRef(d.extension_request ?? '');
+        if (extension !== null) this.requests.delete(extension);
         if (counting) this.totals.grants.extended++;
         return;
       }
@@ -409,7 +410,7 @@ class DigestBuilder {
         }
         if (counting) {
           this.totals.grants.failed++;
-          this.alert({ kind: 'grant_failed', at: row.at, grant, ref: `AR-${id}`, detail: `granting failed after ${d.attempts ?? '?'} attempt(s): ${d.error ?? 'unknown error'}` });
+          this.alert({ kind: 'grant_failed', at: row.at, grant, ref: id === null ? 'AR-?' : requestRef(id), detail: `granting failed after ${d.attempts ?? '?'} attempt(s): ${d.error ?? 'unknown error'}` });
         }
         if (grant) this.forget(grant);
         return;
@@ -423,7 +424,7 @@ class DigestBuilder {
           kind: 'orphan',
           at: row.at,
           grant: this.grantOf(row),
-          ref: id === null ? null : `AR-${id}`,
+          ref: id === null ? null : requestRef(id),
           resource: d.resource,
           detail: `access ${row.grantId ?? '?'} found at the target ${knownAs ? `(${knownAs} here)` : '(unknown to the bot)'}; ${revoked ? 'revoked it' : `revoking it failed: ${d.error ?? 'unknown error'}`}`,
         });
@@ -436,7 +437,7 @@ class DigestBuilder {
           kind: 'drift',
           at: row.at,
           grant: this.grantOf(row),
-          ref: id === null ? null : `AR-${id}`,
+          ref: id === null ? null : requestRef(id),
           resource: d.resource,
           detail: `active here but ${d.found ?? 'missing at the target'}`,
         });
@@ -453,7 +454,7 @@ class DigestBuilder {
     const request = this.requests.get(row.requestId);
     const expires = Date.parse(d.expires_at ?? '');
     const grant: DigestGrant = {
-      ref: `AR-${row.requestId}`,
+      ref: requestRef(row.requestId),
       grantId: row.grantId,
       requester: request?.requester ?? '?',
       role: d.role ?? request?.role ?? '?',

@@ -1,5 +1,6 @@
 /** Audit export for auditors: JSON Lines or CSV, optionally from a date on. */
 import type { StoreReads } from '../../db/store/port.ts';
+import { requestRef } from '../domain/request-id.ts';
 
 const EXPORT_COLUMNS = ['seq', 'at', 'actor', 'action', 'request', 'grant_id', 'from_status', 'to_status', 'details', 'prev_hash', 'hash'] as const;
 
@@ -12,7 +13,7 @@ export async function* exportAudit(store: StoreReads, format: 'jsonl' | 'csv', s
       at: new Date(row.at).toISOString(),
       actor: row.actor,
       action: row.action,
-      request: row.requestId === null ? null : `AR-${row.requestId}`,
+      request: row.requestId === null ? null : requestRef(row.requestId),
       grant_id: row.grantId,
       from_status: row.fromStatus,
       to_status: row.toStatus,

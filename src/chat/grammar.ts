@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.ts';
-import { parseRequestRef } from '../app/request-view.ts';
+import { parseRequestRef, type RequestId, requestRef } from '../domain/request-id.ts';
 
 /** The verbs of `access` that take a request id. */
 export type RequestVerb = 'revoke' | 'cancel' | 'extend';
@@ -59,7 +59,7 @@ export type FileRequestCommand = z.infer<typeof fileRequestSchema>;
 
 export type RequestAccessCommand = { kind: 'open_form'; role: string | null } | { kind: 'help' } | FileRequestCommand | Invalid;
 
-const requestRefSchema = z.number().int().positive();
+const requestRefSchema = z.number().int().positive().transform((id) => id as RequestId);
 const accessSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('list') }),
   z.object({ kind: z.literal('help') }),
@@ -163,7 +163,7 @@ export function parseAccess(text: string): AccessCommand {
       return rest.length === 0 ? accessSchema.parse({ kind: 'cancel', requestId }) : invalid({ code: 'cancel_takes_only_request' });
     case 'extend': {
       const durationMs = rest[0] === undefined ? null : parseDuration(rest[0]);
-      if (durationMs === null) return invalid(durationProblem(rest[0], `access extend AR-${requestId} 30m`));
+      if (durationMs === null) return invalid(durationProblem(rest[0], `access extend ${requestRef(requestId)} 30m`));
       return accessSchema.parse({ kind: 'extend', requestId, durationMs, reason: reason(rest.slice(1)) });
     }
   }

@@ -5,6 +5,7 @@
  * and applies its own size limits; the `id` of a block names the part (a Slack block_id, an Adaptive Card id).
  */
 import type { RichText } from './rich-text.ts';
+import type { RequestId } from '../domain/request-id.ts';
 
 /** What a button does. The adapter maps each to its own action id. */
 export type ActionKind = 'approve' | 'deny' | 'cancel' | 'revoke' | 'extend' | 'show_credentials' | 'open_request_form';
@@ -19,7 +20,7 @@ export interface Confirm {
 export interface Button {
   action: ActionKind;
   /** The request it acts on; null only for buttons about no request (open the request form). */
-  requestId: number | null;
+  requestId: RequestId | null;
   label: string;
   style?: 'primary' | 'danger';
   confirm?: Confirm;

@@ -7,9 +7,10 @@
 import type { AccessError, RefusalHint } from '../domain/errors.ts';
 import { isMember, type Person } from '../domain/identity.ts';
 import type { Policy } from '../domain/policy.ts';
-import { requestRef } from '../app/request-view.ts';
+
 import { command, commandText, type ChatDialect } from './dialect.ts';
 import { rich, type RichText } from './rich-text.ts';
+import { type RequestId, requestRef } from '../domain/request-id.ts';
 
 export const SOMETHING_WENT_WRONG = "Something went wrong on accessbot's side. Please try again in a minute; if it keeps happening, tell your accessbot admin.";
 
@@ -25,7 +26,7 @@ export interface RefusalContext {
   userId: string;
   surface: Surface;
   /** The request the action was about, when known. */
-  requestId?: number | null;
+  requestId?: RequestId | null;
 }
 
 /** True when no role names this person as a requester or an approver. */

@@ -1,7 +1,8 @@
 /** accessbot grants list | grants revoke AR-42 --reason … */
 import { parseArgs } from 'node:util';
 import { listLiveGrants } from '../app/list-access.ts';
-import { loadRequestView, parseRequestRef } from '../app/request-view.ts';
+import { loadRequestView } from '../app/request-view.ts';
+import { parseRequestRef } from '../domain/request-id.ts';
 import { revokeAccess } from '../app/revoke.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { displayName } from '../domain/identity.ts';

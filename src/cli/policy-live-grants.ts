@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { StoreReads } from '../../db/store/port.ts';
 import type { Policy } from '../domain/policy.ts';
+import { requestRef } from '../domain/request-id.ts';
 
 export interface StoreTarget {
   databaseUrl?: string;
@@ -50,8 +51,8 @@ export async function strandedGrants(reads: GrantReads, policy: Policy): Promise
     if (!grant) continue;
     const request = await reads.getRequest(requestId);
     const holder = request?.requesterEmail ?? (request?.requesterSlackId ? `slack:${request.requesterSlackId}` : request?.requesterTeamsId ? `teams:${request.requesterTeamsId}` : 'someone');
-    const what = `AR-${requestId} (${holder}, "${grant.role}" on ${grant.resource}, ${grant.status} until ${new Date(grant.expiresAt).toISOString()})`;
-    const revokeFirst = `revoke it first (accessbot grants revoke AR-${requestId} --reason …) or keep it until the grant ends`;
+    const what = `${requestRef(requestId)} (${holder}, "${grant.role}" on ${grant.resource}, ${grant.status} until ${new Date(grant.expiresAt).toISOString()})`;
+    const revokeFirst = `revoke it first (accessbot grants revoke ${requestRef(requestId)} --reason …) or keep it until the grant ends`;
     if (!Object.hasOwn(policy.resources, grant.resource)) {
       warnings.push(`${what}: this policy removes resource ${grant.resource}, so the bot could not revoke it at the target (no provider; the revoke keeps retrying with alerts); ${revokeFirst}`);
     } else if (!Object.hasOwn(policy.roles, grant.role)) {

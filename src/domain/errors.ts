@@ -4,6 +4,7 @@
  * refusal carries a `hint` (what to do, as data): the chat layer (src/chat/refusals.ts) phrases it for where
  * the person is (a Slack command, a form, a Teams chat); the command line shows `userMessage` alone.
  */
+import type { RequestId } from './request-id.ts';
 export type ErrorCode =
   | 'unknown_user'
   | 'ambiguous_user'
@@ -33,7 +34,7 @@ export type RefusalHint =
   /** The role needs a ticket: give one. */
   | { kind: 'add_ticket'; role: string }
   /** They hold this role already: extend that access instead. */
-  | { kind: 'extend_instead'; role: string; requestId: number }
+  | { kind: 'extend_instead'; role: string; requestId: RequestId }
   /** Their own request: withdraw (cancel) it rather than deny it. */
   | { kind: 'cancel_instead' }
   /** The role allows no break-glass: file a normal request. */

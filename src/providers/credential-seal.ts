@@ -10,6 +10,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { credentialsSchema } from './settings.ts';
+import type { RequestId } from '../domain/request-id.ts';
 
 const VERSION = 'v2';
 const UNBOUND_VERSION = 'v1';
@@ -19,7 +20,7 @@ const TAG_BYTES = 16;
 /** The grant sealed credentials belong to. The holder is the request's requester, as its row records them. */
 export interface CredentialBinding {
   grantId: string;
-  requestId: number;
+  requestId: RequestId;
   holder: { email?: string | null; slackId?: string | null; teamsId?: string | null };
 }
 

@@ -30,6 +30,7 @@ import { tempDbPath } from '../support/core-harness.ts';
 import { alice, bob, carol, testPolicy } from '../support/policy-fixture.ts';
 import { RecordingProvider } from '../support/recording-provider.ts';
 import { storeKinds, type TestDatabase } from '../support/stores.ts';
+import { type RequestId } from '../../src/domain/request-id.ts';
 
 const kinds = await storeKinds();
 
@@ -205,7 +206,7 @@ function previousReleaseDatabase(): string {
   return path;
 }
 
-async function seedHistory(store: Store): Promise<number> {
+async function seedHistory(store: Store): Promise<RequestId> {
   const clock = new ManualClock(Date.parse('2026-05-01T08:00:00Z'));
   const ctx = contextOn(store, { instanceId: 'old', clock });
   const first = await requestAccess(ctx, { roleName: 'writer', requester: alice, durationMs: 3_600_000, reason: 'before the upgrade', ticket: 'INC-7', origin: 'test' });

@@ -15,6 +15,7 @@ import { auditKey, auditKeyringFor, installAuditKeyring, type AuditKey } from '.
 import { runCli } from '../../src/cli.ts';
 import { alice, bob, carol, dave } from '../support/policy-fixture.ts';
 import { createHarness, type Harness } from '../support/core-harness.ts';
+import { asRequestId } from '../../src/domain/request-id.ts';
 
 let h: Harness;
 let closed: Promise<void> | null = null;
@@ -70,7 +71,7 @@ async function rewrite(edit: (rows: RawRow[]) => RawRow[], options: { keepBefore
   const insert = raw.prepare('INSERT INTO audit_events (seq, at, actor, action, request_id, grant_id, from_status, to_status, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   let prevHash = kept.at(-1)?.hash ?? GENESIS_HASH;
   rows.forEach((row, index) => {
-    const base = { seq: kept.length + index + 1, at: row.at, actor: row.actor, action: row.action, requestId: row.request_id, grantId: row.grant_id, fromStatus: row.from_status, toStatus: row.to_status, details: row.details, prevHash };
+    const base = { seq: kept.length + index + 1, at: row.at, actor: row.actor, action: row.action, requestId: row.request_id === null ? null : asRequestId(row.request_id), grantId: row.grant_id, fromStatus: row.from_status, toStatus: row.to_status, details: row.details, prevHash };
     const hash = options.withKey ? signRow(base, options.withKey) : hashRow(base);
     insert.run(base.seq, base.at, base.actor, base.action, base.requestId, base.grantId, base.fromStatus, base.toStatus, base.details, base.prevHash, hash);
     prevHash = hash;

@@ -6,6 +6,7 @@ import { review } from '../../src/app/review.ts';
 import { isAccessError } from '../../src/domain/errors.ts';
 import { silentLogger } from '../../src/logging.ts';
 import { concurrencyPolicy } from './concurrency-policy.ts';
+import { asRequestId } from '../../src/domain/request-id.ts';
 
 interface Job {
   sqlitePath?: string;
@@ -24,7 +25,7 @@ Atomics.wait(gate, 0, 0);
 const results = await Promise.all(
   job.reviewers.map(async ({ email, decision }) => {
     try {
-      return (await review(ctx, { requestId: job.requestId, reviewer: { email }, decision })).outcome.kind;
+      return (await review(ctx, { requestId: asRequestId(job.requestId), reviewer: { email }, decision })).outcome.kind;
     } catch (error) {
       if (isAccessError(error)) return error.code;
       return `crash: ${String(error)}`;

@@ -1,11 +1,13 @@
 /** RequestView fixtures for Slack rendering tests. */
 import type { GrantView, RequestView } from '../../src/app/request-view.ts';
+import { asRequestId } from '../../src/domain/request-id.ts';
 
 export const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
-export function requestView(overrides: Partial<RequestView> = {}): RequestView {
+/** A view with these fields changed; `id` may be a plain number here (a fixture's id). */
+export function requestView({ id, ...overrides }: Partial<Omit<RequestView, 'id'>> & { id?: number } = {}): RequestView {
   return {
-    id: 42,
+    id: asRequestId(id ?? 42),
     ref: 'AR-42',
     kind: 'access',
     extendsGrantId: null,

@@ -12,10 +12,11 @@ import { timedAck } from '../middleware.ts';
 import { parseRequestButtonValue, renderAnswer } from '../render/index.ts';
 import { replyPrivately, type PrivateMessage, type PrivateTarget } from '../replies.ts';
 import type { SlackServices } from '../services.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 export interface Click {
   userId: string;
-  requestId: number;
+  requestId: RequestId;
   triggerId: string;
   /** The click came from a view (App Home or a modal), not from a message. */
   fromView: boolean;

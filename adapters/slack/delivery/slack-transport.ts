@@ -9,6 +9,7 @@ import type { Person } from '../../../src/domain/identity.ts';
 import { slackErrorCode } from '../identity.ts';
 import { renderMessage, SECTION_MAX, toMrkdwn, truncate, isSlackUserId } from '../render/index.ts';
 import type { WebClient } from '../services.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 /** Message metadata on each card, naming the request (for Slack-side automation and audits). */
 export const REQUEST_METADATA_EVENT = 'accessbot_request';
@@ -26,7 +27,7 @@ export class SlackTransport implements ChatTransport {
 
   constructor(private readonly client: WebClient) {}
 
-  async postCard(channel: string, card: ChatMessage, requestId: number): Promise<MessageRef> {
+  async postCard(channel: string, card: ChatMessage, requestId: RequestId): Promise<MessageRef> {
     const answer = await this.client.chat.postMessage({
       channel,
       ...renderMessage(card),

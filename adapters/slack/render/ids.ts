@@ -3,6 +3,7 @@
  * the request id only ("42"); listeners must load everything else from the core.
  */
 import type { ActionKind } from '../../../src/chat/index.ts';
+import { parseRequestIdValue, type RequestId } from '../../../src/domain/request-id.ts';
 
 export const ACTION_IDS = {
   approve: 'request_approve',
@@ -48,9 +49,9 @@ export const EXTEND_MODAL_FIELDS = { duration: 'duration', reason: 'reason' } as
 export const BREAK_GLASS_OPTION_VALUE = 'break_glass';
 
 /** The value every request button carries: the request id, nothing else. */
-export const requestButtonValue = (requestId: number): string => String(requestId);
+export const requestButtonValue = (requestId: RequestId): string => String(requestId);
 
 /** "42" → 42; anything else → null. Never trust more than the id from a button. */
-export function parseRequestButtonValue(value: unknown): number | null {
-  return typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : null;
+export function parseRequestButtonValue(value: unknown): RequestId | null {
+  return typeof value === 'string' ? parseRequestIdValue(value) : null;
 }

@@ -10,6 +10,7 @@ import type { Person } from '../../../src/domain/identity.ts';
 import { within } from '../act-as.ts';
 import { refusalPlain } from '../refusal.ts';
 import type { SlackServices } from '../services.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 /** The longest we wait on Slack to say who submitted, leaving time for the core and the ack. */
 export const IDENTITY_DEADLINE_MS = 2000;
@@ -26,7 +27,7 @@ export async function submitAs(
   fieldFor: (error: AccessError | null) => string,
   work: (person: Person) => Promise<FieldErrors | null>,
   /** The request the form is about, when there is one. */
-  requestId: number | null = null,
+  requestId: RequestId | null = null,
 ): Promise<void> {
   let person: Person | null = null;
   let errors: FieldErrors | null;

@@ -15,6 +15,7 @@ import type { ApprovalViews } from '../approval-views.ts';
 import { conversationOf, type StoredReference, type TeamsConversations } from '../conversations.ts';
 import type { Proactive } from '../proactive.ts';
 import { cardActivity, renderCard, textActivity } from '../render/card.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 /** The conversation id of a reply in a channel thread. */
 export const threadOf = (card: MessageRef): string => `${conversationOf(card.channel)};messageid=${card.messageId}`;
@@ -33,7 +34,7 @@ export class TeamsTransport implements ChatTransport {
     this.notes = new ChatAddresses(ctx, 'teams');
   }
 
-  async postCard(channel: string, card: ChatMessage, requestId: number): Promise<MessageRef> {
+  async postCard(channel: string, card: ChatMessage, requestId: RequestId): Promise<MessageRef> {
     const reference = await this.channel(channel);
     const view = await loadRequestView(this.ctx.store, this.ctx.policy, requestId, this.ctx.clock.now());
     const content = await this.views.sharedCard(card, view);

@@ -10,6 +10,7 @@ import type { Person } from '../../../src/domain/identity.ts';
 import { conversationOf } from '../conversations.ts';
 import { TEAMS_DIALECT } from '../dialect.ts';
 import type { TeamsServices } from '../services.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 /** True the first time this activity is seen (on any replica); when the store cannot say, it is handled. */
 export async function firstSighting(s: TeamsServices, activity: Partial<Activity>): Promise<boolean> {
@@ -28,7 +29,7 @@ export interface RefusalInput {
   /** The person's Entra ID object id (what the policy names as teams:…), when Teams gave it. */
   userId: string;
   surface: Surface;
-  requestId?: number | null;
+  requestId?: RequestId | null;
   /** What the person was doing, for the log. */
   what: string;
 }

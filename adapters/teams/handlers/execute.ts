@@ -46,6 +46,7 @@ import { credentialsCard, denyForm, extendForm, noticeCard, requestForm, type Fo
 import { FORM_INPUTS, FORM_VERBS, isVerb, parseRequestId, type CardSurface, type Verb } from '../render/ids.ts';
 import type { TeamsServices } from '../services.ts';
 import { firstSighting, refusalText } from './common.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 const MESSAGE_CONTENT_TYPE = 'application/vnd.microsoft.activity.message';
 
@@ -56,7 +57,7 @@ const str = (value: unknown): string => (typeof value === 'string' ? value.trim(
 
 interface Click {
   verb: Verb;
-  requestId: number | null;
+  requestId: RequestId | null;
   surface: CardSurface;
   data: Record<string, unknown>;
   userId: string;
@@ -93,11 +94,11 @@ export async function handleExecute(s: TeamsServices, context: TurnContext, valu
   }
 }
 
-async function current(s: TeamsServices, requestId: number): Promise<RequestView | null> {
+async function current(s: TeamsServices, requestId: RequestId): Promise<RequestView | null> {
   return loadRequestView(s.ctx.store, s.ctx.policy, requestId, s.ctx.clock.now());
 }
 
-async function requireView(s: TeamsServices, requestId: number | null): Promise<RequestView> {
+async function requireView(s: TeamsServices, requestId: RequestId | null): Promise<RequestView> {
   const view = requestId === null ? null : await current(s, requestId);
   if (!view) throw new AccessError('not_found', plainText(staleButtonAnswer(TEAMS_DIALECT).summary));
   return view;
@@ -219,7 +220,7 @@ async function fileRequest(s: TeamsServices, click: Click, person: Person): Prom
   }
 }
 
-async function confirmExtension(s: TeamsServices, click: Click, person: Person, requestId: number): Promise<AdaptiveCardInvokeResponse> {
+async function confirmExtension(s: TeamsServices, click: Click, person: Person, requestId: RequestId): Promise<AdaptiveCardInvokeResponse> {
   const values = { duration: str(click.data[FORM_INPUTS.duration]), reason: str(click.data[FORM_INPUTS.reason]) };
   const room = await extensionRoom(s.ctx, { requestId, actor: person });
   const duration = durationField(values.duration, 'how much longer');

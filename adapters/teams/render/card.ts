@@ -8,6 +8,7 @@ import type { Block, Button, ChatMessage, RichText } from '../../../src/chat/ind
 import { cut, plainText } from '../../../src/chat/index.ts';
 import { type CardSurface, type Verb } from './ids.ts';
 import { toTeamsMarkdown, type MentionEntity } from './markdown.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
@@ -44,7 +45,7 @@ export interface CardOptions {
   /** Where the card is shown; carried in its buttons' data. */
   surface: CardSurface;
   /** Give these users (Teams user ids) their own view of the card about this request. */
-  refresh?: { requestId: number; userIds: string[] } | null;
+  refresh?: { requestId: RequestId; userIds: string[] } | null;
   /** A line for the person who acted, above the card (what their click did, or why it was refused). */
   note?: { text: RichText; tone: 'good' | 'attention' } | null;
 }
@@ -141,7 +142,7 @@ export function card(body: CardElement[], text: TextRenderer, extra: Partial<Pic
 }
 
 /** The refresh clause that gives each listed user their own view of a request's card. */
-export function refreshClause(requestId: number, userIds: readonly string[]): AdaptiveCard['refresh'] {
+export function refreshClause(requestId: RequestId, userIds: readonly string[]): AdaptiveCard['refresh'] {
   return { action: executeAction('Refresh', 'refresh', { requestId, surface: 'approval' }), userIds: [...new Set(userIds)].slice(0, REFRESH_USERS_MAX) };
 }
 

@@ -3,6 +3,7 @@
  * request id only (and, from a form, what was typed). Handlers load everything else from the core.
  */
 import type { ActionKind } from '../../../src/chat/index.ts';
+import { parseRequestIdValue, type RequestId } from '../../../src/domain/request-id.ts';
 
 /** Verbs beyond the chat layer's button kinds: card refreshes and the forms' submit buttons. */
 export const FORM_VERBS = {
@@ -35,7 +36,6 @@ export const FORM_INPUTS = {
 } as const;
 
 /** "42" or 42 → 42; anything else → null. Never trust more than the id from a button. */
-export function parseRequestId(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
-  return typeof value === 'string' && /^\d{1,12}$/.test(value) && Number(value) > 0 ? Number(value) : null;
+export function parseRequestId(value: unknown): RequestId | null {
+  return parseRequestIdValue(value);
 }

@@ -26,6 +26,7 @@ import type {
   StoreStats,
 } from '../records.ts';
 import type { SqlRow, SqlSession, SqlValue } from './session.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 const LIVE = ['granting', 'active'] as const;
 const HELD = ['granting', 'active', 'revoking'] as const;
@@ -62,6 +63,8 @@ const asRequest = (row: SqlRow): RequestRecord => {
 const as = <T>(row: SqlRow): T => camelRow(row) as T;
 
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
+/** Ids the database assigned to requests (the store is where a number becomes a RequestId). */
+const rid = (value: unknown): RequestId => num(value) as RequestId;
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : num(value));
 
 function placeholders(count: number): string {
@@ -135,47 +138,47 @@ export class SqlRepository implements UnitOfWork {
 
   // ── Requests ────────────────────────────────────────────────────────────────────────────────────────────
 
-  async getRequest(id: number): Promise<RequestRecord | null> {
+  async getRequest(id: RequestId): Promise<RequestRecord | null> {
     const row = await this.one('SELECT * FROM requests WHERE id = ?', [id]);
     return row ? asRequest(row) : null;
   }
 
-  async findPendingRequest(requesterKey: string, role: string): Promise<number | null> {
+  async findPendingRequest(requesterKey: string, role: string): Promise<RequestId | null> {
     const row = await this.one("SELECT id FROM requests WHERE requester_key = ? AND role = ? AND kind = 'access' AND status = 'pending' LIMIT 1", [requesterKey, role]);
-    return row ? num(row.id) : null;
+    return row ? rid(row.id) : null;
   }
 
-  async findLiveGrantFor(requesterKey: string, role: string): Promise<{ requestId: number; expiresAt: number } | null> {
+  async findLiveGrantFor(requesterKey: string, role: string): Promise<{ requestId: RequestId; expiresAt: number } | null> {
     const row = await this.one(
       `SELECT g.request_id, g.expires_at FROM grants g JOIN requests r ON r.id = g.request_id
        WHERE r.requester_key = ? AND g.role = ? AND g.status IN ('granting', 'active') ORDER BY g.expires_at DESC LIMIT 1`,
       [requesterKey, role],
     );
-    return row ? { requestId: num(row.request_id), expiresAt: num(row.expires_at) } : null;
+    return row ? { requestId: rid(row.request_id), expiresAt: num(row.expires_at) } : null;
   }
 
-  async findPendingExtension(grantId: string): Promise<number | null> {
+  async findPendingExtension(grantId: string): Promise<RequestId | null> {
     const row = await this.one("SELECT id FROM requests WHERE extends_grant_id = ? AND status = 'pending' LIMIT 1", [grantId]);
-    return row ? num(row.id) : null;
+    return row ? rid(row.id) : null;
   }
 
-  async lapsedRequestIds(now: number, limit: number): Promise<number[]> {
+  async lapsedRequestIds(now: number, limit: number): Promise<RequestId[]> {
     const rows = await this.db.all("SELECT id FROM requests WHERE status = 'pending' AND lapses_at <= ? ORDER BY lapses_at LIMIT ?", [now, limit]);
-    return rows.map((r) => num(r.id));
+    return rows.map((r) => rid(r.id));
   }
 
   async pendingRequests(): Promise<RequestRecord[]> {
     return (await this.db.all("SELECT * FROM requests WHERE status = 'pending' ORDER BY lapses_at, id")).map(asRequest);
   }
 
-  async pendingRequestIdsOf(person: PersonIds): Promise<number[]> {
+  async pendingRequestIdsOf(person: PersonIds): Promise<RequestId[]> {
     const match = personClause(person);
     if (!match) return [];
     const rows = await this.db.all(`SELECT id FROM requests WHERE ${match.sql} AND status = 'pending' ORDER BY id DESC`, match.params);
-    return rows.map((r) => num(r.id));
+    return rows.map((r) => rid(r.id));
   }
 
-  async liveGrantRequestIdsOf(person: PersonIds): Promise<number[]> {
+  async liveGrantRequestIdsOf(person: PersonIds): Promise<RequestId[]> {
     const match = personClause(person, 'r.');
     if (!match) return [];
     const rows = await this.db.all(
@@ -183,7 +186,7 @@ export class SqlRepository implements UnitOfWork {
        WHERE ${match.sql} AND g.status IN (${placeholders(HELD.length)}) ORDER BY g.expires_at, g.request_id`,
       [...match.params, ...HELD],
     );
-    return rows.map((r) => num(r.request_id));
+    return rows.map((r) => rid(r.request_id));
   }
 
   async nextLapse(): Promise<number | null> {
@@ -191,7 +194,7 @@ export class SqlRepository implements UnitOfWork {
     return numOrNull(row?.at);
   }
 
-  async reviewsOf(requestId: number): Promise<ReviewRecord[]> {
+  async reviewsOf(requestId: RequestId): Promise<ReviewRecord[]> {
     return (await this.db.all('SELECT * FROM reviews WHERE request_id = ? ORDER BY id', [requestId])).map((r) => as<ReviewRecord>(r));
   }
 
@@ -207,7 +210,7 @@ export class SqlRepository implements UnitOfWork {
     return asRequest(row!);
   }
 
-  async updateRequest(id: number, expect: { status: RequestRecord['status'] }, patch: RequestPatch): Promise<boolean> {
+  async updateRequest(id: RequestId, expect: { status: RequestRecord['status'] }, patch: RequestPatch): Promise<boolean> {
     const set = setClause(patch);
     const changed = await this.db.run(`UPDATE requests SET ${set.sql} WHERE id = ? AND status = ?`, [...set.params, id, expect.status]);
     return changed > 0;
@@ -226,7 +229,7 @@ export class SqlRepository implements UnitOfWork {
     return row ? as<GrantRecord>(row) : null;
   }
 
-  async grantOfRequest(requestId: number): Promise<GrantRecord | null> {
+  async grantOfRequest(requestId: RequestId): Promise<GrantRecord | null> {
     const row = await this.one('SELECT * FROM grants WHERE request_id = ?', [requestId]);
     return row ? as<GrantRecord>(row) : null;
   }
@@ -263,9 +266,9 @@ export class SqlRepository implements UnitOfWork {
     return numOrNull(row?.at);
   }
 
-  async liveGrantRequestIds(): Promise<number[]> {
+  async liveGrantRequestIds(): Promise<RequestId[]> {
     const rows = await this.db.all(`SELECT request_id FROM grants WHERE status IN (${placeholders(HELD.length)}) ORDER BY expires_at, request_id`, HELD);
-    return rows.map((r) => num(r.request_id));
+    return rows.map((r) => rid(r.request_id));
   }
 
   async activeGrantsOn(resource: string, now: number): Promise<GrantRecord[]> {
@@ -310,7 +313,7 @@ export class SqlRepository implements UnitOfWork {
     return row ? { seq: num(row.seq), hash: String(row.hash) } : null;
   }
 
-  async hasAuditEvent(match: { requestId: number; grantId: string; action: string }): Promise<boolean> {
+  async hasAuditEvent(match: { requestId: RequestId; grantId: string; action: string }): Promise<boolean> {
     const row = await this.one('SELECT seq FROM audit_events WHERE request_id = ? AND grant_id = ? AND action = ? LIMIT 1', [match.requestId, match.grantId, match.action]);
     return row !== null;
   }
@@ -345,7 +348,7 @@ export class SqlRepository implements UnitOfWork {
     }
   }
 
-  async requestHistory(requestId: number, beforeSeq: number, beforeAt: number): Promise<AuditRow[]> {
+  async requestHistory(requestId: RequestId, beforeSeq: number, beforeAt: number): Promise<AuditRow[]> {
     const rows = await this.db.all(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE request_id = ? AND seq < ? AND at < ? ORDER BY seq`, [requestId, beforeSeq, beforeAt]);
     return rows.map((r) => as<AuditRow>(r));
   }
@@ -436,12 +439,12 @@ export class SqlRepository implements UnitOfWork {
     return this.db.run('DELETE FROM kv WHERE substr(key, 1, ?) = ? AND updated_at < ?', [prefix.length, prefix, before]);
   }
 
-  async cardRef(platform: string, requestId: number): Promise<CardRef | null> {
+  async cardRef(platform: string, requestId: RequestId): Promise<CardRef | null> {
     const row = await this.one('SELECT channel, message_id FROM chat_messages WHERE platform = ? AND request_id = ?', [platform, requestId]);
     return row ? { channel: String(row.channel), messageId: String(row.message_id) } : null;
   }
 
-  async rememberCard(platform: string, requestId: number, card: CardRef, now: number): Promise<CardRef> {
+  async rememberCard(platform: string, requestId: RequestId, card: CardRef, now: number): Promise<CardRef> {
     await this.db.run(
       'INSERT INTO chat_messages (platform, request_id, channel, message_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, request_id) DO NOTHING',
       [platform, requestId, card.channel, card.messageId, now],

@@ -9,6 +9,7 @@ import type { AuditRange, Store, StoreKind, UnitOfWork } from '../port.ts';
 import type { AuditRow, GrantExpect, GrantPatch, GrantRecord, OutboxExpect, OutboxPatch, OutboxRecord, PersonIds } from '../records.ts';
 import { SqlRepository } from './repository.ts';
 import type { SqlSession } from './session.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 /** What an engine provides: a session for reads, a serialised transaction for writes, and its lifecycle. */
 export interface Engine {
@@ -99,7 +100,7 @@ export class SqlStore implements Store {
     return this.engine.read((session) => use(new SqlRepository(session)));
   }
 
-  getRequest(id: number) {
+  getRequest(id: RequestId) {
     return this.read('getRequest', (r) => r.getRequest(id));
   }
   findPendingRequest(requesterKey: string, role: string) {
@@ -126,13 +127,13 @@ export class SqlStore implements Store {
   nextLapse() {
     return this.read('nextLapse', (r) => r.nextLapse());
   }
-  reviewsOf(requestId: number) {
+  reviewsOf(requestId: RequestId) {
     return this.read('reviewsOf', (r) => r.reviewsOf(requestId));
   }
   getGrant(id: string) {
     return this.read('getGrant', (r) => r.getGrant(id));
   }
-  grantOfRequest(requestId: number) {
+  grantOfRequest(requestId: RequestId) {
     return this.read('grantOfRequest', (r) => r.grantOfRequest(requestId));
   }
   grantsWithWorkDue(now: number, limit: number) {
@@ -159,10 +160,10 @@ export class SqlStore implements Store {
   lastAuditRow() {
     return this.read('lastAuditRow', (r) => r.lastAuditRow());
   }
-  hasAuditEvent(match: { requestId: number; grantId: string; action: string }) {
+  hasAuditEvent(match: { requestId: RequestId; grantId: string; action: string }) {
     return this.read('hasAuditEvent', (r) => r.hasAuditEvent(match));
   }
-  requestHistory(requestId: number, beforeSeq: number, beforeAt: number) {
+  requestHistory(requestId: RequestId, beforeSeq: number, beforeAt: number) {
     return this.read('requestHistory', (r) => r.requestHistory(requestId, beforeSeq, beforeAt));
   }
   chainHeadBefore(until: number) {
@@ -177,7 +178,7 @@ export class SqlStore implements Store {
   kvList(prefix: string) {
     return this.read('kvList', (r) => r.kvList(prefix));
   }
-  cardRef(platform: string, requestId: number) {
+  cardRef(platform: string, requestId: RequestId) {
     return this.read('cardRef', (r) => r.cardRef(platform, requestId));
   }
   digestClaim(period: string) {

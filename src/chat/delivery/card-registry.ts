@@ -5,6 +5,7 @@
  */
 import type { AppContext } from '../../app/context.ts';
 import type { MessageRef } from './transport.ts';
+import type { RequestId } from '../../domain/request-id.ts';
 
 export class CardRegistry {
   constructor(
@@ -12,12 +13,12 @@ export class CardRegistry {
     private readonly platform: string,
   ) {}
 
-  find(requestId: number): Promise<MessageRef | null> {
+  find(requestId: RequestId): Promise<MessageRef | null> {
     return this.ctx.store.cardRef(this.platform, requestId);
   }
 
   /** Insert-if-absent; returns the card that is now on record (the earlier one if another writer won). */
-  remember(requestId: number, card: MessageRef): Promise<MessageRef> {
+  remember(requestId: RequestId, card: MessageRef): Promise<MessageRef> {
     const now = this.ctx.clock.now();
     return this.ctx.store.tx((uow) => uow.rememberCard(this.platform, requestId, card, now));
   }

@@ -11,6 +11,7 @@ import type { AppContext } from '../../app/context.ts';
 import type { RequestView } from '../../app/request-view.ts';
 import type { ChatMessage } from '../message.ts';
 import { buttonsStillLive } from '../messages/requester-notice.ts';
+import type { RequestId } from '../../domain/request-id.ts';
 
 const entrySchema = z.object({
   channel: z.string(),
@@ -34,7 +35,7 @@ export class LiveButtons {
     this.prefix = `${platform}:dm-buttons:`;
   }
 
-  all(requestId: number): Promise<LiveMessage[]> {
+  all(requestId: RequestId): Promise<LiveMessage[]> {
     return this.read(this.ctx.store, requestId);
   }
 
@@ -43,16 +44,16 @@ export class LiveButtons {
     return (await this.all(view.id)).filter((m) => !buttonsStillLive(m.live, view));
   }
 
-  remember(requestId: number, entry: LiveMessage): Promise<void> {
+  remember(requestId: RequestId, entry: LiveMessage): Promise<void> {
     return this.write(requestId, (list) => [...list.filter((m) => !same(m, entry)), entry]);
   }
 
-  forget(requestId: number, entry: Pick<LiveMessage, 'channel' | 'messageId'>): Promise<void> {
+  forget(requestId: RequestId, entry: Pick<LiveMessage, 'channel' | 'messageId'>): Promise<void> {
     return this.write(requestId, (list) => list.filter((m) => !same(m, entry)));
   }
 
   /** The remembered list, or none when the record is missing or unreadable. */
-  private async read(reads: StoreReads, requestId: number): Promise<LiveMessage[]> {
+  private async read(reads: StoreReads, requestId: RequestId): Promise<LiveMessage[]> {
     const value = await reads.kvGet(this.prefix + requestId);
     if (value === null) return [];
     let raw: unknown;
@@ -66,7 +67,7 @@ export class LiveButtons {
   }
 
   /** Read-modify-write in one unit of work (serialised against every other writer, on every replica). */
-  private write(requestId: number, change: (list: LiveMessage[]) => LiveMessage[]): Promise<void> {
+  private write(requestId: RequestId, change: (list: LiveMessage[]) => LiveMessage[]): Promise<void> {
     return this.ctx.store.tx(async (uow) => {
       const key = this.prefix + requestId;
       const next = change(await this.read(uow, requestId));

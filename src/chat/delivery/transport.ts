@@ -10,6 +10,7 @@ import type { Platform } from '../../domain/policy.ts';
 import type { Person } from '../../domain/identity.ts';
 import type { ChatMessage } from '../message.ts';
 import type { RichText } from '../rich-text.ts';
+import type { RequestId } from '../../domain/request-id.ts';
 
 /** Where a message is, in the platform's own terms (Slack: channel and ts; Teams: conversation and activity id). */
 export interface MessageRef {
@@ -23,7 +24,7 @@ export type UpdateOutcome = 'updated' | 'gone';
 export interface ChatTransport {
   readonly platform: Platform;
   /** Post a request's approval card to a channel. */
-  postCard(channel: string, card: ChatMessage, requestId: number): Promise<MessageRef>;
+  postCard(channel: string, card: ChatMessage, requestId: RequestId): Promise<MessageRef>;
   updateCard(card: MessageRef, message: ChatMessage): Promise<UpdateOutcome>;
   /** Remove a card this delivery posted but lost a race for (best effort). */
   deleteCard(card: MessageRef): Promise<void>;

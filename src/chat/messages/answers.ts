@@ -5,7 +5,7 @@
 import { formatDuration } from '../../domain/duration.ts';
 import type { FilingOutcome, ReviewOutcome } from '../../domain/request-rules.ts';
 import type { MyAccess } from '../../app/list-access.ts';
-import { requestRef, type RequestView } from '../../app/request-view.ts';
+import type { RequestView } from '../../app/request-view.ts';
 import { command, type ChatDialect } from '../dialect.ts';
 import { approvalCount, approversText, at, refAndRole } from '../describe.ts';
 import type { Block, ChatMessage } from '../message.ts';
@@ -14,6 +14,7 @@ import { whoYouAre } from '../refusals.ts';
 import { helpMessage, type HelpInput } from './help.ts';
 import { reviewItem } from './personal-view.ts';
 import type { Person } from '../../domain/identity.ts';
+import { type RequestId, requestRef } from '../../domain/request-id.ts';
 
 export interface AnswerOptions {
   dialect: ChatDialect;
@@ -50,7 +51,7 @@ export function revokedAnswer(view: RequestView, tell: 'holder' | 'someone else'
   return plainAnswer(rich(`⏹️ Ending ${view.ref} now; `, tell === 'holder' ? "you'll get a DM" : rich(mention(view.requester), ' gets a DM'), ' when the access is gone.'));
 }
 
-export function approvedAnswer(requestId: number, outcome: ReviewOutcome): ChatMessage {
+export function approvedAnswer(requestId: RequestId, outcome: ReviewOutcome): ChatMessage {
   const ref = requestRef(requestId);
   return plainAnswer(
     rich(outcome.kind === 'recorded' ? `👍 You approved ${ref}; ${outcome.remaining} more approval${outcome.remaining === 1 ? '' : 's'} needed.` : `✅ You approved ${ref}.`),

@@ -2,11 +2,12 @@
 import { formatDuration } from '../../domain/duration.ts';
 import type { AlertCode, Notice } from '../../app/ports.ts';
 import type { RequestView } from '../../app/request-view.ts';
-import { requestRef } from '../../app/request-view.ts';
+
 import { roleOnResource } from '../describe.ts';
 import type { Block, ChatMessage } from '../message.ts';
 import { bold, code, italic, mention, oneLine, rich, text, type Inline, type RichText } from '../rich-text.ts';
 import { PARAGRAPH_MAX } from './approval-card.ts';
+import { requestRef } from '../../domain/request-id.ts';
 
 type AlertNotice = Extract<Notice, { type: 'audit.alert' }>;
 type DigestNotice = Extract<Notice, { type: 'digest' }>;

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { webApi } from '@slack/bolt';
 import { codePoints } from '../../../adapters/slack/render/index.ts';
 import { ALICE, APPROVALS_CHANNEL, AUDIT_CHANNEL, BOB, buttons, SlackHarness, slackTestPolicy, visible } from './harness.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 let h: SlackHarness;
 afterEach(async () => h?.close());
@@ -102,7 +103,7 @@ describe('what gets posted', () => {
     expect(everything).not.toContain('<!channel>');
     expect(everything).not.toContain('<@U0MALLORY>');
     expect(everything).not.toContain('<https://evil.example|docs>');
-    expect(codePoints((await h.bot.ctx.store.getRequest(1))!.reason)).toBe(5000);
+    expect(codePoints((await h.bot.ctx.store.getRequest(asRequestId(1)))!.reason)).toBe(5000);
   });
 
   it('a grant the target refuses: the requester is told plainly, the provider error goes only to the audit channel', async () => {

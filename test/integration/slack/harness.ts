@@ -17,6 +17,7 @@ import type { RequestRecord, ReviewRecord, StoreReads } from '../../../db/store/
 import { role, testPolicy } from '../../support/policy-fixture.ts';
 import { RecordingProvider } from '../../support/recording-provider.ts';
 import { ALICE, APPROVALS_CHANNEL, AUDIT_CHANNEL, BOB, CAROL } from '../../support/slack-workspace.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 export const SIGNING_SECRET = 'slack-adapter-test-signing-secret';
 export const SECRET_KEY_HEX = 'ab'.repeat(32);
@@ -195,7 +196,7 @@ export class SlackHarness {
 export async function filedRequests(store: StoreReads): Promise<RequestRecord[]> {
   const found: RequestRecord[] = [];
   for (let id = 1; ; id++) {
-    const request = await store.getRequest(id);
+    const request = await store.getRequest(asRequestId(id));
     if (!request) return found;
     found.push(request);
   }

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postToApp, stateValue } from '../../../playground/slack-emulator/index.ts';
 import { allReviews, ALICE, APPROVALS_CHANNEL, BOB, buttons, CAROL, filedRequests, SlackHarness, visible } from './harness.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 let h: SlackHarness;
 beforeEach(async () => {
@@ -115,7 +116,7 @@ describe('clicks at the same moment', () => {
     expect(denied.status).toBe(200);
     await h.emu.waitFor(() => h.ephemeralsFor(BOB)[0]);
     await h.settle();
-    const status = (await h.bot.ctx.store.getRequest(1))!.status;
+    const status = (await h.bot.ctx.store.getRequest(asRequestId(1)))!.status;
     const shown = visible(h.emu.message(APPROVALS_CHANNEL.id, card.ts));
     if (status === 'approved') {
       expect(h.provider.count('grant')).toBe(1);

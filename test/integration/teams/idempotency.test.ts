@@ -9,6 +9,7 @@ import { requestAccess } from '../../../src/app/request-access.ts';
 import { ALICE, APPROVALS, BOB, DAVE, ERIN, TeamsHarness, actionsOf, cardOf, teamsTestPolicy, visible } from './harness.ts';
 import { role } from '../../support/policy-fixture.ts';
 import type { TeamsMember } from '../../fakes/bot-connector.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 let h: TeamsHarness;
 afterEach(async () => {
@@ -40,7 +41,7 @@ describe('Teams: idempotency and races', () => {
     expect(again.body?.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(visible(again.body!.value as Record<string, unknown>)).not.toMatch(/already reviewed/i);
     await h.settle();
-    const reviews = await h.bot.ctx.store.reviewsOf(1);
+    const reviews = await h.bot.ctx.store.reviewsOf(asRequestId(1));
     expect(reviews).toHaveLength(1);
     expect(visible(h.connector.message(APPROVALS, card.id))).toMatch(/1 of 2/);
   });
@@ -68,7 +69,7 @@ describe('Teams: idempotency and races', () => {
     expect(texts.filter((t) => /decided|already/i.test(t))).toHaveLength(9);
     await h.settle();
     expect(h.provider.count('grant')).toBe(1);
-    expect(await h.bot.ctx.store.reviewsOf(1)).toHaveLength(1);
+    expect(await h.bot.ctx.store.reviewsOf(asRequestId(1))).toHaveLength(1);
     expect(actionsOf(cardOf(h.connector.message(APPROVALS, card.id)!))).toEqual([]);
   });
 

@@ -12,6 +12,7 @@ import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { isUnboundSeal } from '../../../src/providers/credential-seal.ts';
 import { alice, bob, carol, dave, mallory } from '../../support/policy-fixture.ts';
 import { refusal } from '../../support/refusal.ts';
+import { asRequestId, type RequestId } from '../../../src/domain/request-id.ts';
 
 const M = 60_000;
 let h: Harness;
@@ -19,7 +20,7 @@ afterEach(async () => h?.close());
 
 
 /** alice holds readonly for `minutes` (approved by bob, applied at the target). */
-async function activeGrant(minutes = 60): Promise<number> {
+async function activeGrant(minutes = 60): Promise<RequestId> {
   const { view } = await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: minutes * M, reason: 'checking', origin: 'test' });
   await review(h.ctx, { requestId: view.id, reviewer: bob, decision: 'approve' });
   await h.worker.idle();
@@ -46,19 +47,19 @@ describe('showCredentials', () => {
     expect((await refusal(showCredentials(h.ctx, { requestId: id, actor: alice }))).userMessage).toBe(`AR-${id} has no credentials to show.`);
     const { view } = await requestAccess(h.ctx, { roleName: 'writer', requester: alice, durationMs: 60 * M, reason: 'fix', ticket: 'INC-1', origin: 'test' });
     expect((await refusal(showCredentials(h.ctx, { requestId: view.id, actor: alice }))).userMessage).toBe(`AR-${view.id} is still waiting for approval, so there are no credentials to show.`);
-    expect((await refusal(showCredentials(h.ctx, { requestId: 99, actor: alice }))).code).toBe('not_found');
+    expect((await refusal(showCredentials(h.ctx, { requestId: asRequestId(99), actor: alice }))).code).toBe('not_found');
   });
 });
 
 describe('showCredentials: sealed credentials are bound to their grant', () => {
   /** `who` holds readonly with these credentials (auto-approved, applied at the target). */
-  async function holding(who: typeof alice, credentials: Record<string, string>): Promise<number> {
+  async function holding(who: typeof alice, credentials: Record<string, string>): Promise<RequestId> {
     h.provider.credentials = credentials;
     const { view } = await requestAccess(h.ctx, { roleName: 'readonly', requester: who, durationMs: 10 * M, reason: 'checking', origin: 'test' });
     await h.worker.idle();
     return view.id;
   }
-  const sealedOf = async (requestId: number) => (await h.store.grantOfRequest(requestId))!;
+  const sealedOf = async (requestId: RequestId) => (await h.store.grantOfRequest(requestId))!;
   const setCredentials = (grantId: string, credentials: string) => h.store.tx((uow) => uow.updateGrant(grantId, { status: 'active' }, { credentials }));
 
   it("credentials copied onto another grant's row do not open for that grant's holder", async () => {

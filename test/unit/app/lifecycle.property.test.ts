@@ -16,6 +16,7 @@ import { isAccessError } from '../../../src/domain/errors.ts';
 import { isMember, samePerson } from '../../../src/domain/identity.ts';
 import { alice, bob, carol, dave, mallory } from '../../support/policy-fixture.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 const M = 60_000;
 const PEOPLE = [alice, bob, carol, dave, mallory];
@@ -44,7 +45,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 async function allRequests(h: Harness): Promise<RequestRecord[]> {
   const all: RequestRecord[] = [];
   for (let id = 1; ; id++) {
-    const request = await h.store.getRequest(id);
+    const request = await h.store.getRequest(asRequestId(id));
     if (!request) return all;
     all.push(request);
   }
@@ -70,7 +71,7 @@ async function sweep(h: Harness): Promise<void> {
 
 async function apply(h: Harness, step: Op): Promise<void> {
   const ids = (await allRequests(h)).map((r) => r.id);
-  const pick = (n: number) => ids[n % Math.max(1, ids.length)] ?? 1;
+  const pick = (n: number) => ids[n % Math.max(1, ids.length)] ?? asRequestId(1);
   try {
     switch (step.kind) {
       case 'file':

@@ -13,6 +13,7 @@ import { verifyAuditChain } from '../../../src/audit/verify.ts';
 import type { ChatPort, Notice } from '../../../src/app/ports.ts';
 import { alice, bob, carol, mallory, role, testPolicy } from '../../support/policy-fixture.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 const M = 60_000;
 let h: Harness;
@@ -24,7 +25,7 @@ async function auditRows(): Promise<AuditRow[]> {
   return rows;
 }
 
-async function grantOf(requestId: number): Promise<GrantRecord> {
+async function grantOf(requestId: RequestId): Promise<GrantRecord> {
   const grant = await h.store.grantOfRequest(requestId);
   if (!grant) throw new Error(`no grant for request ${requestId}`);
   return grant;

@@ -17,6 +17,7 @@ import type { Person } from '../../../src/domain/identity.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { alice, bob, carol, dave, defaultRoles, mallory, testPolicy } from '../../support/policy-fixture.ts';
 import { refusal } from '../../support/refusal.ts';
+import type { RequestId } from '../../../src/domain/request-id.ts';
 
 const M = 60_000;
 let h: Harness;
@@ -24,7 +25,7 @@ afterEach(async () => h?.close());
 
 
 /** One request in each state; the last one's role is then removed from the policy. */
-async function requestsInEveryState(): Promise<Record<string, number>> {
+async function requestsInEveryState(): Promise<Record<string, RequestId>> {
   const file = async (roleName: string, requester: Person, minutes = 60) =>
     (await requestAccess(h.ctx, { roleName, requester, durationMs: minutes * M, reason: 'x', ticket: 'INC-1', origin: 'test' })).view.id;
   const pending = await file('writer', alice);

@@ -11,6 +11,7 @@ import { buttonsLiveWhile } from '../../../src/chat/messages/requester-notice.ts
 import { rich } from '../../../src/chat/rich-text.ts';
 import { ManualClock } from '../../../src/domain/clock.ts';
 import { grantView, requestView } from '../../support/slack-views.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 let store: Store | null = null;
 afterEach(async () => {
@@ -28,11 +29,11 @@ const said = (words: string, ...buttons: ChatMessage['blocks']): ChatMessage => 
 describe('CardRegistry', () => {
   it('keeps the first card on record for a request; later writers get that one back', async () => {
     const cards = new CardRegistry(context(1), 'slack');
-    expect(await cards.find(7)).toBeNull();
-    expect(await cards.remember(7, { channel: 'C1', messageId: '1.1' })).toEqual({ channel: 'C1', messageId: '1.1' });
-    expect(await cards.remember(7, { channel: 'C1', messageId: '2.2' })).toEqual({ channel: 'C1', messageId: '1.1' });
-    expect(await cards.find(7)).toEqual({ channel: 'C1', messageId: '1.1' });
-    expect(await new CardRegistry({ store: store!, clock: new ManualClock(1) }, 'teams').find(7)).toBeNull();
+    expect(await cards.find(asRequestId(7))).toBeNull();
+    expect(await cards.remember(asRequestId(7), { channel: 'C1', messageId: '1.1' })).toEqual({ channel: 'C1', messageId: '1.1' });
+    expect(await cards.remember(asRequestId(7), { channel: 'C1', messageId: '2.2' })).toEqual({ channel: 'C1', messageId: '1.1' });
+    expect(await cards.find(asRequestId(7))).toEqual({ channel: 'C1', messageId: '1.1' });
+    expect(await new CardRegistry({ store: store!, clock: new ManualClock(1) }, 'teams').find(asRequestId(7))).toBeNull();
   });
 });
 
@@ -80,32 +81,32 @@ describe('duplicate deliveries', () => {
 
 describe('LiveButtons', () => {
   it("tells which state a message's buttons depend on", () => {
-    expect(buttonsLiveWhile(said('x', { type: 'buttons', id: 'a', buttons: [{ action: 'cancel', requestId: 1, label: 'Cancel request' }] }))).toBe('pending');
-    expect(buttonsLiveWhile(said('x', { type: 'buttons', id: 'a', buttons: [{ action: 'extend', requestId: 1, label: 'Extend' }] }))).toBe('active');
+    expect(buttonsLiveWhile(said('x', { type: 'buttons', id: 'a', buttons: [{ action: 'cancel', requestId: asRequestId(1), label: 'Cancel request' }] }))).toBe('pending');
+    expect(buttonsLiveWhile(said('x', { type: 'buttons', id: 'a', buttons: [{ action: 'extend', requestId: asRequestId(1), label: 'Extend' }] }))).toBe('active');
     expect(buttonsLiveWhile(said('x'))).toBeNull();
   });
 
   it('remembers messages per request and hands back those whose state moved on', async () => {
     const ctx = context(1);
     const live = new LiveButtons(ctx, 'slack');
-    await live.remember(42, { channel: 'D1', messageId: '1.1', live: 'pending', message: said('filed') });
+    await live.remember(asRequestId(42), { channel: 'D1', messageId: '1.1', live: 'pending', message: said('filed') });
     expect(await live.stale(requestView({ status: 'pending' }))).toEqual([]);
-    await live.remember(42, { channel: 'D1', messageId: '2.2', live: 'active', message: said('active') });
-    await live.remember(42, { channel: 'D1', messageId: '2.2', live: 'active', message: said('active') });
-    expect(await live.all(42)).toHaveLength(2);
-    expect((await live.all(42))[0]!.message).toEqual(said('filed'));
-    expect(await live.all(7)).toEqual([]);
+    await live.remember(asRequestId(42), { channel: 'D1', messageId: '2.2', live: 'active', message: said('active') });
+    await live.remember(asRequestId(42), { channel: 'D1', messageId: '2.2', live: 'active', message: said('active') });
+    expect(await live.all(asRequestId(42))).toHaveLength(2);
+    expect((await live.all(asRequestId(42)))[0]!.message).toEqual(said('filed'));
+    expect(await live.all(asRequestId(7))).toEqual([]);
     expect((await live.stale(requestView({ status: 'approved', grant: grantView() }))).map((m) => m.messageId)).toEqual(['1.1']);
     expect((await live.stale(requestView({ status: 'approved', grant: grantView({ status: 'revoked' }) }))).map((m) => m.messageId)).toEqual(['1.1', '2.2']);
-    await live.forget(42, { channel: 'D1', messageId: '1.1' });
-    await live.forget(42, { channel: 'D1', messageId: '2.2' });
-    expect(await live.all(42)).toEqual([]);
+    await live.forget(asRequestId(42), { channel: 'D1', messageId: '1.1' });
+    await live.forget(asRequestId(42), { channel: 'D1', messageId: '2.2' });
+    expect(await live.all(asRequestId(42))).toEqual([]);
     expect(await ctx.store.kvList('slack:dm-buttons:')).toEqual([]);
   });
 
   it('reads an unreadable record (e.g. from an older version) as none', async () => {
     const ctx = context(1);
     await ctx.store.tx((uow) => uow.kvPut('slack:dm-buttons:42', JSON.stringify([{ channel: 'D1', ts: '1.1', live: 'pending', text: 'x', blocks: [] }]), 1));
-    expect(await new LiveButtons(ctx, 'slack').all(42)).toEqual([]);
+    expect(await new LiveButtons(ctx, 'slack').all(asRequestId(42))).toEqual([]);
   });
 });

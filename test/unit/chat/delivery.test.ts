@@ -12,6 +12,7 @@ import { ChatDelivery, plainText, type ChatDialect, type ChatMessage, type ChatT
 import type { Person } from '../../../src/domain/identity.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { testPolicy } from '../../support/policy-fixture.ts';
+import { type RequestId } from '../../../src/domain/request-id.ts';
 
 const TEAMS: ChatDialect = { platform: 'teams', platformName: 'Teams', commandPrefix: '', personalView: 'personal tab' };
 const alice: Person = { email: 'alice@example.com', teamsId: 'aad-alice', name: 'alice' };
@@ -105,7 +106,7 @@ async function deliver(notice: Notice): Promise<void> {
   await delivery.deliver(notice, view);
 }
 
-async function filed(): Promise<number> {
+async function filed(): Promise<RequestId> {
   const { view } = await requestAccess(h.ctx, { roleName: 'readonly', requester: alice, durationMs: 60 * 60_000, reason: 'checking', origin: 'test' });
   return view.id;
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { describeProblem, parseAccess, parseMessage, parseRequestAccess, plainText, refusalOf, type ChatDialect, type RefusalContext } from '../../../src/chat/index.ts';
 import { AccessError } from '../../../src/domain/errors.ts';
 import { testPolicy } from '../../support/policy-fixture.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 const TEAMS: ChatDialect = { platform: 'teams', platformName: 'Teams', commandPrefix: '', personalView: 'personal tab' };
 const M = 60_000;
@@ -49,10 +50,10 @@ describe('refusals', () => {
     expect(ticket.userMessage).not.toMatch(/--ticket|\//);
     expect(say(ticket)).toBe('"writer" needs a ticket: add --ticket ID.');
     expect(say(ticket, { surface: 'form' })).toBe('"writer" needs a ticket: enter its id here.');
-    const held = new AccessError('already_decided', 'You already have "readonly" (AR-3).', { kind: 'extend_instead', role: 'readonly', requestId: 3 });
+    const held = new AccessError('already_decided', 'You already have "readonly" (AR-3).', { kind: 'extend_instead', role: 'readonly', requestId: asRequestId(3) });
     expect(say(held)).toBe('You already have "readonly" (AR-3); extend it with access extend AR-3 DURATION.');
     const own = new AccessError('self_approval', 'This is your own request, so you cannot deny it.', { kind: 'cancel_instead' });
-    expect(say(own, { requestId: 9 })).toBe('This is your own request, so you cannot deny it. To withdraw it, use Cancel request in my DM about it, or access cancel AR-9.');
+    expect(say(own, { requestId: asRequestId(9) })).toBe('This is your own request, so you cannot deny it. To withdraw it, use Cancel request in my DM about it, or access cancel AR-9.');
     expect(say(new AccessError('not_active', 'AR-1 has ended, so it cannot be extended.', { kind: 'new_request' }))).toBe('AR-1 has ended, so it cannot be extended. Ask for new access with request-access.');
   });
 

@@ -28,6 +28,7 @@ import {
 } from '../../../src/chat/index.ts';
 import type { Notice } from '../../../src/app/ports.ts';
 import { BOB_REVIEW, grantView, requestView, T0 } from '../../support/slack-views.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 const TEAMS: ChatDialect = { platform: 'teams', platformName: 'Teams', commandPrefix: '', personalView: 'personal tab' };
 const now = T0 + 120_000;
@@ -55,8 +56,8 @@ function blockWords(block: Block): string {
 const said = (message: ChatMessage | null): string => (message ? [words(message.summary), ...message.blocks.map(blockWords)].join('\n') : '');
 const buttons = (blocks: readonly Block[]) => buttonsOf(blocks).map((b) => `${b.action}:${b.requestId}`);
 
-const filed: Notice = { type: 'request.filed', requestId: 42 };
-const grantEvent = (event: Extract<Notice, { type: 'grant.changed' }>['event']): Notice => ({ type: 'grant.changed', requestId: 42, grantId: 'g1abc', event });
+const filed: Notice = { type: 'request.filed', requestId: asRequestId(42) };
+const grantEvent = (event: Extract<Notice, { type: 'grant.changed' }>['event']): Notice => ({ type: 'grant.changed', requestId: asRequestId(42), grantId: 'g1abc', event });
 const CAROL_REVIEW = { ...BOB_REVIEW, who: { email: 'carol@example.com', slackId: 'U0CAROL', name: 'Carol' }, at: T0 + 90_000 };
 
 describe('the approval card', () => {
@@ -132,10 +133,10 @@ describe('the approval card', () => {
 
 describe('the thread under the card', () => {
   it('has one step for each decision and grant event, none for a reminder', () => {
-    expect(threadEventOf({ type: 'request.reviewed', requestId: 42, reviewer: 'Bob', decision: 'approve', final: false })).toBe('approval');
-    expect(threadEventOf({ type: 'request.reviewed', requestId: 42, reviewer: 'Bob', decision: 'approve', final: true })).toBe('approved');
-    expect(threadEventOf({ type: 'request.reviewed', requestId: 42, reviewer: 'Bob', decision: 'deny', final: true })).toBe('denied');
-    expect(threadEventOf({ type: 'request.closed', requestId: 42, status: 'expired' })).toBe('expired');
+    expect(threadEventOf({ type: 'request.reviewed', requestId: asRequestId(42), reviewer: 'Bob', decision: 'approve', final: false })).toBe('approval');
+    expect(threadEventOf({ type: 'request.reviewed', requestId: asRequestId(42), reviewer: 'Bob', decision: 'approve', final: true })).toBe('approved');
+    expect(threadEventOf({ type: 'request.reviewed', requestId: asRequestId(42), reviewer: 'Bob', decision: 'deny', final: true })).toBe('denied');
+    expect(threadEventOf({ type: 'request.closed', requestId: asRequestId(42), status: 'expired' })).toBe('expired');
     expect(threadEventOf(grantEvent('active'))).toBe('active');
     expect(threadEventOf(grantEvent('expiring_soon'))).toBeNull();
     expect(threadEventOf({ type: 'digest', period: 'p', title: 't', markdown: '' })).toBeNull();
@@ -166,7 +167,7 @@ describe('the requester notice', () => {
   });
 
   it('names commands as typed on the platform', () => {
-    const lapsed = requesterNotice(requestView({ status: 'expired' }), { type: 'request.closed', requestId: 42, status: 'expired' }, opts)!;
+    const lapsed = requesterNotice(requestView({ status: 'expired' }), { type: 'request.closed', requestId: asRequestId(42), status: 'expired' }, opts)!;
     expect(said(lapsed)).toContain('File a new one with request-access.');
     expect(said(lapsed)).not.toContain('/request-access');
   });
@@ -190,12 +191,12 @@ describe('the requester notice', () => {
 
   it('decisions: who approved (one step at a time) or denied and why', () => {
     const view = requestView({ status: 'approved', approvalsRequired: 2, reviews: [BOB_REVIEW, CAROL_REVIEW], grant: grantView() });
-    expect(words(requesterNotice(view, { type: 'request.reviewed', requestId: 42, reviewer: 'Bob', decision: 'approve', final: false }, opts)!.summary)).toBe(
+    expect(words(requesterNotice(view, { type: 'request.reviewed', requestId: asRequestId(42), reviewer: 'Bob', decision: 'approve', final: false }, opts)!.summary)).toBe(
       '👍 Bob approved your request AR-42 readonly on orders-db (1 of 2).',
     );
-    expect(said(requesterNotice(view, { type: 'request.reviewed', requestId: 42, reviewer: 'Carol', decision: 'approve', final: true }, opts))).toContain('was approved by Bob and Carol. Setting up access…');
+    expect(said(requesterNotice(view, { type: 'request.reviewed', requestId: asRequestId(42), reviewer: 'Carol', decision: 'approve', final: true }, opts))).toContain('was approved by Bob and Carol. Setting up access…');
     const denied = requestView({ status: 'denied', reviews: [{ ...BOB_REVIEW, decision: 'deny', note: 'use the replica' }] });
-    expect(said(requesterNotice(denied, { type: 'request.reviewed', requestId: 42, reviewer: 'Bob', decision: 'deny', final: true }, opts))).toContain('❌ Your request AR-42 readonly on orders-db was denied by Bob: use the replica.');
+    expect(said(requesterNotice(denied, { type: 'request.reviewed', requestId: asRequestId(42), reviewer: 'Bob', decision: 'deny', final: true }, opts))).toContain('❌ Your request AR-42 readonly on orders-db was denied by Bob: use the replica.');
   });
 
   it('ended, failed and overdue; nothing for notices that are not theirs', () => {
@@ -224,10 +225,10 @@ describe('the requester notice', () => {
 
 describe('the audit channel', () => {
   it('an alert names the request and its who/what/why', () => {
-    const alert = auditAlert({ type: 'audit.alert', code: 'break_glass', text: 'alice activated breakglass', requestId: 42 }, requestView({ breakGlass: true }));
+    const alert = auditAlert({ type: 'audit.alert', code: 'break_glass', text: 'alice activated breakglass', requestId: asRequestId(42) }, requestView({ breakGlass: true }));
     expect(words(alert.summary)).toBe('🚨 Break-glass activation AR-42: alice activated breakglass');
     expect(said(alert)).toContain('Alice · readonly on orders-db · 30m\nReason: checking INC-123');
-    expect(words(auditAlert({ type: 'audit.alert', code: 'orphan', text: 'role r1\nleft', requestId: 7 }).summary)).toBe('👻 Access without a grant record AR-7: role r1 left');
+    expect(words(auditAlert({ type: 'audit.alert', code: 'orphan', text: 'role r1\nleft', requestId: asRequestId(7) }).summary)).toBe('👻 Access without a grant record AR-7: role r1 left');
   });
 
   it('the digest reads the core Markdown as lines, with where to find all of it', () => {

@@ -3,9 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isUnboundSeal, openCredentials, parseSecretKey, sealCredentials, type CredentialBinding } from '../../../src/providers/credential-seal.ts';
 import { credentialsSchema } from '../../../src/providers/settings.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 const key = randomBytes(32);
-const kate: CredentialBinding = { grantId: 'g4kate000001', requestId: 1, holder: { email: 'kate@example.com', slackId: 'UKATE', teamsId: null } };
+const kate: CredentialBinding = { grantId: 'g4kate000001', requestId: asRequestId(1), holder: { email: 'kate@example.com', slackId: 'UKATE', teamsId: null } };
 
 /** What a row sealed before credentials were bound looks like: `v1.`, no associated data. */
 function sealUnbound(creds: Record<string, string>): string {
@@ -63,7 +64,7 @@ describe('credential seal', () => {
     const sealed = sealCredentials(key, { password: 'kates-secret' }, kate);
     const others: CredentialBinding[] = [
       { ...kate, grantId: 'g4mallory001' },
-      { ...kate, requestId: 2 },
+      { ...kate, requestId: asRequestId(2) },
       { ...kate, holder: { ...kate.holder, email: 'mallory@example.com' } },
       { ...kate, holder: { ...kate.holder, slackId: 'UMAL' } },
       { ...kate, holder: { ...kate.holder, teamsId: 'mallory-aad-id' } },

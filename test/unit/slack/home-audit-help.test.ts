@@ -4,6 +4,7 @@ import { checkMessageLimits, checkViewLimits, codePointLength } from '../../../p
 import type { RoleChoice } from '../../../src/chat/index.ts';
 import { slackAlert as auditAlert, slackCard as approvalCard, slackDigest as digestMessage, slackHelp as helpText, slackHome as homeView } from '../../support/slack-render.ts';
 import { allText, buttonsOf, grantView, requestView, T0 } from '../../support/slack-views.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 const now = T0 + 120_000;
 const many = (n: number, make: (i: number) => ReturnType<typeof requestView>) => Array.from({ length: n }, (_, i) => make(i + 1));
@@ -78,7 +79,7 @@ describe('homeView', () => {
 describe('audit channel', () => {
   it('alerts carry the code, the request and escaped text', () => {
     const view = requestView({ status: 'approved', breakGlass: true, reason: 'prod down <!channel>' });
-    const alert = auditAlert({ type: 'audit.alert', code: 'break_glass', text: 'alice self-activated admin <@U1>', requestId: 42 }, view);
+    const alert = auditAlert({ type: 'audit.alert', code: 'break_glass', text: 'alice self-activated admin <@U1>', requestId: asRequestId(42) }, view);
     expect(alert.text).toBe('🚨 Break-glass activation AR-42: alice self-activated admin &lt;@U1&gt;');
     expect(allText(alert.blocks)).toContain('Reason: prod down &lt;!channel&gt;');
     expect(checkMessageLimits(alert)).toBeNull();
