@@ -7,6 +7,15 @@ import type { AccessError } from '../domain/errors.ts';
 
 export type RequestFormField = 'role' | 'duration' | 'reason' | 'ticket' | 'break_glass';
 
+/** The request form's inputs, by the same ids on every platform (Slack block/action ids, Adaptive Card input ids). */
+export const REQUEST_FORM_FIELDS = {
+  role: 'role',
+  duration: 'duration',
+  reason: 'reason',
+  ticket: 'ticket',
+  breakGlass: 'break_glass',
+} as const satisfies Record<string, RequestFormField>;
+
 /** Which field of the request form a core refusal belongs under (null: an unexpected error, shown on the first). */
 export function requestFieldOf(error: AccessError | null, breakGlassTicked: boolean): RequestFormField {
   switch (error?.code) {

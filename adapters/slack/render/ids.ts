@@ -4,6 +4,7 @@
  */
 import type { ActionKind } from '../../../src/chat/index.ts';
 import { parseRequestIdValue, type RequestId } from '../../../src/domain/request-id.ts';
+import { REQUEST_FORM_FIELDS } from '../../../src/chat/forms.ts';
 
 export const ACTION_IDS = {
   approve: 'request_approve',
@@ -35,13 +36,7 @@ export const CALLBACK_IDS = {
 } as const;
 
 /** Input blocks of the modals; block_id and action_id are the same string (use them for `response_action: 'errors'`). */
-export const REQUEST_MODAL_FIELDS = {
-  role: 'role',
-  duration: 'duration',
-  reason: 'reason',
-  ticket: 'ticket',
-  breakGlass: 'break_glass',
-} as const;
+export const REQUEST_MODAL_FIELDS = REQUEST_FORM_FIELDS;
 
 export const DENY_MODAL_FIELDS = { reason: 'reason' } as const;
 export const EXTEND_MODAL_FIELDS = { duration: 'duration', reason: 'reason' } as const;

@@ -43,10 +43,10 @@ import type { ViewNote } from '../approval-views.ts';
 import { TEAMS_DIALECT } from '../dialect.ts';
 import { ADAPTIVE_CARD_CONTENT_TYPE, renderCard, type AdaptiveCard } from '../render/card.ts';
 import { credentialsCard, denyForm, extendForm, noticeCard, requestForm, type FormProblem } from '../render/forms.ts';
-import { FORM_INPUTS, FORM_VERBS, isVerb, parseRequestId, type CardSurface, type Verb } from '../render/ids.ts';
+import { FORM_INPUTS, FORM_VERBS, isVerb, type CardSurface, type Verb } from '../render/ids.ts';
 import type { TeamsServices } from '../services.ts';
 import { firstSighting, refusalText } from './common.ts';
-import type { RequestId } from '../../../src/domain/request-id.ts';
+import { parseRequestIdValue, type RequestId } from '../../../src/domain/request-id.ts';
 
 const MESSAGE_CONTENT_TYPE = 'application/vnd.microsoft.activity.message';
 
@@ -73,7 +73,7 @@ export async function handleExecute(s: TeamsServices, context: TurnContext, valu
   if (!isVerb(action?.verb)) return messageResponse(staleButtonAnswer(TEAMS_DIALECT).summary);
   const click: Click = {
     verb: action.verb,
-    requestId: parseRequestId(data.requestId),
+    requestId: parseRequestIdValue(data.requestId), // never trust more than the id from a button
     surface: data.surface === 'approval' ? 'approval' : 'personal',
     data,
     userId: context.activity.from?.aadObjectId ?? context.activity.from?.id ?? 'unknown',

@@ -3,7 +3,7 @@
  * request id only (and, from a form, what was typed). Handlers load everything else from the core.
  */
 import type { ActionKind } from '../../../src/chat/index.ts';
-import { parseRequestIdValue, type RequestId } from '../../../src/domain/request-id.ts';
+import { REQUEST_FORM_FIELDS } from '../../../src/chat/forms.ts';
 
 /** Verbs beyond the chat layer's button kinds: card refreshes and the forms' submit buttons. */
 export const FORM_VERBS = {
@@ -27,15 +27,4 @@ export const isVerb = (value: unknown): value is Verb => typeof value === 'strin
 export type CardSurface = 'approval' | 'personal';
 
 /** The input ids of the forms (their values arrive merged into the action's data). */
-export const FORM_INPUTS = {
-  role: 'role',
-  duration: 'duration',
-  reason: 'reason',
-  ticket: 'ticket',
-  breakGlass: 'break_glass',
-} as const;
-
-/** "42" or 42 → 42; anything else → null. Never trust more than the id from a button. */
-export function parseRequestId(value: unknown): RequestId | null {
-  return parseRequestIdValue(value);
-}
+export const FORM_INPUTS = REQUEST_FORM_FIELDS;
