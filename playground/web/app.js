@@ -319,7 +319,7 @@ function renderSystem() {
     access.innerHTML = `<table class="access"><thead><tr><th>Who</th><th>Role</th><th>Access</th><th>Until</th></tr></thead><tbody>${demo.access
       .map(
         (a) =>
-          `<tr data-grant="${escapeHtml(a.grant)}"><td>${escapeHtml(a.who)}</td><td>${escapeHtml(a.role ?? '')}</td><td>${escapeHtml(Object.values(a.access ?? {}).join(', '))}</td><td><time datetime="${escapeHtml(a.until ?? '')}">${a.until ? escapeHtml(new Date(a.until).toLocaleTimeString()) : ''}</time> <span class="left" data-until="${escapeHtml(a.until ?? '')}"></span></td></tr>`,
+          `<tr data-grant="${escapeHtml(a.grant)}"><td>${escapeHtml(a.who)}</td><td>${escapeHtml(a.role ?? '')}</td><td>${escapeHtml(Object.values(a.access ?? {}).join(', '))}</td><td><time datetime="${escapeHtml(a.until ?? '')}">${a.until ? escapeHtml(new Date(a.until).toLocaleTimeString()) : ''}</time><br><span class="left" data-until="${escapeHtml(a.until ?? '')}"></span></td></tr>`,
       )
       .join('')}</tbody></table>`;
   }

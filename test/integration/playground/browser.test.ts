@@ -1,0 +1,91 @@
+/**
+ * The playground end to end in headless Chromium (Debian's `chromium`, driven by playwright-core): a requester
+ * files a short request on the demo role from the message box, an outsider's Approve is refused with the reason,
+ * an approver approves, the card updates and the demo system shows the access, then the access expires and is
+ * revoked. A screenshot of the approved moment is saved (PLAYGROUND_SCREENSHOT, default .tmp/playground.png;
+ * the README's docs/playground.png is made with PLAYGROUND_SCREENSHOT=docs/playground.png).
+ *
+ * Without /usr/bin/chromium the test is skipped with a line saying so — except under CI=true, where it fails.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlayground, type TestPlayground } from '../../support/playground.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+const required = process.env.CI === 'true';
+if (!available && !required) console.warn(`playground browser test skipped: ${CHROMIUM} is missing (install it with \`apt-get install -y chromium\`)`);
+
+describe.skipIf(!available && !required)('the playground in a browser', () => {
+  let pg: TestPlayground;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+
+  beforeAll(async () => {
+    if (!available) throw new Error(`${CHROMIUM} is missing and CI=true: .ci/run installs it with apt-get install -y chromium`);
+    pg = await startTestPlayground();
+    profile = mkdtempSync(join(tmpdir(), 'accessbot-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1440, height: 860 },
+      // Without the background-networking flags Chromium stalls on a closed network.
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await pg?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  const actAs = async (name: string) => {
+    await page.locator('.person', { hasText: name }).click();
+    await expect.poll(() => page.locator('.person.active .person-name').textContent()).toBe(name);
+  };
+  const card = () => page.locator('.messages article.message:not(.ephemeral)', { hasText: 'AR-1' }).first();
+
+  it('request, refusal, approval, grant at the demo system, expiry and revoke', async () => {
+    await page.goto(`${pg.baseUrl}/`);
+    await actAs('alice');
+    await page.locator('.nav[data-place="C0APPROVALS"]').click();
+    await page.locator('#message-box').fill('/request-access demo 12s checking the checkout dashboard');
+    await page.locator('#message-box').press('Enter');
+    await card().waitFor();
+    await expect.poll(() => card().textContent()).toContain('demo');
+    await page.locator('.message.ephemeral', { hasText: 'Filed AR-1' }).waitFor();
+
+    // The outsider may click Approve; the bot refuses and says why, to them only.
+    await actAs('oscar');
+    await card().locator('button.bk-button', { hasText: 'Approve' }).click();
+    const refusal = page.locator('.message.ephemeral').last();
+    await refusal.waitFor();
+    await expect.poll(() => refusal.textContent()).toMatch(/not .*approve|cannot approve|may not|isn't|not allowed/i);
+    await expect.poll(() => page.locator('#system-access').textContent()).toContain('Nobody holds access');
+
+    // An approver approves: the card changes for everyone and the demo system holds the access.
+    await actAs('bob');
+    await card().locator('button.bk-button', { hasText: 'Approve' }).click();
+    const confirm = page.locator('#confirm-layer .ok');
+    if (await confirm.isVisible()) await confirm.click();
+    await expect.poll(() => card().locator('button', { hasText: 'Approve' }).count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => card().textContent(), { timeout: 10_000 }).toMatch(/approved|active|granted/i);
+    await expect.poll(() => page.locator('#system-access table tr[data-grant]').textContent(), { timeout: 10_000 }).toContain('alice@example.com');
+    await expect.poll(() => page.locator('#system-history').textContent()).toContain('grant');
+
+    const shot = resolve(process.env.PLAYGROUND_SCREENSHOT ?? '.tmp/playground.png');
+    mkdirSync(dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot });
+
+    // At expiry the bot revokes: the demo system lets go and the card says so.
+    await expect.poll(() => page.locator('#system-access').textContent(), { timeout: 30_000, interval: 500 }).toContain('Nobody holds access');
+    await expect.poll(() => page.locator('#system-history').textContent()).toContain('revoke');
+    await expect.poll(() => card().textContent(), { timeout: 10_000 }).toMatch(/expired|revoked|ended/i);
+  }, 90_000);
+});
