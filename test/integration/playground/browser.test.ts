@@ -66,7 +66,8 @@ describe.skipIf(!available && !required)('the playground in a browser', () => {
     await card().locator('button.bk-button', { hasText: 'Approve' }).click();
     const refusal = page.locator('.message.ephemeral').last();
     await refusal.waitFor();
-    await expect.poll(() => refusal.textContent()).toMatch(/not .*approve|cannot approve|may not|isn't|not allowed/i);
+    await expect.poll(() => refusal.textContent()).toContain('You are not an approver for "demo"');
+    await expect.poll(() => refusal.textContent()).toContain('Only visible to you');
     await expect.poll(() => page.locator('#system-access').textContent()).toContain('Nobody holds access');
 
     // An approver approves: the card changes for everyone and the demo system holds the access.
@@ -88,4 +89,34 @@ describe.skipIf(!available && !required)('the playground in a browser', () => {
     await expect.poll(() => page.locator('#system-history').textContent()).toContain('revoke');
     await expect.poll(() => card().textContent(), { timeout: 10_000 }).toMatch(/expired|revoked|ended/i);
   }, 90_000);
+
+  it('the request form: /request-access alone opens it, a bad duration is shown inline, and an approver denies through the deny form', async () => {
+    await actAs('dave');
+    await page.locator('.nav[data-place="C0APPROVALS"]').click();
+    await page.locator('#message-box').fill('/request-access');
+    await page.locator('#message-box').press('Enter');
+    const modal = page.locator('#modal-layer .modal');
+    await modal.waitFor();
+    await modal.getByLabel('Role').selectOption('demo');
+    await modal.getByLabel('Duration').fill('forever');
+    await modal.getByLabel('Reason').fill('rotating the demo keys');
+    await modal.locator('button[type="submit"]').click();
+    await expect.poll(() => modal.locator('.bk-error').first().textContent()).toBeTruthy();
+    await modal.getByLabel('Duration').fill('10m');
+    await expect.poll(() => modal.getByLabel('Reason').inputValue()).toBe('rotating the demo keys'); // what was typed survives the error
+    await modal.locator('button[type="submit"]').click();
+    await expect.poll(() => page.locator('#modal-layer').isHidden()).toBe(true);
+    const second = page.locator('.messages article.message:not(.ephemeral)', { hasText: 'AR-2' }).first();
+    await second.waitFor();
+
+    await actAs('carol');
+    await second.locator('button.bk-button', { hasText: 'Deny' }).click();
+    const confirm = page.locator('#confirm-layer .ok');
+    if (await confirm.isVisible()) await confirm.click();
+    await modal.waitFor();
+    await modal.locator('textarea').fill('not during the freeze');
+    await modal.locator('button[type="submit"]').click();
+    await expect.poll(() => second.textContent(), { timeout: 10_000 }).toMatch(/denied/i);
+    await expect.poll(() => second.textContent()).toContain('not during the freeze');
+  }, 60_000);
 });
