@@ -119,4 +119,29 @@ describe.skipIf(!available && !required)('the playground in a browser', () => {
     await expect.poll(() => second.textContent(), { timeout: 10_000 }).toMatch(/denied/i);
     await expect.poll(() => second.textContent()).toContain('not during the freeze');
   }, 60_000);
+
+  it('confirm dialogs: the requester cancels from the DM, after first keeping it', async () => {
+    await actAs('alice');
+    await page.locator('.nav', { hasText: 'accessbot' }).click();
+    await page.locator('#message-box').fill('/request-access demo 5m trying the DM');
+    await page.locator('#message-box').press('Enter');
+    const notice = page.locator('.messages article.message:not(.ephemeral)', { hasText: 'AR-3' }).first();
+    const cancel = notice.locator('button.bk-button', { hasText: 'Cancel request' });
+    await cancel.waitFor();
+    let clicksSent = 0;
+    page.on('request', (request) => void (request.url().endsWith('/playground/api/click') && clicksSent++));
+    await cancel.click();
+    const dialog = page.locator('#confirm-layer [role="alertdialog"]');
+    await expect.poll(() => dialog.textContent()).toContain('AR-3 will be withdrawn.');
+    await dialog.locator('button.cancel', { hasText: 'Keep it' }).click();
+    await expect.poll(() => page.locator('#confirm-layer').isHidden()).toBe(true);
+    expect(clicksSent).toBe(0); // "Keep it" sends nothing to the bot
+    await cancel.click();
+    await dialog.locator('button.ok', { hasText: 'Cancel it' }).click();
+    await expect.poll(() => clicksSent).toBe(1);
+    await page.locator('.nav[data-place="C0APPROVALS"]').click();
+    const card3 = page.locator('.messages article.message:not(.ephemeral)', { hasText: 'AR-3' }).first();
+    await expect.poll(() => card3.textContent(), { timeout: 10_000 }).toMatch(/cancel/i);
+    await expect.poll(() => card3.locator('button', { hasText: 'Approve' }).count()).toBe(0);
+  }, 60_000);
 });

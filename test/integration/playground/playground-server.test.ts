@@ -8,6 +8,7 @@ import { loadEnv } from '../../../src/config/env.ts';
 import { playgroundWanted } from '../../../playground/server/start.ts';
 import type { PlaygroundSnapshot, SnapshotMessage } from '../../../playground/server/snapshot.ts';
 import { readDemoState } from '../../../playground/server/demo-state.ts';
+import { startSlackEmulator } from '../../../playground/slack-emulator/index.ts';
 import { startTestPlayground, type TestPlayground } from '../../support/playground.ts';
 
 let pg: TestPlayground;
@@ -157,6 +158,21 @@ describe('when the playground starts', () => {
       expect((await fetch(`${off.baseUrl}/playground/api/state?user=U0ALICE`)).status).toBe(404);
     } finally {
       await off.close();
+    }
+  });
+
+  it('with Slack credentials it never starts (even with ACCESSBOT_PLAYGROUND=1), and / is the JSON status', async () => {
+    const slack = await startSlackEmulator();
+    const real = await startTestPlayground({ env: { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: 'a-signing-secret', SLACK_API_URL: slack.url, ACCESSBOT_PLAYGROUND: '1' } });
+    try {
+      expect(real.playground).toBeNull();
+      const response = await fetch(`${real.baseUrl}/`);
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect(await response.json()).toMatchObject({ service: 'accessbot', platforms: ['slack'] });
+      expect(real.logs.join('')).not.toContain('playground: open');
+    } finally {
+      await real.close();
+      await slack.close();
     }
   });
 });
