@@ -61,9 +61,8 @@ export function snapshotFor(playground: Playground, userId: string, extra: { ack
     bot: { id: emu.bot.userId, name: emu.bot.name },
     people: playground.people.map((p) => ({ id: p.user.id, name: p.user.name, realName: p.user.realName ?? p.user.name, email: p.user.email ?? null, kinds: p.kinds })),
     conversations: [
-      conversation(approvals, channelName(approvals), 'channel'),
-      conversation(audit, channelName(audit), 'channel'),
-      conversation(general, channelName(general), 'channel'),
+      // One policy may use one channel for both approvals and audit: shown once.
+      ...[...new Set([approvals, audit, general])].map((id) => conversation(id, channelName(id), 'channel')),
       conversation(dm, emu.bot.name, 'dm'),
     ],
     home: emu.homeView(userId) ?? null,
