@@ -144,4 +144,64 @@ describe.skipIf(!available && !required)('the playground in a browser', () => {
     await expect.poll(() => card3.textContent(), { timeout: 10_000 }).toMatch(/cancel/i);
     await expect.poll(() => card3.locator('button', { hasText: 'Approve' }).count()).toBe(0);
   }, 60_000);
+
+  it('the Block Kit renderer draws every block kind the bot uses and reads inputs as Slack state values', async () => {
+    if (!page.url().startsWith(pg.baseUrl)) await page.goto(`${pg.baseUrl}/`);
+    // Plain JavaScript run in the page (kept out of the test runner's module transform).
+    const drawn: unknown = await page.evaluate(`(async () => {
+      const { renderBlocks, StateCollector } = await import('/playground/web/blockkit.js');
+      const clicked = [];
+      const state = new StateCollector();
+      const names = { user: () => 'bob', channel: () => 'approvals' };
+      const plain = (text) => ({ type: 'plain_text', text });
+      const option = (value) => ({ text: plain(value), value });
+      const root = renderBlocks(
+        [
+          { type: 'header', text: plain('Access request AR-9') },
+          { type: 'section', block_id: 's1', text: { type: 'mrkdwn', text: '*bold* for <@U0BOB>' }, fields: [{ type: 'mrkdwn', text: '*Role*\\ndemo' }, { type: 'plain_text', text: 'Duration 1m' }], accessory: { type: 'button', action_id: 'acc', value: '9', text: plain('Details') } },
+          { type: 'context', elements: [{ type: 'mrkdwn', text: 'until <!date^1767600000^{date_num}|fallback>' }] },
+          { type: 'divider' },
+          { type: 'actions', block_id: 'a1', elements: [{ type: 'button', action_id: 'ok', style: 'primary', text: plain('Approve'), value: '9' }, { type: 'button', action_id: 'no', style: 'danger', text: plain('Deny'), value: '9', confirm: { title: plain('Sure?'), text: plain('x'), confirm: plain('Yes'), deny: plain('No') } }] },
+          { type: 'input', block_id: 'when', label: plain('Day'), element: { type: 'datepicker', action_id: 'd', initial_date: '2026-01-05' } },
+          { type: 'input', block_id: 'pick', label: plain('Pick'), element: { type: 'radio_buttons', action_id: 'r', options: [option('a'), option('b')], initial_option: option('b') } },
+          { type: 'input', block_id: 'flags', label: plain('Flags'), optional: true, element: { type: 'checkboxes', action_id: 'c', options: [option('x')] } },
+          { type: 'input', block_id: 'role', label: plain('Role'), element: { type: 'static_select', action_id: 's', options: [option('demo'), option('readonly')], initial_option: option('readonly') } },
+          { type: 'input', block_id: 'why', label: plain('Reason'), element: { type: 'plain_text_input', action_id: 't', multiline: true } },
+        ],
+        { names, state, onAction: (element, blockId) => clicked.push([element.action_id, blockId]) },
+      );
+      document.body.append(root);
+      root.querySelector('.bk-accessory').click();
+      root.querySelector('.bk-danger').click();
+      root.querySelector('textarea').value = 'because';
+      const result = {
+        header: root.querySelector('h3.bk-header')?.textContent,
+        section: root.querySelector('.bk-section .bk-text')?.innerHTML,
+        fields: root.querySelectorAll('.bk-fields .bk-field').length,
+        context: root.querySelector('.bk-context time')?.getAttribute('datetime'),
+        divider: root.querySelectorAll('hr.bk-divider').length,
+        buttons: [...root.querySelectorAll('.bk-actions button')].map((b) => b.textContent + ':' + b.className),
+        clicked,
+        values: state.values(),
+      };
+      root.remove();
+      return result;
+    })()`);
+    expect(drawn).toEqual({
+      header: 'Access request AR-9',
+      section: '<strong>bold</strong> for <span class="mention" data-user="U0BOB">@bob</span>',
+      fields: 2,
+      context: '2026-01-05T08:00:00.000Z',
+      divider: 1,
+      buttons: ['Approve:bk-button bk-primary', 'Deny:bk-button bk-danger'],
+      clicked: [['acc', 's1'], ['no', 'a1']],
+      values: {
+        when: { d: { type: 'datepicker', selected_date: '2026-01-05' } },
+        pick: { r: { type: 'radio_buttons', selected_option: { text: { type: 'plain_text', text: 'b', emoji: true }, value: 'b' } } },
+        flags: { c: { type: 'checkboxes', selected_options: [] } },
+        role: { s: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'readonly', emoji: true }, value: 'readonly' } } },
+        why: { t: { type: 'plain_text_input', value: 'because' } },
+      },
+    });
+  });
 });
