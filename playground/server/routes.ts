@@ -85,7 +85,8 @@ export function playgroundRouter(playground: Playground): Router {
   const api = express.Router();
   api.use(express.json({ limit: '256kb' }));
   api.get('/state', (req, res) => {
-    const parsed = user.safeParse(req.query.user);
+    // Without ?user= the first person of the policy (the page's first visit).
+    const parsed = user.safeParse(req.query.user ?? playground.people[0]?.user.id);
     if (!parsed.success) return void res.status(400).json({ error: 'user: give ?user=<a playground user id>' });
     try {
       res.json(playground.snapshot(parsed.data));

@@ -61,21 +61,16 @@ function refresh() {
 }
 
 async function load() {
-  if (!ui.me) {
-    const first = await api('state?user=U0ALICE').catch(() => null);
-    ui.me = first?.people[0]?.id ?? 'U0ALICE';
-  }
   try {
-    ui.state = await api(`state?user=${encodeURIComponent(ui.me)}`);
+    ui.state = await api(ui.me ? `state?user=${encodeURIComponent(ui.me)}` : 'state');
   } catch (error) {
-    toast(error.message);
+    if (ui.me) {
+      ui.me = null; // someone from an earlier run's policy: start with the first person
+      again = true;
+    } else toast(error.message);
     return;
   }
-  if (!ui.state.people.some((p) => p.id === ui.me)) {
-    ui.me = ui.state.people[0].id;
-    again = true;
-    return;
-  }
+  ui.me = ui.state.me;
   render();
 }
 

@@ -69,6 +69,8 @@ describe('the playground server', () => {
     expect(s.people.find((p) => p.name === 'oscar')!.kinds).toEqual([]);
     expect(s.conversations.map((c) => c.name)).toEqual(['approvals', 'audit', 'general', 'accessbot']);
     expect(pg.logs.join('')).toContain(`playground: open http://localhost:${pg.app.port}/`);
+    const first = (await (await fetch(`${pg.baseUrl}/playground/api/state`)).json()) as PlaygroundSnapshot;
+    expect(first.me).toBe('U0ALICE'); // a first visit starts as the policy's first requester
   });
 
   it('answers bad input with a clear 400', async () => {
