@@ -134,6 +134,15 @@ describe('the playground server', () => {
     const home = await eventually('App Home', async () => (await state('U0BOB')).home);
     expect(JSON.stringify(home.blocks)).toContain('Waiting for your review');
     expect(JSON.stringify(home.blocks)).toContain('AR-2');
+
+    // Its "Request access" button opens the form, as a click in a view does in Slack.
+    const open = JSON.stringify(home.blocks).includes('request_open_modal');
+    expect(open).toBe(true);
+    expect((await post('click', { user: 'U0BOB', source: { kind: 'view', viewId: home.id }, action: { actionId: 'request_open_modal', value: 'new' } })).status).toBe(200);
+    const modal = await eventually('the form from App Home', async () => (await state('U0BOB')).modal);
+    expect(JSON.stringify(modal.blocks)).toContain('Reason');
+    expect((await post('close', { user: 'U0BOB', viewId: modal.id })).status).toBe(200);
+    expect((await state('U0BOB')).modal).toBeNull();
   });
 });
 
