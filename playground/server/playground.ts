@@ -68,6 +68,7 @@ export class Playground {
   private viewsSeen = 0;
   private seq = 0;
   private readonly stops: (() => void)[] = [];
+  private readonly streams = new Set<() => void>();
 
   constructor(options: PlaygroundOptions) {
     this.emulator = options.emulator;
@@ -191,7 +192,20 @@ export class Playground {
     await this.send(this.signer.appHomeOpened({ userId: user.id, userName: user.name, channel: this.emulator.imChannel(user.id) }));
   }
 
+  /** Keep track of an open event stream, so stopping can end it (an open stream would hold the server's close). */
+  addStream(end: () => void): () => void {
+    this.streams.add(end);
+    return () => this.streams.delete(end);
+  }
+
+  /** End every open event stream (the page reconnects by itself). */
+  endStreams(): void {
+    for (const end of [...this.streams]) end();
+    this.streams.clear();
+  }
+
   close(): void {
+    this.endStreams();
     for (const stop of this.stops.splice(0)) stop();
     this.listeners.clear();
   }

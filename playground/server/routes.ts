@@ -110,9 +110,11 @@ export function playgroundRouter(playground: Playground): Router {
       }, 30);
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const forget = playground.addStream(() => res.end());
     res.write('event: change\ndata: {}\n\n');
     req.on('close', () => {
       unsubscribe();
+      forget();
       clearInterval(heartbeat);
       if (pending) clearTimeout(pending);
     });

@@ -89,5 +89,11 @@ export async function startAccessbotOrPlayground(config: Config, options: StartO
   playground.eventsUrl = `http://127.0.0.1:${app.port}/slack/events`;
   const url = `http://localhost:${app.port}/`;
   app.ctx.log.info({ page: url }, `playground: open ${url} — no Slack or Teams credentials are set, so accessbot runs against an emulated Slack (ACCESSBOT_PLAYGROUND=0 turns it off)`);
-  return { app, playground: { playground, url, close } };
+  // An open page holds an event stream, which would hold the server's close: stopping ends them first.
+  const stopBot = app.stop;
+  const stop = async (): Promise<void> => {
+    playground.endStreams();
+    await stopBot();
+  };
+  return { app: { ...app, stop }, playground: { playground, url, close } };
 }

@@ -158,6 +158,18 @@ describe('when the playground starts', () => {
     expect(() => playgroundWanted(loadEnv(base), { ...base, ACCESSBOT_PLAYGROUND: 'yes' })).toThrow(/ACCESSBOT_PLAYGROUND must be 0/);
   });
 
+  it('stops promptly while a page is open: its event stream is ended, not waited for', async () => {
+    const open = await startTestPlayground();
+    const response = await fetch(`${open.baseUrl}/playground/api/events`);
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('event: change');
+    const ended = (async () => {
+      while (!(await reader.read()).done);
+    })();
+    await open.close();
+    await ended; // the stream ended; close() did not hang on it
+  });
+
   it('ACCESSBOT_PLAYGROUND=0: no playground, and / answers a small JSON status instead of an HTML error page', async () => {
     const off = await startTestPlayground({ env: { ACCESSBOT_PLAYGROUND: '0' } });
     try {
