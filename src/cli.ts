@@ -77,6 +77,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   if (args.includes('--help')) {
     io.out(
       'usage: accessbot serve\n\nRuns the bot: Slack at POST /slack/events (or Socket Mode), GET /healthz, GET /metrics on $PORT (default 3000).\n' +
+        'With no Slack or Teams credentials it starts the playground at http://localhost:$PORT/ (ACCESSBOT_PLAYGROUND=0 turns it off).\n' +
         'The policy file is reloaded when it changes and on SIGHUP (an invalid file is refused, the running policy kept).',
     );
     return EXIT.ok;
@@ -103,14 +104,17 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   };
   process.on('SIGHUP', onHangup);
   try {
-    // Loaded on demand so one-shot commands never pull in the chat SDKs.
-    const { startAccessbot } = await import('./main.ts');
-    app = await startAccessbot(config, { env: io.env });
+    // Loaded on demand so one-shot commands never pull in the chat SDKs. With no chat credentials the bot runs
+    // inside the playground (an emulated Slack and a page on $PORT; ACCESSBOT_PLAYGROUND=0 turns it off).
+    const { startAccessbotOrPlayground } = await import('../playground/server/start.ts');
+    const started = await startAccessbotOrPlayground(config, { env: io.env });
+    app = started.app;
     if (hangupDuringStart) onHangup();
     const signal = await stopRequested;
     stopping = true;
     app.ctx.log.info({ signal }, 'signal received');
     await app.stop();
+    await started.playground?.close();
     return EXIT.ok;
   } finally {
     process.off('SIGHUP', onHangup);

@@ -1,5 +1,9 @@
-/** Structured JSON logs. Anything that smells like a secret is redacted before it is written. */
+/**
+ * Structured logs: JSON lines, or readable lines (pino-pretty) when stdout is a terminal, so the first screen a
+ * person sees is readable while collectors still get JSON. Anything that smells like a secret is redacted first.
+ */
 import { pino, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -31,7 +35,14 @@ const REDACT_PATHS = [
   'config.secretKey',
 ];
 
+/** Readable lines for a terminal: time, level, message, then the fields. */
+function terminalStream(): NodeJS.WritableStream {
+  return pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true, sync: true });
+}
+
+/** Without a destination: readable lines when stdout is a terminal, else JSON lines on stdout. */
 export function createLogger(level = 'info', destination?: NodeJS.WritableStream): Logger {
+  if (!destination && process.stdout.isTTY) destination = terminalStream();
   return pino(
     {
       level,

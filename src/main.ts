@@ -3,6 +3,7 @@
  * `accessbot serve` calls startAccessbot(); tests call it too, with their own config and clock.
  */
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { openStore } from '../db/store/open.ts';
@@ -18,6 +19,8 @@ import type { PolicyProblem } from './config/load-policy.ts';
 import type { Clock } from './domain/clock.ts';
 import type { Policy } from './domain/policy.ts';
 import { createHttpApp } from './http/server.ts';
+import { statusPage } from './http/status-page.ts';
+import { reportUnreachableTargets } from './app/target-availability.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { checkGrantsAtTargets } from './app/check-targets.ts';
@@ -48,6 +51,8 @@ export interface StartOptions {
    * Tests may shorten the debounce and the backstop poll.
    */
   watchPolicy?: boolean | { debounceMs?: number; pollMs?: number };
+  /** Extra routes mounted on the HTTP server before the chat adapters' (the playground's page and API). */
+  routes?: (http: Express) => void;
 }
 
 export interface RunningAccessbot {
@@ -118,6 +123,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   const reloader = policyPath === null ? null : policyReloader(ctx, policyPath, env, options.providers ? null : { log, env });
   const metrics = createMetrics(ctx);
   const http = createHttpApp(ctx, metrics, () => scheduler?.healthy() ?? false);
+  options.routes?.(http);
 
   const adapters: ChatAdapter[] = [];
   if (config.slack) adapters.push(createSlackAdapter({ ctx, http, config: config.slack, metrics }));
@@ -125,6 +131,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   if (config.teams || config.teamsEmulator) {
     adapters.push(createTeamsAdapter({ ctx, http, config: config.teams ?? null, ...(options.teamsAuthSettings ? { authSettings: options.teamsAuthSettings } : {}) }));
   }
+  http.get('/', statusPage(ctx)); // after `routes`, which may serve `/` itself
   const ports = adapters.map((a) => a.port);
   ctx.platforms = ports.map((p) => p.platform);
   worker.setPorts(ports);
@@ -134,8 +141,8 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   await reloader?.recordStart().catch((error: unknown) => log.error({ err: String(error) }, 'could not record the policy loaded at start'));
   // Tell operators now, not at the first request, about a grant a target would refuse (the grant checks again).
   void checkGrantsAtTargets(policy, providers).then((findings) => {
+    reportUnreachableTargets(ctx, findings); // once per target, not once per role
     for (const f of findings) {
-      if (f.unreachable) log.warn({ role: f.role, resource: f.resource, err: f.unreachable }, 'could not check the role against its target at start');
       if (f.problems.length) log.error({ role: f.role, resource: f.resource, problems: f.problems }, 'the target would refuse this role\'s grant');
     }
   });

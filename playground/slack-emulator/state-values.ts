@@ -4,7 +4,8 @@ export type StateValue =
   | { type: 'plain_text_input'; value: string | null }
   | { type: 'static_select'; selected_option: SelectedOption | null }
   | { type: 'checkboxes'; selected_options: SelectedOption[] }
-  | { type: 'radio_buttons'; selected_option: SelectedOption | null };
+  | { type: 'radio_buttons'; selected_option: SelectedOption | null }
+  | { type: 'datepicker'; selected_date: string | null };
 
 export interface SelectedOption {
   text: { type: 'plain_text'; text: string; emoji: boolean };

@@ -11,6 +11,7 @@ import { isTerminalGrant } from '../domain/grant-rules.ts';
 import type { GrantTarget, Provider } from '../providers/types.ts';
 import type { AppContext } from './context.ts';
 import { withDeadline } from './in-flight.ts';
+import { markTargetReachable, markTargetUnreachable } from './target-availability.ts';
 import { enqueueNotice } from './outbox.ts';
 import { grantTargetFor } from './grant-target.ts';
 import type { GrantRecord } from './records.ts';
@@ -75,9 +76,12 @@ async function reconcileProvider(ctx: AppContext, resource: string, provider: Pr
     held = (await within(() => provider.verify!())).grantIds;
   } catch (error) {
     result.error = messageOf(error);
-    ctx.log.warn({ resource, err: result.error }, 'reconciliation could not list what the target holds; will try again later');
+    // An absent target is said once (and again when it answers), not every run.
+    if (markTargetUnreachable(ctx, resource, result.error)) ctx.log.warn({ resource, err: result.error }, `target ${resource} is unavailable: reconciliation could not list what it holds and grants there wait until it answers (said once, and again when it is back)`);
+    else ctx.log.debug({ resource, err: result.error }, 'target still unreachable for reconciliation');
     return result;
   }
+  if (markTargetReachable(ctx, resource)) ctx.log.info({ resource }, 'target reachable again');
   result.checked = true;
   result.held = held.length;
   const heldSet = new Set(held);

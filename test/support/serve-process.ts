@@ -66,7 +66,7 @@ export const running = new Set<Serve>();
 
 /** Start `accessbot serve`; it is SIGKILLed after `guardMs` (default 40 s) so a hung child never outlives its test. */
 export function serve(env: Record<string, string>, options: { guardMs?: number } = {}): Serve {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ACCESSBOT_PLAYGROUND: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Serve['logs'] = [];
   let stderr = '';
   let buffered = '';
