@@ -8,6 +8,7 @@ import { checkNewRequest, type FilingOutcome, type NewRequestInput } from '../do
 import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf, newGrantId } from './records.ts';
+import { checkOpenRequests, takeFilingToken } from './rate-limit.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
 
 export interface RequestAccessInput extends NewRequestInput {
@@ -27,6 +28,8 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
   const checked = checkNewRequest(policy, input);
   const requester: Person = input.requester;
   const key = principalKey(requester);
+  // Abuse limits before anything is stored or posted (src/app/rate-limit.ts).
+  await takeFilingToken(ctx, policy, requester, checked.breakGlass ? 'break_glass' : 'filing');
   const { requestId, grantId } = await ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();
     const open = await uow.findPendingRequest(key, checked.role.name);
@@ -36,6 +39,7 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
       throw new AccessError('already_decided', `You already have "${checked.role.name}" (AR-${live.requestId}).`, { kind: 'extend_instead', role: checked.role.name, requestId: live.requestId });
     }
     const immediate = checked.outcome !== 'pending';
+    if (!immediate) await checkOpenRequests(uow, policy, requester, ctx.log);
     const inserted = await uow.insertRequest({
       kind: 'access',
       role: checked.role.name,
