@@ -9,6 +9,7 @@ import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf, grantOfRequest, requesterOf, requireRequest } from './records.ts';
 import { loadRequestView, requestRef, type RequestView } from './request-view.ts';
+import { refuseWhilePolicyInvalid } from './policy-fault.ts';
 import { checkOpenRequests, takeFilingToken } from './rate-limit.ts';
 import { extendGrant } from './review.ts';
 
@@ -28,6 +29,7 @@ export interface ExtendResult {
 
 export async function requestExtension(ctx: AppContext, input: ExtendInput): Promise<ExtendResult> {
   const policy = ctx.policy; // one decision, one policy (a reload meanwhile applies to the next one)
+  refuseWhilePolicyInvalid(ctx);
   await takeFilingToken(ctx, policy, input.actor, 'filing'); // abuse limits before anything is stored or posted
   const result = await ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();

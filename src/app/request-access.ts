@@ -8,6 +8,7 @@ import { checkNewRequest, type FilingOutcome, type NewRequestInput } from '../do
 import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf, newGrantId } from './records.ts';
+import { refuseWhilePolicyInvalid } from './policy-fault.ts';
 import { checkOpenRequests, takeFilingToken } from './rate-limit.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
 
@@ -28,6 +29,7 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
   const checked = checkNewRequest(policy, input);
   const requester: Person = input.requester;
   const key = principalKey(requester);
+  refuseWhilePolicyInvalid(ctx);
   // Abuse limits before anything is stored or posted (src/app/rate-limit.ts).
   await takeFilingToken(ctx, policy, requester, checked.breakGlass ? 'break_glass' : 'filing');
   const { requestId, grantId } = await ctx.store.tx(async (uow) => {
