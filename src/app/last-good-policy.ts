@@ -8,11 +8,18 @@
  *     the last kept policy that knew them: its provider (settings as then) and its role's grant parameters.
  * Policy texts are small and change rarely; every version is kept (write secrets as env: references, not
  * inline: the text is stored as written).
+ *
+ * A kept policy decides which target a revoke reaches, so someone who can write the database must not be able to
+ * plant one (an `exec` resource whose command is theirs): each is signed with the audit key (src/audit/key.ts),
+ * which is not in the database, and one whose signature or sha256 does not check is ignored. Without any key
+ * (an unkeyed install, warned about at start) they are kept unsigned, as the audit chain is.
  */
+import { createHash } from 'node:crypto';
 import type { StoreReads, UnitOfWork } from '../../db/store/port.ts';
 import type { GrantRecord } from '../../db/store/records.ts';
 import { byName, resourceNamed, roleNamed, type Policy, type ResourceDef, type RoleDef } from '../domain/policy.ts';
 import type { Provider } from '../providers/types.ts';
+import { findAuditKey, hmacHex, processAuditKeyring, sameHex } from '../audit/key.ts';
 import type { AppContext } from './context.ts';
 
 /** The hash of the last policy that loaded, on any instance. */
@@ -27,23 +34,60 @@ export interface PolicySource {
 /** A kept text read again as the loader reads a file; its problems when it no longer resolves (an env: gone). */
 export type ResolvePolicyText = (source: PolicySource) => { ok: true; policy: Policy } | { ok: false; problems: string[] };
 
+interface SealedSource {
+  v: 1;
+  text: string;
+  /** The audit key's id and the HMAC-SHA256 under it; null on an unkeyed install. */
+  key: string | null;
+  mac: string | null;
+}
+
+const macInput = (source: PolicySource): string => `accessbot kept policy v1\n${source.hash}\n${source.text}`;
+
+function seal(source: PolicySource): string {
+  const key = processAuditKeyring().current;
+  const sealed: SealedSource = { v: 1, text: source.text, key: key?.id ?? null, mac: key ? hmacHex(key, macInput(source)) : null };
+  return JSON.stringify(sealed);
+}
+
+/** The kept text when its sha256 is its name and its signature checks (or neither this process nor it has a key). */
+export function openKept(hash: string, stored: string): PolicySource | null {
+  let sealed: Partial<SealedSource>;
+  try {
+    sealed = JSON.parse(stored) as Partial<SealedSource>;
+  } catch {
+    return null;
+  }
+  if (sealed.v !== 1 || typeof sealed.text !== 'string') return null;
+  const source = { hash, text: sealed.text };
+  if (createHash('sha256').update(source.text, 'utf8').digest('hex') !== hash && !sealed.mac) return null;
+  const keyring = processAuditKeyring();
+  if (!sealed.key || !sealed.mac) return keyring.current === null && keyring.previous.length === 0 ? source : null;
+  const key = findAuditKey(keyring, sealed.key);
+  return key && sameHex(hmacHex(key, macInput(source)), sealed.mac) ? source : null;
+}
+
 /** Keep this policy and name it the last good one (inside the transaction that records it). */
 export async function rememberGoodPolicy(uow: UnitOfWork, source: PolicySource, now: number): Promise<void> {
-  await uow.kvPut(SOURCE_PREFIX + source.hash, source.text, now);
+  await uow.kvPut(SOURCE_PREFIX + source.hash, seal(source), now);
   await uow.kvPut(LAST_GOOD_KEY, source.hash, now);
 }
 
+/** The last good policy, when one is kept and checks (see openKept). */
 export async function lastGoodPolicy(reads: Pick<StoreReads, 'kvGet'>): Promise<PolicySource | null> {
   const hash = await reads.kvGet(LAST_GOOD_KEY);
   if (!hash) return null;
-  const text = await reads.kvGet(SOURCE_PREFIX + hash);
-  return text === null ? null : { hash, text };
+  const stored = await reads.kvGet(SOURCE_PREFIX + hash);
+  return stored === null ? null : openKept(hash, stored);
 }
 
-/** Every kept policy, the one most recently in force first. */
+/** Every kept policy that checks, the one most recently in force first. */
 export async function keptPolicies(reads: Pick<StoreReads, 'kvList'>): Promise<PolicySource[]> {
   const rows = await reads.kvList(SOURCE_PREFIX);
-  return rows.sort((a, b) => b.updatedAt - a.updatedAt).map((row) => ({ hash: row.key.slice(SOURCE_PREFIX.length), text: row.value }));
+  return rows.sort((a, b) => b.updatedAt - a.updatedAt).flatMap((row) => {
+    const source = openKept(row.key.slice(SOURCE_PREFIX.length), row.value);
+    return source ? [source] : [];
+  });
 }
 
 export interface FormerDefinitions {

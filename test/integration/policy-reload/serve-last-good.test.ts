@@ -55,6 +55,8 @@ function env(policyPath: string, dbPath: string): Record<string, string> {
     ACCESSBOT_DB: dbPath,
     ACCESSBOT_POLICY: policyPath,
     HOOK_SECRET,
+    // Kept policies are signed with the audit key, as in production.
+    ACCESSBOT_AUDIT_KEY: 'cd'.repeat(32),
     PORT: '0',
     LOG_LEVEL: 'info',
     SLACK_BOT_TOKEN: emulator!.botToken,

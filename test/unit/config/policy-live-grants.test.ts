@@ -1,4 +1,5 @@
 /** `policy check --db`: warns about live grants whose role or resource the checked policy removes or moves. */
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,7 +101,8 @@ describe('policy check --db', () => {
     const keptDb = join(dir, 'kept.db');
     copyFileSync(dbPath, keptDb);
     const store = openSqliteStore(keptDb);
-    await store.tx((uow) => rememberGoodPolicy(uow, { hash: 'before', text: stringify(before) }, 1));
+    const text = stringify(before);
+    await store.tx((uow) => rememberGoodPolicy(uow, { hash: createHash('sha256').update(text).digest('hex'), text }, 1));
     await store.close();
 
     const policy = basePolicy();
