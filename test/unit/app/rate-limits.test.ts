@@ -10,7 +10,12 @@ import { requestAccess, type RequestAccessInput } from '../../../src/app/request
 import { ManualClock } from '../../../src/domain/clock.ts';
 import type { Policy } from '../../../src/domain/policy.ts';
 import type { RequestLimits } from '../../../src/domain/rate-limit.ts';
+import type { Store } from '../../../db/store/port.ts';
+import { createContext } from '../../../src/app/context.ts';
+import { silentLogger } from '../../../src/logging.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
+import { RecordingProvider } from '../../support/recording-provider.ts';
+import { storeKinds } from '../../support/stores.ts';
 import { alice, bob, testPolicy } from '../../support/policy-fixture.ts';
 import { refusal } from '../../support/refusal.ts';
 
@@ -86,6 +91,35 @@ describe('the per-person filing rate limit', () => {
     // already pending), the other four were rate limited.
     expect(codes.filter((c) => c === 'rate_limited')).toHaveLength(4);
     expect(codes.filter((c) => c === 'filed')).toHaveLength(1);
+  });
+});
+
+describe.each(await storeKinds())('the bucket shared through the store: $kind', ({ skip, fresh }) => {
+  it.skipIf(skip)('two replicas filing at the same moment get exactly the burst between them', async () => {
+    const database = await fresh();
+    const a = await database.open();
+    const b = await database.open({ migrate: false });
+    try {
+      const clock = new ManualClock();
+      const policy = limited({ burst: 3, maxOpenRequests: 100 });
+      const replica = (store: Store, instanceId: string) => createContext({ store, policy, log: silentLogger(), providers: new Map([['orders-db', new RecordingProvider()]]), instanceId, clock });
+      const [ctxA, ctxB] = [replica(a, 'a'), replica(b, 'b')];
+      const roles = ['readonly', 'writer', 'breakglass'];
+      // Nine attempts, alternating replicas, all at once (no duplicates), alternating replicas, all at once.
+      const attempts = Array.from({ length: 9 }, (_, n) =>
+        requestAccess(n % 2 === 0 ? ctxA : ctxB, { roleName: roles[n % 3]!, requester: alice, durationMs: H, reason: `n${n}`, ticket: 'INC-1', origin: 'test' }).then(
+          () => 'filed',
+          (error: { code: string }) => error.code,
+        ),
+      );
+      const codes = await Promise.all(attempts);
+      expect(codes.filter((c) => c === 'rate_limited')).toHaveLength(6);
+      expect((await a.stats()).pendingRequests).toBe(codes.filter((c) => c === 'filed').length);
+    } finally {
+      await a.close();
+      await b.close();
+      await database.drop();
+    }
   });
 });
 
