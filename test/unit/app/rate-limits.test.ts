@@ -105,7 +105,7 @@ describe.each(await storeKinds())('the bucket shared through the store: $kind', 
       const replica = (store: Store, instanceId: string) => createContext({ store, policy, log: silentLogger(), providers: new Map([['orders-db', new RecordingProvider()]]), instanceId, clock });
       const [ctxA, ctxB] = [replica(a, 'a'), replica(b, 'b')];
       const roles = ['readonly', 'writer', 'breakglass'];
-      // Nine attempts, alternating replicas, all at once (no duplicates), alternating replicas, all at once.
+      // Nine attempts at once, alternating replicas: each takes a token before anything else, so six are refused.
       const attempts = Array.from({ length: 9 }, (_, n) =>
         requestAccess(n % 2 === 0 ? ctxA : ctxB, { roleName: roles[n % 3]!, requester: alice, durationMs: H, reason: `n${n}`, ticket: 'INC-1', origin: 'test' }).then(
           () => 'filed',
