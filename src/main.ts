@@ -14,12 +14,12 @@ import type { Config } from './config/env.ts';
 import { loadServePolicy, problemLine, resolveKeptPolicy, StartupError } from './config/startup-policy.ts';
 import { resolvePolicyPath } from './config/env.ts';
 import { formatProblems, type LoadPolicyResult } from './config/load-policy.ts';
-import { lastGoodPolicy, rememberGoodPolicy, restoreFormerDefinitions, type PolicySource } from './app/last-good-policy.ts';
+import { rememberGoodPolicy, restoreFormerDefinitions, type PolicySource } from './app/last-good-policy.ts';
+import { startOnLastGoodPolicy } from './config/last-good-start.ts';
 import { announcePolicyFault, type PolicyFault } from './app/policy-fault.ts';
-import type { Store } from '../db/store/port.ts';
 import { watchPolicyFile, type PolicyWatcher } from './config/policy-watcher.ts';
 import { PolicyReloader, type LoadedPolicy, type ReloadOutcome, type ReloadTrigger } from './app/reload-policy.ts';
-import type { Clock } from './domain/clock.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
 import type { Policy } from './domain/policy.ts';
 import { createHttpApp } from './http/server.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
@@ -104,7 +104,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   let fault: PolicyFault | null = null;
   if (!policy) {
     // The file is invalid: start on the last good policy kept in the store, or fail as before when there is none.
-    const fallback = await startOnLastGoodPolicy(store, policyPath!, invalid!, env).catch(async (error: unknown) => {
+    const fallback = await startOnLastGoodPolicy(store, policyPath!, invalid!, env, (options.clock ?? systemClock).now()).catch(async (error: unknown) => {
       await store.close();
       throw error;
     });
@@ -241,20 +241,4 @@ function policyReloader(ctx: AppContext, path: string, env: Readonly<Record<stri
         }
       }),
   });
-}
-
-/**
- * The policy file is invalid: the last good policy kept in the store, and the fault to run under. Without one
- * (a first start, or a store from before policies were kept) the start fails with the file's problems, as it
- * always did; when the kept one does not load either (an env: value gone), with both.
- */
-async function startOnLastGoodPolicy(store: Store, path: string, invalid: LoadPolicyResult, env: Readonly<Record<string, string | undefined>>): Promise<{ policy: Policy; fault: PolicyFault }> {
-  const errors = invalid.ok ? [] : invalid.errors;
-  const kept = await lastGoodPolicy(store);
-  if (!kept) throw new StartupError(formatProblems(errors, path));
-  const resolved = resolveKeptPolicy(env)(kept);
-  if (!resolved.ok) {
-    throw new StartupError(`${formatProblems(errors, path)}\nThe last good policy kept in the database (sha256 ${kept.hash.slice(0, 12)}) does not load either:\n${resolved.problems.map((p) => `  ${p}`).join('\n')}`);
-  }
-  return { policy: resolved.policy, fault: { path, fileHash: invalid.hash, problems: errors.map(problemLine), since: Date.now() } };
 }
