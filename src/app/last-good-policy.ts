@@ -95,7 +95,7 @@ export interface FormerDefinitions {
   roles: RoleDef[];
   /** Resources without a provider in force, as the last kept policy that knew them defined them. */
   resources: ResourceDef[];
-  /** Live grants nothing kept knows about (their revoke fails and alerts, as before). */
+  /** Live grants whose role or resource nothing kept knows (revoked without the role's parameters, or failing with alerts, as before). */
   unknown: GrantRecord[];
 }
 
@@ -179,7 +179,7 @@ export async function restoreFormerDefinitions(
     }
   }
   for (const grant of former.unknown) {
-    ctx.log.error({ grantId: grant.id, role: grant.role, resource: grant.resource }, 'a live grant on a role or resource no kept policy knows: its revoke cannot reach the target');
+    ctx.log.error({ grantId: grant.id, role: grant.role, resource: grant.resource }, 'a live grant whose role or resource no kept policy knows: its revoke goes without that role\'s grant parameters, or cannot reach the target at all');
   }
 }
 
