@@ -12,11 +12,15 @@ import { Worker } from './app/worker.ts';
 import { postDigest } from './app/post-digest.ts';
 import type { ChatAdapter } from './chat-adapter.ts';
 import type { Config } from './config/env.ts';
-import { loadPolicyOrThrow, loadServePolicy } from './config/startup-policy.ts';
+import { loadServePolicy, problemLine, resolveKeptPolicy, StartupError } from './config/startup-policy.ts';
+import { resolvePolicyPath } from './config/env.ts';
+import { formatProblems, type LoadPolicyResult } from './config/load-policy.ts';
+import { rememberGoodPolicy, restoreFormerDefinitions, type PolicySource } from './app/last-good-policy.ts';
+import { startOnLastGoodPolicy } from './config/last-good-start.ts';
+import { announcePolicyFault, type PolicyFault } from './app/policy-fault.ts';
 import { watchPolicyFile, type PolicyWatcher } from './config/policy-watcher.ts';
 import { PolicyReloader, type LoadedPolicy, type ReloadOutcome, type ReloadTrigger } from './app/reload-policy.ts';
-import type { PolicyProblem } from './config/load-policy.ts';
-import type { Clock } from './domain/clock.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
 import type { Policy } from './domain/policy.ts';
 import { createHttpApp } from './http/server.ts';
 import { statusPage } from './http/status-page.ts';
@@ -79,20 +83,39 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   installAuditKeyring(auditKeyringFor(config));
   let policy = options.policy;
   let policyPath: string | null = null;
+  let startSource: PolicySource | null = null;
+  let invalid: LoadPolicyResult | null = null;
   if (!policy) {
-    const loaded = loadPolicyOrThrow(config, env);
-    policy = loaded.policy;
-    policyPath = loaded.path;
-    log.info({ policy: loaded.path, roles: Object.keys(policy.roles).length, hash: policy.hash }, 'policy loaded');
-    for (const warning of loaded.warnings) log.warn({ policy: loaded.path }, warning);
+    policyPath = resolvePolicyPath(config);
+    const loaded = loadServePolicy(policyPath, env);
+    if (loaded.ok) {
+      policy = loaded.policy;
+      if (loaded.text !== undefined) startSource = { hash: policy.hash, text: loaded.text };
+      log.info({ policy: policyPath, roles: Object.keys(policy.roles).length, hash: policy.hash }, 'policy loaded');
+      for (const warning of loaded.warnings) log.warn({ policy: policyPath }, warning);
+    } else invalid = loaded;
   }
   // PostgreSQL when DATABASE_URL is set, else the SQLite file; pending migrations are applied first.
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     sqlitePath: config.dbPath,
     onConnectionError: (error) => log.warn({ err: error.message }, 'a pooled database connection failed; queries use a new one'),
+  }).catch((error: unknown) => {
+    // An invalid file with no database to find the last good policy in: the file's problems come first.
+    if (invalid && !invalid.ok) throw new StartupError(`${formatProblems(invalid.errors, policyPath!)}\n(and the database could not be opened to look for the last good policy: ${error instanceof Error ? error.message : String(error)})`);
+    throw error;
   });
   log.info({ store: store.kind, location: store.location }, 'store opened');
+  let fault: PolicyFault | null = null;
+  if (!policy) {
+    // The file is invalid: start on the last good policy kept in the store, or fail as before when there is none.
+    const fallback = await startOnLastGoodPolicy(store, policyPath!, invalid!, env, (options.clock ?? systemClock).now()).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+    policy = fallback.policy;
+    fault = fallback.fault;
+  }
   const providers =
     options.providers ??
     providersForPolicy(policy, { log, env });
@@ -119,7 +142,14 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
     retry: { ...DEFAULT_RETRY, ...options.retry },
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  ctx.policyFault = fault;
   worker.attach(ctx);
+  if (startSource) {
+    const source = startSource;
+    await store.tx((uow) => rememberGoodPolicy(uow, source, ctx.clock.now())).catch((error: unknown) => log.error({ err: String(error) }, 'could not keep the policy as the last good one'));
+  }
+  // Live grants on roles or resources this policy no longer has are revoked with the last policy that knew them.
+  if (policyPath !== null) await restoreFormerDefinitions(ctx, resolveKeptPolicy(env), options.providers ? null : (resources) => providersForPolicy({ resources: Object.fromEntries(resources.map((r) => [r.name, r])) }, { log, env }));
   const reloader = policyPath === null ? null : policyReloader(ctx, policyPath, env, options.providers ? null : { log, env });
   const metrics = createMetrics(ctx);
   const http = createHttpApp(ctx, metrics, () => scheduler?.healthy() ?? false);
@@ -139,6 +169,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   await recoverOnStart(ctx);
   // A policy file deployed with a restart gets its policy.loaded event too (once, whichever replica is first).
   await reloader?.recordStart().catch((error: unknown) => log.error({ err: String(error) }, 'could not record the policy loaded at start'));
+  if (fault) await announcePolicyFault(ctx, fault);
   // Tell operators now, not at the first request, about a grant a target would refuse (the grant checks again).
   void checkGrantsAtTargets(policy, providers).then((findings) => {
     reportUnreachableTargets(ctx, findings); // once per target, not once per role
@@ -201,7 +232,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
 function policyReloader(ctx: AppContext, path: string, env: Readonly<Record<string, string | undefined>>, build: { log: Logger; env: Readonly<Record<string, string | undefined>> } | null): PolicyReloader {
   const load = (): LoadedPolicy => {
     const loaded = loadServePolicy(path, env);
-    return loaded.ok ? { ok: true, policy: loaded.policy, warnings: loaded.warnings } : { ok: false, problems: loaded.errors.map(problemLine), hash: loaded.hash };
+    return loaded.ok ? { ok: true, policy: loaded.policy, warnings: loaded.warnings, ...(loaded.text !== undefined && { text: loaded.text }) } : { ok: false, problems: loaded.errors.map(problemLine), hash: loaded.hash };
   };
   return new PolicyReloader({
     ctx,
@@ -217,8 +248,4 @@ function policyReloader(ctx: AppContext, path: string, env: Readonly<Record<stri
         }
       }),
   });
-}
-
-function problemLine(p: PolicyProblem): string {
-  return `${p.path === '' ? '' : `${p.path}: `}${p.message}${p.line === undefined ? '' : ` (line ${p.line})`}`;
 }

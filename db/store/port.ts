@@ -155,6 +155,12 @@ export interface Store extends StoreReads {
   setNoticeIf(id: number, expect: OutboxExpect, patch: OutboxPatch): Promise<OutboxRecord | null>;
   /** Insert-if-absent of a small record (e.g. "this Slack delivery was seen"); false when the key exists. */
   claimKey(key: string, value: string, now: number): Promise<boolean>;
+  /**
+   * Compare-and-set of a small record: writes `value` when the key holds exactly `expected` (null: when the key
+   * is absent); false when another writer changed it first (read it again and retry). For state replicas share
+   * outside a decision, such as a person's rate-limit bucket (src/app/rate-limit.ts).
+   */
+  kvSetIf(key: string, expected: string | null, value: string, now: number): Promise<boolean>;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

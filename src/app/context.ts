@@ -1,9 +1,10 @@
 /** What every use case needs, built once by the composition root (src/main.ts) or a test. */
 import type { Store } from '../../db/store/port.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
-import type { Policy } from '../domain/policy.ts';
+import type { Policy, RoleDef } from '../domain/policy.ts';
 import type { Provider } from '../providers/types.ts';
 import type { Logger } from '../logging.ts';
+import type { PolicyFault } from './policy-fault.ts';
 
 /**
  * Work to start once a transaction has committed. One per process, composed once by its composition root
@@ -37,6 +38,10 @@ export interface AppContext {
   /** Retry policy, overridable in tests. */
   retry: RetryPolicy;
   random: () => number;
+  /** Set while the bot runs on the last good policy because the file is invalid (src/app/policy-fault.ts). */
+  policyFault?: PolicyFault | null;
+  /** Roles gone from the policy that live grants still hold, as last defined (src/app/last-good-policy.ts). */
+  formerRoles?: Readonly<Record<string, RoleDef>>;
 }
 
 export interface RetryPolicy {

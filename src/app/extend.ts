@@ -9,6 +9,8 @@ import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf, grantOfRequest, requesterOf, requireRequest } from './records.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
+import { refuseWhilePolicyInvalid } from './policy-fault.ts';
+import { checkOpenRequests, takeFilingToken } from './rate-limit.ts';
 import { extendGrant } from './review.ts';
 import { type RequestId, requestRef } from '../domain/request-id.ts';
 
@@ -28,6 +30,8 @@ export interface ExtendResult {
 
 export async function requestExtension(ctx: AppContext, input: ExtendInput): Promise<ExtendResult> {
   const policy = ctx.policy; // one decision, one policy (a reload meanwhile applies to the next one)
+  refuseWhilePolicyInvalid(ctx);
+  await takeFilingToken(ctx, policy, input.actor, 'filing'); // abuse limits before anything is stored or posted
   const result = await ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();
     const original = await requireRequest(uow, input.requestId);
@@ -43,6 +47,7 @@ export async function requestExtension(ctx: AppContext, input: ExtendInput): Pro
     const open = await uow.findPendingExtension(grant.id);
     if (open !== null) throw new AccessError('extend_pending', `An extension (${requestRef(open)}) is already waiting for approval.`);
     const auto = role.autoApprove !== undefined && newExpiry - grant.startsAt <= role.autoApprove.maxDurationMs;
+    if (!auto) await checkOpenRequests(uow, policy, input.actor, ctx.log);
     const inserted = await uow.insertRequest({
       kind: 'extend',
       extendsGrantId: grant.id,

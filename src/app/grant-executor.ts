@@ -22,6 +22,7 @@ import { DeadlineExceeded, withDeadline } from './in-flight.ts';
 import { grantRows, leasesOn } from './lease.ts';
 import { enqueueNotice } from './outbox.ts';
 import { grantTargetFor } from './grant-target.ts';
+import { rolesOfLiveGrants } from './last-good-policy.ts';
 import { grantById, type GrantRecord } from './records.ts';
 import { requestRef } from '../domain/request-id.ts';
 
@@ -160,7 +161,7 @@ async function undoIfEnded(ctx: AppContext, grant: GrantRecord, target: GrantTar
 }
 
 function targetFor(ctx: AppContext, grant: GrantRecord): Promise<GrantTarget> {
-  return grantTargetFor(ctx.store, ctx.policy, grant, { requireRequest: true });
+  return grantTargetFor(ctx.store, rolesOfLiveGrants(ctx), grant, { requireRequest: true });
 }
 
 function providerFor(ctx: AppContext, grant: GrantRecord): Provider {

@@ -12,7 +12,7 @@ export interface MyAccess {
   pending: RequestView[];
 }
 
-function requesterMatches(person: Person): PersonIds | null {
+export function requesterMatches(person: Person): PersonIds | null {
   const keys = memberKeys(person);
   const ids: PersonIds = {};
   const email = canonicalEmail(person.email);

@@ -14,6 +14,7 @@ import { withDeadline } from './in-flight.ts';
 import { markTargetReachable, markTargetUnreachable } from './target-availability.ts';
 import { enqueueNotice } from './outbox.ts';
 import { grantTargetFor } from './grant-target.ts';
+import { rolesOfLiveGrants } from './last-good-policy.ts';
 import type { GrantRecord } from './records.ts';
 import { requestRef } from '../domain/request-id.ts';
 
@@ -115,7 +116,7 @@ async function checkHeld(ctx: AppContext, resource: string, provider: Provider, 
   if (row && row.updatedAt >= startedAt) return null;
   const finding: OrphanFinding = { grantId, knownAs: row?.status ?? null, revoked: false, error: null };
   try {
-    const target = row ? await grantTargetFor(ctx.store, ctx.policy, row) : unknownTarget(ctx, resource, grantId);
+    const target = row ? await grantTargetFor(ctx.store, rolesOfLiveGrants(ctx), row) : unknownTarget(ctx, resource, grantId);
     await within(() => provider.revoke(target));
     finding.revoked = true;
   } catch (error) {

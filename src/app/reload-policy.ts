@@ -18,13 +18,15 @@ import { diffPolicies, type PolicyChanges } from '../domain/policy-diff.ts';
 import type { Policy, ResourceDef } from '../domain/policy.ts';
 import type { Provider } from '../providers/types.ts';
 import type { AppContext } from './context.ts';
+import { byName, type RoleDef } from '../domain/policy.ts';
+import { rememberGoodPolicy } from './last-good-policy.ts';
 import { enqueueNotice } from './outbox.ts';
 
 /** What started a load: `start`, `SIGHUP` or `file change`. */
 export type ReloadTrigger = 'start' | 'SIGHUP' | 'file change';
 
 /** The file as the loader read it: the policy, or every problem (one line each, with its line in the file). */
-export type LoadedPolicy = { ok: true; policy: Policy; warnings: string[] } | { ok: false; problems: string[]; hash: string | null };
+export type LoadedPolicy = { ok: true; policy: Policy; warnings: string[]; /** The file's text, kept in the store as the last good policy. */ text?: string } | { ok: false; problems: string[]; hash: string | null };
 
 export type ReloadOutcome =
   | { kind: 'loaded'; hash: string; previousHash: string; changes: PolicyChanges }
@@ -112,6 +114,8 @@ export class PolicyReloader {
     const next = loaded.policy;
     if (next.hash === current.hash) {
       ctx.log.info({ policy: path, hash: next.hash, trigger }, 'policy file unchanged; nothing to reload');
+      // Running on the last good policy, and the file is that policy again: it is fixed.
+      if (ctx.policyFault) await this.recovered(trigger, next.hash);
       return { kind: 'unchanged', hash: next.hash };
     }
     for (const warning of loaded.warnings) ctx.log.warn({ policy: path }, warning);
@@ -131,6 +135,7 @@ export class PolicyReloader {
       await ctx.store.tx(async (uow) => {
         await appendAudit(uow, { at: now, actor: 'system', action: 'policy.loaded', details: this.details(next, current.hash, trigger, changes) });
         await uow.kvPut(POLICY_HASH_KEY, next.hash, now);
+        if (loaded.text !== undefined) await rememberGoodPolicy(uow, { hash: next.hash, text: loaded.text }, now);
         await enqueueNotice(uow, ctx, { type: 'audit.alert', code: 'policy', text: summaryText(ctx, next.hash, current.hash, trigger, path, changes) }, `alert:policy:${current.hash}:${next.hash}:${Math.floor(now / HOUR)}`);
       });
     } catch (error) {
@@ -138,8 +143,11 @@ export class PolicyReloader {
       return this.failed(trigger, next.hash, `recording it in the audit log failed: ${messageOf(error)}`);
     }
     // Recorded: put it in force. Decisions that already read ctx.policy finish under the old one.
+    // A removed role's definition stays in reach of its live grants' revokes (src/app/last-good-policy.ts).
+    if (changes.rolesRemoved.length > 0) ctx.formerRoles = withFormerRoles(ctx.formerRoles, changes.rolesRemoved.map((name) => current.roles[name]!));
     ctx.policy = next;
     ctx.providers = providers;
+    if (ctx.policyFault) await this.recovered(trigger, next.hash);
     this.replaced.push(...retired);
     ctx.afterCommit.noticesQueued();
     ctx.log.info(
@@ -167,6 +175,14 @@ export class PolicyReloader {
     return { providers, created: [...created.values()], retired };
   }
 
+  /** The file is valid again: take requests again, and say so. */
+  private async recovered(trigger: ReloadTrigger, hash: string): Promise<void> {
+    const { ctx, path } = this.deps;
+    ctx.policyFault = null;
+    ctx.log.info({ policy: path, hash, trigger }, 'the policy file is valid again: taking new requests');
+    await this.alert('policy', `${path} (sha256 ${short(hash)}) is valid again (${trigger}, ${ctx.instanceId}): accessbot takes new requests again.`, `alert:policy_fixed:${hash}`);
+  }
+
   private async rejected(trigger: ReloadTrigger, current: Policy, problems: string[], hash: string | null): Promise<ReloadOutcome> {
     const { ctx, path } = this.deps;
     ctx.log.error({ policy: path, hash, trigger, problems, kept: current.hash }, 'the policy file has problems; keeping the current policy');
@@ -187,7 +203,7 @@ export class PolicyReloader {
   }
 
   /** Queue an audit-channel alert; the dedupe key within the hour keeps a file saved over and over to one post. */
-  private async alert(code: 'policy_rejected', text: string, key: string): Promise<void> {
+  private async alert(code: 'policy_rejected' | 'policy', text: string, key: string): Promise<void> {
     const { ctx } = this.deps;
     const now = ctx.clock.now();
     try {
@@ -211,6 +227,14 @@ export class PolicyReloader {
       changes: changes?.lines ?? [],
     };
   }
+}
+
+/** Former roles plus these (the latest definition of a name wins). */
+function withFormerRoles(former: Readonly<Record<string, RoleDef>> | undefined, removed: RoleDef[]): Record<string, RoleDef> {
+  const roles = byName<RoleDef>();
+  Object.assign(roles, former ?? {});
+  for (const role of removed) roles[role.name] = role;
+  return roles;
 }
 
 function heading(ctx: AppContext, hash: string, previous: string | null, trigger: ReloadTrigger, path: string): string {

@@ -8,6 +8,8 @@ import { checkNewRequest, type FilingOutcome, type NewRequestInput } from '../do
 import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf, newGrantId } from './records.ts';
+import { refuseWhilePolicyInvalid } from './policy-fault.ts';
+import { checkOpenRequests, takeFilingToken } from './rate-limit.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
 import { type RequestId, requestRef } from '../domain/request-id.ts';
 
@@ -28,6 +30,9 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
   const checked = checkNewRequest(policy, input);
   const requester: Person = input.requester;
   const key = principalKey(requester);
+  refuseWhilePolicyInvalid(ctx);
+  // Abuse limits before anything is stored or posted (src/app/rate-limit.ts).
+  await takeFilingToken(ctx, policy, requester, checked.breakGlass ? 'break_glass' : 'filing');
   const { requestId, grantId } = await ctx.store.tx(async (uow) => {
     const now = ctx.clock.now();
     const open = await uow.findPendingRequest(key, checked.role.name);
@@ -37,6 +42,7 @@ export async function requestAccess(ctx: AppContext, input: RequestAccessInput):
       throw new AccessError('already_decided', `You already have "${checked.role.name}" (${requestRef(live.requestId)}).`, { kind: 'extend_instead', role: checked.role.name, requestId: live.requestId });
     }
     const immediate = checked.outcome !== 'pending';
+    if (!immediate) await checkOpenRequests(uow, policy, requester, ctx.log);
     const inserted = await uow.insertRequest({
       kind: 'access',
       role: checked.role.name,

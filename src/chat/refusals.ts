@@ -74,6 +74,14 @@ function withHint(error: AccessError, hint: RefusalHint, ctx: RefusalContext): R
       );
     case 'new_request':
       return rich(`${error.userMessage} Ask for new access with `, cmd('request-access'), '.');
+    case 'cancel_open':
+      return rich(
+        `${error.userMessage} Withdraw one with `,
+        cmd(`access cancel ${requestRef(hint.requestId)}`),
+        ' or see them all with ',
+        cmd('access'),
+        '.',
+      );
   }
 }
 

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { StoreReads } from '../../db/store/port.ts';
 import type { Policy } from '../domain/policy.ts';
 import { requestRef } from '../domain/request-id.ts';
+import { keptPolicies as keptPolicySources, type PolicySource } from '../app/last-good-policy.ts';
 
 export interface StoreTarget {
   databaseUrl?: string;
@@ -41,11 +42,24 @@ function redact(url: string): string {
   }
 }
 
-type GrantReads = Pick<StoreReads, 'liveGrantRequestIds' | 'getRequest' | 'grantOfRequest'>;
+type GrantReads = Pick<StoreReads, 'liveGrantRequestIds' | 'getRequest' | 'grantOfRequest' | 'kvList'>;
 
-/** One line per live grant the policy strands. */
-export async function strandedGrants(reads: GrantReads, policy: Policy): Promise<string[]> {
+/** A policy text kept in the store, read again as this check reads files; null when it does not load. */
+export type ReadKeptPolicy = (source: PolicySource) => Policy | null;
+
+/**
+ * One line per live grant the policy strands. The running bot revokes a grant whose role or resource is gone
+ * with the last policy kept in its database that knew them (src/app/last-good-policy.ts): each line says whether
+ * one does, so the warning is about what will actually happen.
+ */
+export async function strandedGrants(reads: GrantReads, policy: Policy, readKept: ReadKeptPolicy = () => null): Promise<string[]> {
   const warnings: string[] = [];
+  let kept: Policy[] | null = null;
+  const keptPolicies = async (): Promise<Policy[]> =>
+    (kept ??= (await keptPolicySources(reads)).filter((source) => source.hash !== policy.hash).flatMap((source) => {
+      const read = readKept(source);
+      return read ? [read] : [];
+    }));
   for (const requestId of await reads.liveGrantRequestIds()) {
     const grant = await reads.grantOfRequest(requestId);
     if (!grant) continue;
@@ -53,10 +67,21 @@ export async function strandedGrants(reads: GrantReads, policy: Policy): Promise
     const holder = request?.requesterEmail ?? (request?.requesterSlackId ? `slack:${request.requesterSlackId}` : request?.requesterTeamsId ? `teams:${request.requesterTeamsId}` : 'someone');
     const what = `${requestRef(requestId)} (${holder}, "${grant.role}" on ${grant.resource}, ${grant.status} until ${new Date(grant.expiresAt).toISOString()})`;
     const revokeFirst = `revoke it first (accessbot grants revoke ${requestRef(requestId)} --reason …) or keep it until the grant ends`;
+    const roleGone = !Object.hasOwn(policy.roles, grant.role);
     if (!Object.hasOwn(policy.resources, grant.resource)) {
-      warnings.push(`${what}: this policy removes resource ${grant.resource}, so the bot could not revoke it at the target (no provider; the revoke keeps retrying with alerts); ${revokeFirst}`);
-    } else if (!Object.hasOwn(policy.roles, grant.role)) {
-      warnings.push(`${what}: this policy removes role "${grant.role}": the grant cannot be extended, and its revoke is sent without the role's grant parameters; ${revokeFirst}`);
+      const knew = (await keptPolicies()).some((p) => Object.hasOwn(p.resources, grant.resource));
+      warnings.push(
+        knew
+          ? `${what}: this policy removes resource ${grant.resource}; the bot still revokes it there, with the last policy in its database that had ${grant.resource} (its provider settings as then), but it cannot be extended`
+          : `${what}: this policy removes resource ${grant.resource}, and no policy kept in the database has it, so the bot could not revoke it at the target (no provider; the revoke keeps retrying with alerts); ${revokeFirst}`,
+      );
+    } else if (roleGone) {
+      const knew = (await keptPolicies()).some((p) => Object.hasOwn(p.roles, grant.role) && p.roles[grant.role]!.resource === grant.resource);
+      warnings.push(
+        knew
+          ? `${what}: this policy removes role "${grant.role}": the grant cannot be extended; its revoke uses the role's grant parameters from the last policy in the database that had it`
+          : `${what}: this policy removes role "${grant.role}": the grant cannot be extended, and its revoke is sent without the role's grant parameters (no policy kept in the database has it); ${revokeFirst}`,
+      );
     } else if (policy.roles[grant.role]!.resource !== grant.resource) {
       warnings.push(`${what}: role "${grant.role}" now uses ${policy.roles[grant.role]!.resource}; this grant stays on ${grant.resource} and is revoked there`);
     }
@@ -65,12 +90,12 @@ export async function strandedGrants(reads: GrantReads, policy: Policy): Promise
 }
 
 /** Opens the store read-only (no migrations), reads, closes. */
-export async function strandedGrantsIn(target: StoreTarget, policy: Policy): Promise<string[]> {
+export async function strandedGrantsIn(target: StoreTarget, policy: Policy, readKept?: ReadKeptPolicy): Promise<string[]> {
   // Loaded here: the other policy commands never pull in the database drivers.
   const { openStore } = await import('../../db/store/open.ts');
   const store = await openStore({ ...(target.databaseUrl ? { databaseUrl: target.databaseUrl } : { sqlitePath: target.sqlitePath! }), migrate: false });
   try {
-    return await strandedGrants(store, policy);
+    return await strandedGrants(store, policy, readKept);
   } finally {
     await store.close();
   }

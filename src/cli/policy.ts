@@ -4,6 +4,7 @@
  * Exit codes (DESIGN.md §6): 0 fine, 1 the check failed (or explain says "not allowed", or a case failed), 2 bad usage.
  */
 import { policyJsonSchema } from '../config/policy-json-schema.ts';
+import { loadPolicyText } from '../config/load-policy.ts';
 import { DURATION_EXAMPLES, formatDuration, parseDuration } from '../domain/duration.ts';
 import { isAccessError } from '../domain/errors.ts';
 import { memberKeys, type Person } from '../domain/identity.ts';
@@ -167,7 +168,11 @@ async function runCheck(args: string[], io: PolicyCommandIo): Promise<number> {
   }
   let stranded: string[];
   try {
-    stranded = await strandedGrantsIn(target, policy);
+    // Kept policies are read as this check reads the file (same providers; env: values not required).
+    stranded = await strandedGrantsIn(target, policy, (source) => {
+      const kept = loadPolicyText(source.text, { env: io.env, providers: io.providers, requireEnv: false }, source.hash);
+      return kept.ok ? kept.policy : null;
+    });
   } catch (error) {
     io.err(`✗ live grants not checked: cannot read ${target.label}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

@@ -39,6 +39,8 @@ interface LoadDetails {
   missingEnv: string[];
   /** sha256 of the bytes loaded (a valid policy carries it as `policy.hash`); null when the file could not be read. */
   hash: string | null;
+  /** The file's text as read (loadPolicyFile): what the store keeps of a good policy (src/app/last-good-policy.ts). */
+  text?: string;
 }
 
 export type LoadPolicyResult = ({ ok: true; policy: Policy } | { ok: false; errors: PolicyProblem[] }) & LoadDetails;
@@ -94,7 +96,8 @@ export function loadPolicyFile(path: string, opts: LoadPolicyOptions): LoadPolic
   } catch (error) {
     return { ok: false, errors: [{ path: '', message: `cannot read ${path}: ${readError(error)}` }], ...NO_DETAILS, hash: null };
   }
-  return loadPolicyText(bytes.toString('utf8'), { ...opts, source: opts.source ?? path }, policyHash(bytes));
+  const text = bytes.toString('utf8');
+  return { ...loadPolicyText(text, { ...opts, source: opts.source ?? path }, policyHash(bytes)), text };
 }
 
 export function readError(error: unknown): string {

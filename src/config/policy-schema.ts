@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { validate as isCronExpression } from 'node-cron';
 import { DURATION_EXAMPLES, isDuration } from '../domain/duration.ts';
 import { firstNonAscii } from '../domain/identity.ts';
+import { limitsSchema } from './limits-schema.ts';
 
 const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value));
 
@@ -116,6 +117,7 @@ export const policySchema = z.strictObject({
       }),
     })
     .optional(),
+  limits: limitsSchema(durationText).optional(),
   groups: z.record(name('group'), memberList).default({}),
   resources: z.record(name('resource'), resourceSchema),
   roles: z.record(name('role'), roleSchema),

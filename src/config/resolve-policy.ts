@@ -10,6 +10,7 @@ import { byName, type Member, type Policy, type ResourceDef, type RoleDef } from
 import type { ProviderFactory } from '../providers/types.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { isWithin, readEnvRefs } from './env-refs.ts';
+import { resolveLimits } from './limits-schema.ts';
 import { nameProblem } from './policy-schema.ts';
 import { formatPath, parseWith, type Finding } from './problems.ts';
 import { GroupResolver } from './resolve-groups.ts';
@@ -86,6 +87,7 @@ export function resolvePolicy(raw: SalvagedPolicy, opts: ResolveOptions): Resolu
       minDurationMs: minDurationMs ?? 0,
       channels: { ...(channels.approvals && { approvals: channels.approvals }), ...(channels.audit && { audit: channels.audit }) },
       ...(raw.digest && { digest: { schedule: raw.digest.schedule } }),
+      limits: resolveLimits(raw.limits),
       groups,
       resources,
       roles,

@@ -6,7 +6,7 @@
 import type { Policy } from '../domain/policy.ts';
 import { builtinProviders } from '../providers/registry.ts';
 import { resolvePolicyPath, type Config } from './env.ts';
-import { formatProblems, loadPolicyFile, type LoadPolicyResult } from './load-policy.ts';
+import { formatProblems, loadPolicyFile, loadPolicyText, type LoadPolicyResult, type PolicyProblem } from './load-policy.ts';
 import { StartupError } from './startup-error.ts';
 
 export { StartupError };
@@ -21,4 +21,17 @@ export function loadPolicyOrThrow(config: Config, env: Readonly<Record<string, s
   const loaded = loadServePolicy(path, env);
   if (!loaded.ok) throw new StartupError(formatProblems(loaded.errors, path));
   return { policy: loaded.policy, path, warnings: loaded.warnings };
+}
+
+/** One line per problem, with its line in the file: how logs and the audit channel show them. */
+export function problemLine(p: PolicyProblem): string {
+  return `${p.path === '' ? '' : `${p.path}: `}${p.message}${p.line === undefined ? '' : ` (line ${p.line})`}`;
+}
+
+/** A policy text kept in the store, read again as strictly as `serve` reads the file (src/app/last-good-policy.ts). */
+export function resolveKeptPolicy(env: Readonly<Record<string, string | undefined>>) {
+  return (source: { hash: string; text: string }): { ok: true; policy: Policy } | { ok: false; problems: string[] } => {
+    const loaded = loadPolicyText(source.text, { env, providers: builtinProviders, requireEnv: true, source: `kept policy ${source.hash.slice(0, 12)}` }, source.hash);
+    return loaded.ok ? { ok: true, policy: loaded.policy } : { ok: false, problems: loaded.errors.map(problemLine) };
+  };
 }

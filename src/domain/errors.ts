@@ -27,7 +27,13 @@ export type ErrorCode =
   | 'not_allowed'
   | 'extend_too_long'
   | 'extend_pending'
-  | 'bad_input';
+  | 'bad_input'
+  /** Filing faster than the policy's `limits:` allow (src/domain/rate-limit.ts). */
+  | 'rate_limited'
+  /** As many requests awaiting approval as `limits.max_open_requests` allows. */
+  | 'too_many_open'
+  /** The policy file is invalid: the bot runs on the last good policy and takes no new requests. */
+  | 'intake_closed';
 
 /** What the person can do instead, for the chat layer to phrase. */
 export type RefusalHint =
@@ -40,7 +46,9 @@ export type RefusalHint =
   /** The role allows no break-glass: file a normal request. */
   | { kind: 'normal_request'; role: string }
   /** That access is over: ask for new access. */
-  | { kind: 'new_request' };
+  | { kind: 'new_request' }
+  /** Too many requests waiting: withdraw one (the newest is named) or wait for a decision. */
+  | { kind: 'cancel_open'; requestId: RequestId };
 
 export class AccessError extends Error {
   constructor(

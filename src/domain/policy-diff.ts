@@ -70,7 +70,14 @@ function settingChanges(before: Policy, after: Policy): string[] {
   const digestWas = before.digest?.schedule ?? null;
   const digestNow = after.digest?.schedule ?? null;
   if (digestWas !== digestNow) lines.push(`digest.schedule ${digestWas ?? 'none'} → ${digestNow ?? 'none'} (takes effect at the next restart)`);
+  const limits = limitsText(before.limits);
+  if (limits !== limitsText(after.limits)) lines.push(`limits ${limits} → ${limitsText(after.limits)}`);
   return lines;
+}
+
+function limitsText(limits: Policy['limits']): string {
+  if (!limits) return 'none';
+  return `burst ${limits.burst}, refill_every ${duration(limits.refillEveryMs)}, max_open_requests ${limits.maxOpenRequests}, break_glass_burst ${limits.breakGlassBurst}`;
 }
 
 function roleChanges(was: RoleDef, now: RoleDef): string[] {

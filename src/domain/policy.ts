@@ -2,6 +2,8 @@
  * The policy as the core sees it: validated, with defaults applied, durations in milliseconds and every
  * group expanded to its members. Built from the YAML file by src/config/load-policy.ts.
  */
+import type { RequestLimits } from './rate-limit.ts';
+
 export type Platform = 'slack' | 'teams';
 
 /** A policy member atom: a lower-cased email, `slack:U123` or `teams:<aad-object-id>`. */
@@ -50,6 +52,11 @@ export interface Policy {
   minDurationMs: number;
   channels: { approvals?: ChannelRefs; audit?: ChannelRefs };
   digest?: { schedule: string };
+  /**
+   * Abuse limits on filing (src/domain/rate-limit.ts). The loader always sets them (DEFAULT_LIMITS for what the
+   * file leaves out); only a policy built in code (a test) may leave them out, and then nothing is limited.
+   */
+  limits?: RequestLimits;
   groups: ReadonlyMap<string, ReadonlySet<Member>>;
   /** By name. The loader builds these without a prototype; look names up with resourceNamed / roleNamed. */
   resources: Readonly<Record<string, ResourceDef>>;

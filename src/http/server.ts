@@ -16,11 +16,13 @@ export function createHttpApp(ctx: AppContext, metrics: Metrics, schedulerRunnin
     const scheduler = schedulerRunning();
     const overdue = db ? await overdueRevokes(ctx) : 0;
     const undelivered = db ? await countUndeliveredNotices(ctx) : 0;
-    // Degraded, not down: the process works and must keep running to finish the overdue revokes.
-    const status = !db || !scheduler ? 'down' : overdue > 0 ? 'degraded' : 'ok';
+    // Degraded, not down: the process works and must keep running to finish the overdue revokes — or, on the
+    // last good policy because the file is invalid, to keep revoking (src/app/policy-fault.ts).
+    const policy = ctx.policyFault ? 'invalid_file_running_last_good' : 'ok';
+    const status = !db || !scheduler ? 'down' : overdue > 0 || ctx.policyFault ? 'degraded' : 'ok';
     res
       .status(status === 'down' ? 503 : 200)
-      .json({ status, db: db ? 'ok' : 'unreachable', scheduler: scheduler ? 'running' : 'stopped', revokes_overdue: overdue, notices_undelivered: undelivered });
+      .json({ status, db: db ? 'ok' : 'unreachable', scheduler: scheduler ? 'running' : 'stopped', revokes_overdue: overdue, notices_undelivered: undelivered, policy });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -128,6 +128,24 @@ describe.each(kinds)('store conformance: $kind', ({ skip, fresh }) => {
     expect(await a.kvList('seen:')).toHaveLength(50);
   });
 
+  it.skipIf(skip)('counts every increment once when two connections compare-and-set one record at the same time', async () => {
+    const [a, b] = await twoConnections();
+    // Each writer reads, adds one and sets only if nobody wrote meanwhile; a lost race reads again.
+    const increment = async (store: Store): Promise<number> => {
+      for (let tries = 1; ; tries++) {
+        const seen = await store.kvGet('counter');
+        if (await store.kvSetIf('counter', seen, String(Number(seen ?? '0') + 1), tries)) return tries;
+      }
+    };
+    const tries = await Promise.all(Array.from({ length: 40 }, (_, i) => increment(i % 2 === 0 ? a : b)));
+    expect(await b.kvGet('counter')).toBe('40');
+    expect(tries.length).toBe(40);
+    expect(await a.kvSetIf('counter', '39', 'stale', 1)).toBe(false);
+    expect(await a.kvSetIf('counter', null, 'fresh', 1)).toBe(false);
+    expect(await a.kvSetIf('other', null, 'fresh', 1)).toBe(true);
+    expect(await b.kvGet('counter')).toBe('40');
+  });
+
   it.skipIf(skip)('delivers each queued notice once when two connections dispatch at the same time', async () => {
     const [a, b] = await twoConnections();
     const clock = new ManualClock();

@@ -431,6 +431,12 @@ export class SqlRepository implements UnitOfWork {
     return (await this.db.run('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING', [key, value, now])) > 0;
   }
 
+  /** One statement either way: the row's own condition decides, on every replica. */
+  async kvSetIf(key: string, expected: string | null, value: string, now: number): Promise<boolean> {
+    if (expected === null) return this.kvInsertIfAbsent(key, value, now);
+    return (await this.db.run('UPDATE kv SET value = ?, updated_at = ? WHERE key = ? AND value = ?', [value, now, key, expected])) > 0;
+  }
+
   async kvDelete(key: string): Promise<void> {
     await this.db.run('DELETE FROM kv WHERE key = ?', [key]);
   }

@@ -72,6 +72,11 @@ export class SqlStore implements Store {
     return this.engine.write((session) => new SqlRepository(session).kvInsertIfAbsent(key, value, now));
   }
 
+  kvSetIf(key: string, expected: string | null, value: string, now: number): Promise<boolean> {
+    this.guard('kvSetIf');
+    return this.engine.write((session) => new SqlRepository(session).kvSetIf(key, expected, value, now));
+  }
+
   ping(): Promise<boolean> {
     return this.closed ? Promise.resolve(false) : this.engine.ping();
   }

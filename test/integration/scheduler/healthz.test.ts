@@ -53,7 +53,7 @@ describe('/healthz', () => {
     await h.worker.idle();
     scheduler = startScheduler(h.ctx, { worker: h.worker, ports: () => [], sweepEvery: NEVER, remindEvery: NEVER, dispatchEvery: NEVER, reconcileEvery: NEVER });
     const base = await serve(h, scheduler);
-    expect(await health(base)).toEqual({ code: 200, body: { status: 'ok', db: 'ok', scheduler: 'running', revokes_overdue: 0, notices_undelivered: 0 } });
+    expect(await health(base)).toEqual({ code: 200, body: { status: 'ok', db: 'ok', scheduler: 'running', revokes_overdue: 0, notices_undelivered: 0, policy: 'ok' } });
 
     // An early revoke the target keeps refusing: overdue a minute after it was asked for, long before expiry.
     h.provider.failNext('revoke', 1_000);

@@ -57,6 +57,13 @@ describe('refusals', () => {
     expect(say(new AccessError('not_active', 'AR-1 has ended, so it cannot be extended.', { kind: 'new_request' }))).toBe('AR-1 has ended, so it cannot be extended. Ask for new access with request-access.');
   });
 
+  it('too many open requests: names the command that withdraws one, in the platform\'s words', () => {
+    const open = new AccessError('too_many_open', 'You already have 5 requests waiting for approval, the most accessbot takes from one person at once. Wait for a decision or withdraw one (your newest is AR-12).', { kind: 'cancel_open', requestId: asRequestId(12) });
+    const words = 'You already have 5 requests waiting for approval, the most accessbot takes from one person at once. Wait for a decision or withdraw one (your newest is AR-12).';
+    expect(say(open)).toBe(`${words} Withdraw one with access cancel AR-12 or see them all with access.`);
+    expect(say(open, { dialect: { platform: 'slack', platformName: 'Slack', commandPrefix: '/', personalView: 'App Home' } })).toBe(`${words} Withdraw one with /access cancel AR-12 or see them all with /access.`);
+  });
+
   it('tells someone the policy does not know who they are on this platform, for an admin', () => {
     expect(say(new AccessError('not_approver', 'You are not an approver for "readonly".'))).toBe(
       'You are not an approver for "readonly". If you should be allowed, ask your accessbot admin to add you to the policy (your Teams id is aad-1; accessbot has no email for you that it can trust, so the policy must name you as teams:aad-1).',

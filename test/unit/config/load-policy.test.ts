@@ -2,6 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { formatProblems } from '../../../src/config/load-policy.ts';
 import { basePolicy, load, problemsOf } from './fixtures.ts';
 
+describe('loadPolicyText: limits', () => {
+  it('applies the default filing limits when the file has no limits: section, and reads each one given', () => {
+    const plain = load(basePolicy());
+    expect(plain.ok && plain.policy.limits).toEqual({ burst: 5, refillEveryMs: 60_000, maxOpenRequests: 5, breakGlassBurst: 3 });
+    const policy = basePolicy();
+    Object.assign(policy, { limits: { burst: 2, refill_every: '30s', max_open_requests: 1 } });
+    const loaded = load(policy);
+    expect(loaded.ok && loaded.policy.limits).toEqual({ burst: 2, refillEveryMs: 30_000, maxOpenRequests: 1, breakGlassBurst: 3 });
+  });
+
+  it('names a bad limit and an unknown key', () => {
+    const policy = basePolicy();
+    Object.assign(policy, { limits: { burst: 0, refill_every: 'soon', max_open: 3 } });
+    const problems = problemsOf(policy).join('\n');
+    expect(problems).toContain('limits.burst');
+    expect(problems).toContain('"soon" is not a duration');
+    expect(problems).toMatch(/limits.*max_open.*max_open_requests/s);
+  });
+});
+
 describe('loadPolicyText: a valid policy', () => {
   it('resolves groups, lower-cases emails, converts durations and applies defaults', () => {
     const result = load(basePolicy());

@@ -1,11 +1,13 @@
 /** `policy check --db`: warns about live grants whose role or resource the checked policy removes or moves. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../../db/store/open.ts';
 import { runPolicyCommand } from '../../../src/cli/policy.ts';
+import { rememberGoodPolicy } from '../../../src/app/last-good-policy.ts';
 import { basePolicy, baseEnv, fakeProviders } from './fixtures.ts';
 
 let dir: string;
@@ -87,8 +89,30 @@ describe('policy check --db', () => {
     const stranded = lines.filter((l) => l.startsWith('  ⚠ AR-'));
     expect(stranded).toEqual([
       '  ⚠ AR-1 (alice@example.com, "readonly" on orders-db, active until 2030-01-01T12:00:00.000Z): role "readonly" now uses other-db; this grant stays on orders-db and is revoked there',
-      '  ⚠ AR-2 (bob@example.com, "deploy" on hooks, active until 2030-01-01T12:00:00.000Z): this policy removes resource hooks, so the bot could not revoke it at the target (no provider; the revoke keeps retrying with alerts); revoke it first (accessbot grants revoke AR-2 --reason …) or keep it until the grant ends',
-      '  ⚠ AR-3 (carol@example.com, "old-role" on orders-db, granting until 2030-01-01T12:00:00.000Z): this policy removes role "old-role": the grant cannot be extended, and its revoke is sent without the role\'s grant parameters; revoke it first (accessbot grants revoke AR-3 --reason …) or keep it until the grant ends',
+      '  ⚠ AR-2 (bob@example.com, "deploy" on hooks, active until 2030-01-01T12:00:00.000Z): this policy removes resource hooks, and no policy kept in the database has it, so the bot could not revoke it at the target (no provider; the revoke keeps retrying with alerts); revoke it first (accessbot grants revoke AR-2 --reason …) or keep it until the grant ends',
+      '  ⚠ AR-3 (carol@example.com, "old-role" on orders-db, granting until 2030-01-01T12:00:00.000Z): this policy removes role "old-role": the grant cannot be extended, and its revoke is sent without the role\'s grant parameters (no policy kept in the database has it); revoke it first (accessbot grants revoke AR-3 --reason …) or keep it until the grant ends',
+    ]);
+  });
+
+  it('says the revoke still reaches the target when a policy kept in the database knew the role and resource', async () => {
+    // The bot kept the policy that granted them (it keeps each good policy it loads).
+    const before = basePolicy();
+    before.roles['old-role'] = { resource: 'orders-db', grant: { roles: ['r'] }, requesters: ['group:engineers'], approvers: ['group:sre'], max_duration: '1h' };
+    const keptDb = join(dir, 'kept.db');
+    copyFileSync(dbPath, keptDb);
+    const store = openSqliteStore(keptDb);
+    const text = stringify(before);
+    await store.tx((uow) => rememberGoodPolicy(uow, { hash: createHash('sha256').update(text).digest('hex'), text }, 1));
+    await store.close();
+
+    const policy = basePolicy();
+    delete (policy.resources as Record<string, unknown>).hooks;
+    delete policy.roles.deploy;
+    const result = await check(policy, '--db', keptDb);
+    expect(result.code).toBe(0);
+    expect(result.out.split('\n').filter((l) => l.startsWith('  ⚠ AR-'))).toEqual([
+      '  ⚠ AR-2 (bob@example.com, "deploy" on hooks, active until 2030-01-01T12:00:00.000Z): this policy removes resource hooks; the bot still revokes it there, with the last policy in its database that had hooks (its provider settings as then), but it cannot be extended',
+      '  ⚠ AR-3 (carol@example.com, "old-role" on orders-db, granting until 2030-01-01T12:00:00.000Z): this policy removes role "old-role": the grant cannot be extended; its revoke uses the role\'s grant parameters from the last policy in the database that had it',
     ]);
   });
 
