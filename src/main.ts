@@ -19,6 +19,7 @@ import type { Clock } from './domain/clock.ts';
 import type { Policy } from './domain/policy.ts';
 import { createHttpApp } from './http/server.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
+import { ExpediteWebhookPort } from './app/expedite-webhook.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { checkGrantsAtTargets } from './app/check-targets.ts';
 import { auditKeyringFor, installAuditKeyring } from './audit/key.ts';
@@ -116,7 +117,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   });
   worker.attach(ctx);
   const reloader = policyPath === null ? null : policyReloader(ctx, policyPath, env, options.providers ? null : { log, env });
-  const metrics = createMetrics(ctx);
+  const metrics = createMetrics(ctx, async () => (scheduler ? scheduler.status() : null));
   const http = createHttpApp(ctx, metrics, () => scheduler?.healthy() ?? false);
 
   const adapters: ChatAdapter[] = [];
@@ -125,8 +126,10 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   if (config.teams || config.teamsEmulator) {
     adapters.push(createTeamsAdapter({ ctx, http, config: config.teams ?? null, ...(options.teamsAuthSettings ? { authSettings: options.teamsAuthSettings } : {}) }));
   }
-  const ports = adapters.map((a) => a.port);
-  ctx.platforms = ports.map((p) => p.platform);
+  const chatPorts = adapters.map((a) => a.port);
+  ctx.platforms = chatPorts.map((p) => p.platform);
+  // The expedite paging hook is delivered through the outbox too, but is no chat platform: notices are not queued for it by default.
+  const ports = [...chatPorts, new ExpediteWebhookPort({ policy: () => ctx.policy, now: () => ctx.clock.now() })];
   worker.setPorts(ports);
 
   await recoverOnStart(ctx);

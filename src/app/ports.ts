@@ -20,6 +20,12 @@ export type Notice =
   | { type: 'request.filed'; requestId: number }
   /** Someone approved or denied: update the card; on a final decision tell the requester. */
   | { type: 'request.reviewed'; requestId: number; reviewer: string; decision: 'approve' | 'deny'; final: boolean; note?: string | null }
+  /** Still waiting: remind `members` (policy atoms: eligible, not reviewed) privately; say so in the card's thread. */
+  | { type: 'request.reminded'; requestId: number; round: number; members: string[] }
+  /** Waited past escalate_after: tell the escalation group (`members`) and its channel; say so in the thread. */
+  | { type: 'request.escalated'; requestId: number; members: string[] }
+  /** The requester asked for urgency: message `members` at once with `note`; the paging hook gets it too. */
+  | { type: 'request.expedited'; requestId: number; by: string; note: string | null; members: string[] }
   /** Cancelled by the requester or lapsed: update the card, tell the requester. */
   | { type: 'request.closed'; requestId: number; status: 'cancelled' | 'expired' }
   /** A grant changed: update the card, reply in its thread, tell the holder. */

@@ -5,6 +5,7 @@ import type { Policy } from '../domain/policy.ts';
 import type { RequestStatus } from '../domain/request-rules.ts';
 import type { GrantStatus } from '../domain/grant-rules.ts';
 import { isRevokeOverdue } from '../domain/thresholds.ts';
+import { loadWaitingState, type WaitingState } from './waiting-state.ts';
 
 export interface ReviewView {
   who: Person;
@@ -55,6 +56,8 @@ export interface RequestView {
   /** The grant this request created, or for an extension the grant it extends. */
   grant: GrantView | null;
   timezone: string;
+  /** While pending: who has been asked, the next reminder and escalation, whether it was expedited. */
+  waiting?: WaitingState | null;
 }
 
 export const requestRef = (id: number): string => `AR-${id}`;
@@ -114,5 +117,6 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
         }
       : null,
     timezone: policy.timezone,
+    waiting: await loadWaitingState(reads, policy, { ...row, requester: { email: row.requesterEmail, slackId: row.requesterSlackId, teamsId: row.requesterTeamsId } }, now),
   };
 }

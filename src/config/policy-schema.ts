@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { validate as isCronExpression } from 'node-cron';
 import { DURATION_EXAMPLES, isDuration } from '../domain/duration.ts';
 import { firstNonAscii } from '../domain/identity.ts';
+import { waitingFields } from './waiting-schema.ts';
 
 const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value));
 
@@ -74,6 +75,8 @@ export function isRegex(source: string): boolean {
   }
 }
 
+const waiting = waitingFields({ durationText, memberText, channelRefs });
+
 export const roleSchema = z.strictObject({
   description: z.string().optional(),
   resource: name('resource'),
@@ -95,6 +98,7 @@ export const roleSchema = z.strictObject({
     .strictObject({ approvals: channelRefs })
     .optional()
     .meta({ description: "This role's own approvals channel(s), instead of the policy's channels.approvals" }),
+  ...waiting,
 });
 
 const resourceSchema = z
@@ -117,6 +121,7 @@ export const policySchema = z.strictObject({
     })
     .optional(),
   groups: z.record(name('group'), memberList).default({}),
+  defaults: z.strictObject(waiting).optional().meta({ description: "Every role's remind_after, escalate_after, escalation and expedite_webhook unless the role sets its own" }),
   resources: z.record(name('resource'), resourceSchema),
   roles: z.record(name('role'), roleSchema),
 });

@@ -32,6 +32,7 @@ export interface SalvagedPolicy {
   min_duration?: string;
   channels?: RawPolicy['channels'];
   digest?: RawPolicy['digest'];
+  defaults?: RawPolicy['defaults'];
   /** Undefined: the section is unusable (not a mapping), so references into it cannot be checked. */
   groups?: Record<string, string[]>;
   /** Groups whose member list lost entries to the schema. */
@@ -87,7 +88,7 @@ function salvageResource(value: unknown): SalvagedResource {
 export function salvagePolicy(input: Record<string, unknown>, schemaAccepted: boolean): SalvagedPolicy {
   const shape = policySchema.shape;
   const taintedTop = new Set<string>();
-  const top = <K extends 'timezone' | 'min_duration' | 'channels' | 'digest'>(key: K): z.output<(typeof shape)[K]> | undefined => {
+  const top = <K extends 'timezone' | 'min_duration' | 'channels' | 'digest' | 'defaults'>(key: K): z.output<(typeof shape)[K]> | undefined => {
     const parsed = field(shape[key], input[key]);
     if (parsed.ok) return parsed.value as z.output<(typeof shape)[K]>;
     taintedTop.add(key);
@@ -123,12 +124,14 @@ export function salvagePolicy(input: Record<string, unknown>, schemaAccepted: bo
   const minDuration = top('min_duration');
   const channels = top('channels');
   const digest = top('digest');
+  const defaults = top('defaults');
   return {
     complete: schemaAccepted,
     ...(timezone !== undefined && { timezone }),
     ...(minDuration !== undefined && { min_duration: minDuration }),
     ...(channels !== undefined && { channels }),
     ...(digest !== undefined && { digest }),
+    ...(defaults !== undefined && { defaults }),
     ...(groups !== undefined && { groups }),
     incompleteGroups,
     resources: section('resources', salvageResource),

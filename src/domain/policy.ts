@@ -2,6 +2,8 @@
  * The policy as the core sees it: validated, with defaults applied, durations in milliseconds and every
  * group expanded to its members. Built from the YAML file by src/config/load-policy.ts.
  */
+import type { WaitingRules } from './waiting.ts';
+
 export type Platform = 'slack' | 'teams';
 
 /** A policy member atom: a lower-cased email, `slack:U123` or `teams:<aad-object-id>`. */
@@ -37,6 +39,8 @@ export interface RoleDef {
   breakGlass: boolean;
   /** Where this role's approval cards go, overriding the policy's `channels.approvals` per platform. */
   approvalsChannel?: ChannelRefs;
+  /** Reminders, escalation and the expedite hook for waiting requests (src/domain/waiting.ts); absent: none. */
+  waiting?: WaitingRules;
 }
 
 export interface Policy {

@@ -1,9 +1,10 @@
-/** Buttons on a pending request: Approve, Deny (opens the deny form), Cancel (requester). */
+/** Buttons on a pending request: Approve, Deny (opens the deny form), Cancel and Urgent — page approvers (requester). */
 import type { App } from '@slack/bolt';
 import { cancelRequest } from '../../../src/app/cancel.ts';
 import { mayReview } from '../../../src/app/may-review.ts';
 import { review } from '../../../src/app/review.ts';
-import { approvedAnswer, cancelledAnswer } from '../../../src/chat/index.ts';
+import { expediteRequest } from '../../../src/app/waiting.ts';
+import { approvedAnswer, cancelledAnswer, expeditedAnswer } from '../../../src/chat/index.ts';
 import { ACTION_IDS, denyModal, renderAnswer } from '../render/index.ts';
 import type { SlackServices } from '../services.ts';
 import { onRequestButton } from './button.ts';
@@ -24,5 +25,9 @@ export function registerRequestButtons(app: App, s: SlackServices): void {
 
   onRequestButton(app, s, ACTION_IDS.cancel, async (click, person) => {
     return renderAnswer(cancelledAnswer(await cancelRequest(s.ctx, { requestId: click.requestId, actor: person })));
+  });
+
+  onRequestButton(app, s, ACTION_IDS.expedite, async (click, person) => {
+    return renderAnswer(expeditedAnswer(await expediteRequest(s.ctx, { requestId: click.requestId, actor: person })));
   });
 }

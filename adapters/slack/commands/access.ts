@@ -4,7 +4,8 @@ import { cancelRequest } from '../../../src/app/cancel.ts';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
-import { parseAccess, awaitingReviewAnswer, cancelledAnswer, extensionAnswer, helpAnswer, myAccessAnswer, notAnApproverAnswer, revokedAnswer } from '../../../src/chat/index.ts';
+import { expediteRequest } from '../../../src/app/waiting.ts';
+import { parseAccess, awaitingReviewAnswer, cancelledAnswer, expeditedAnswer, extensionAnswer, helpAnswer, myAccessAnswer, notAnApproverAnswer, revokedAnswer } from '../../../src/chat/index.ts';
 import { isMember, samePerson } from '../../../src/domain/identity.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import { actAs } from '../act-as.ts';
@@ -57,6 +58,8 @@ export function registerAccess(app: App, s: SlackServices): void {
             const view = result.autoApproved ? result.view : await withApproverMentions(s.directory, result.view);
             return renderAnswer(extensionAnswer(view, result.autoApproved, SLACK_DIALECT));
           }
+          case 'expedite':
+            return renderAnswer(expeditedAnswer(await expediteRequest(s.ctx, { requestId: parsed.requestId, actor: person, note: parsed.reason })));
         }
       },
       requestId,

@@ -9,6 +9,7 @@
  */
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from 'botbuilder';
 import { cancelRequest } from '../../../src/app/cancel.ts';
+import { expediteRequest } from '../../../src/app/waiting.ts';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { extensionRoom } from '../../../src/app/extension-room.ts';
 import { mayReview } from '../../../src/app/may-review.ts';
@@ -21,6 +22,7 @@ import {
   approvalCard,
   approvedAnswer,
   cancelledAnswer,
+  expeditedAnswer,
   durationField,
   extensionAnswer,
   filedAnswer,
@@ -148,6 +150,10 @@ async function act(s: TeamsServices, click: Click, person: Person): Promise<Adap
     case 'cancel': {
       const view = await cancelRequest(s.ctx, { requestId, actor: person });
       return answer(s, click, person, cancelledAnswer(view).summary);
+    }
+    case 'expedite': {
+      const view = await expediteRequest(s.ctx, { requestId, actor: person });
+      return answer(s, click, person, expeditedAnswer(view).summary);
     }
     case 'revoke': {
       const view = await revokeAccess(s.ctx, { requestId, actor: person });

@@ -6,12 +6,14 @@
  */
 import { TurnContext } from 'botbuilder';
 import { cancelRequest } from '../../../src/app/cancel.ts';
+import { expediteRequest } from '../../../src/app/waiting.ts';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import {
   awaitingReviewAnswer,
   cancelledAnswer,
+  expeditedAnswer,
   command,
   describeProblem,
   extensionAnswer,
@@ -137,5 +139,7 @@ async function accessCommand(s: TeamsServices, person: Person, parsed: Exclude<A
       const result = await requestExtension(s.ctx, { requestId: parsed.requestId, actor: person, durationMs: parsed.durationMs, reason: parsed.reason, origin: 'teams' });
       return extensionAnswer(result.view, result.autoApproved, TEAMS_DIALECT);
     }
+    case 'expedite':
+      return expeditedAnswer(await expediteRequest(s.ctx, { requestId: parsed.requestId, actor: person, note: parsed.reason }));
   }
 }
