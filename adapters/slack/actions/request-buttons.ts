@@ -9,6 +9,7 @@ import { ACTION_IDS, denyModal, renderAnswer } from '../render/index.ts';
 import type { SlackServices } from '../services.ts';
 import { onRequestButton } from './button.ts';
 import { openModal } from '../open-modal.ts';
+import { withApproverMentions } from '../approver-mentions.ts';
 
 export function registerRequestButtons(app: App, s: SlackServices): void {
   onRequestButton(app, s, ACTION_IDS.approve, async (click, person) => {
@@ -28,6 +29,7 @@ export function registerRequestButtons(app: App, s: SlackServices): void {
   });
 
   onRequestButton(app, s, ACTION_IDS.expedite, async (click, person) => {
-    return renderAnswer(expeditedAnswer(await expediteRequest(s.ctx, { requestId: click.requestId, actor: person })));
+    const view = await expediteRequest(s.ctx, { requestId: click.requestId, actor: person });
+    return renderAnswer(expeditedAnswer(await withApproverMentions(s.directory, view)));
   });
 }

@@ -37,8 +37,12 @@ export function registerAccess(app: App, s: SlackServices): void {
       `access ${parsed.kind}`,
       async (person) => {
         switch (parsed.kind) {
-          case 'list':
-            return renderAnswer(myAccessAnswer(await listMyAccess(s.ctx, person), LISTS));
+          case 'list': {
+            const mine = await listMyAccess(s.ctx, person);
+            // Who was asked about each waiting request, as mentions (display only).
+            const pending = await Promise.all(mine.pending.map((view) => withApproverMentions(s.directory, view)));
+            return renderAnswer(myAccessAnswer({ ...mine, pending }, LISTS));
+          }
           case 'pending': {
             const approves = Object.values(s.ctx.policy.roles).some((role) => isMember(role.approvers, person));
             return renderAnswer(approves ? awaitingReviewAnswer(await listAwaitingReview(s.ctx, person), LISTS) : notAnApproverAnswer());
@@ -59,7 +63,7 @@ export function registerAccess(app: App, s: SlackServices): void {
             return renderAnswer(extensionAnswer(view, result.autoApproved, SLACK_DIALECT));
           }
           case 'expedite':
-            return renderAnswer(expeditedAnswer(await expediteRequest(s.ctx, { requestId: parsed.requestId, actor: person, note: parsed.reason })));
+            return renderAnswer(expeditedAnswer(await withApproverMentions(s.directory, await expediteRequest(s.ctx, { requestId: parsed.requestId, actor: person, note: parsed.reason }))));
         }
       },
       requestId,

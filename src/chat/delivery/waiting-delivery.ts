@@ -33,6 +33,10 @@ export async function deliverWaitingNotice(deps: WaitingDeliveryDeps, notice: Wa
   const { transport, ledger } = deps;
   // Nothing to ask once it is decided: a reminder delivered late says nothing.
   if (view.status !== 'pending') return;
+  // Each member as this platform knows them: shown as a mention where it can be, messaged where it can be.
+  const people: [string, Person][] = [];
+  for (const member of notice.members) people.push([member, deps.personFor ? await deps.personFor(member) : memberAsPerson(member)]);
+  notice = { ...notice, members: people.map(([member, person]) => (person.slackId ? `slack:${person.slackId}` : member)) };
   if (card) await ledger.once(key, 'thread', () => transport.replyInThread(card, waitingThreadLine(view, notice, deps.now)));
   const cardLink = card && transport.linkTo ? await transport.linkTo(card).catch(() => null) : null;
   const opts = { now: deps.now, dialect: deps.dialect, cardLink };
@@ -42,8 +46,7 @@ export async function deliverWaitingNotice(deps: WaitingDeliveryDeps, notice: Wa
   }
   const message = approverMessage(view, notice, opts);
   const seen = new Set<string>();
-  for (const member of notice.members) {
-    const person = deps.personFor ? await deps.personFor(member) : memberAsPerson(member);
+  for (const [member, person] of people) {
     if (!transport.canNotify(person)) continue;
     const id = memberKeys(person).join(' ');
     if (seen.has(id)) continue;
