@@ -5,6 +5,7 @@ import type { Policy } from '../domain/policy.ts';
 import type { RequestStatus } from '../domain/request-rules.ts';
 import type { GrantStatus } from '../domain/grant-rules.ts';
 import { isRevokeOverdue } from '../domain/thresholds.ts';
+import { eligibleApprovers } from '../domain/waiting.ts';
 import { loadWaitingState, type WaitingState } from './waiting-state.ts';
 
 export interface ReviewView {
@@ -101,7 +102,7 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
       note: r.note,
       at: r.createdAt,
     })),
-    approverMembers: role ? [...role.approvers] : [],
+    approverMembers: role ? [...eligibleApprovers(role, row.createdAt, now)] : [],
     grant: grantRow
       ? {
           id: grantRow.id,

@@ -5,6 +5,7 @@
  * schedule; the store only records which reminder round and which escalation went out.
  */
 import type { ChannelRefs, Member, RoleDef } from './policy.ts';
+import { formatDuration } from './duration.ts';
 import { AccessError } from './errors.ts';
 import { isMember, memberKeys, samePerson, type Person } from './identity.ts';
 
@@ -90,4 +91,27 @@ export function checkExpedite(request: { status: string; requester: Person; ref:
   if (!samePerson(request.requester, actor)) throw new AccessError('not_allowed', 'Only the person who filed a request can mark it urgent.');
   if (request.status !== 'pending') throw new AccessError('not_pending', `${request.ref} is already ${request.status}; there is nobody to page.`);
   if (expeditedAt !== null) throw new AccessError('not_allowed', `You already paged the approvers of ${request.ref} (${describeAt(expeditedAt)}). It can be marked urgent once.`);
+}
+
+/** Who may approve a request of this role at some point: its approvers and, once escalated, the escalation group. */
+export function mayEverApprove(role: RoleDef, person: Person): boolean {
+  return isMember(role.approvers, person) || isMember(waitingRulesOf(role)?.escalation?.approvers ?? new Set(), person);
+}
+
+/** What changed in a role's waiting rules, one line each, for the policy reload's audit (the hook's URL and secret are never shown). */
+export function waitingChanges(was: WaitingRules | undefined, now: WaitingRules | undefined): string[] {
+  const changes: string[] = [];
+  const every = (ms: number | null | undefined): string => (ms == null ? 'never' : formatDuration(ms));
+  const compare = (what: string, a: string, b: string) => {
+    if (a !== b) changes.push(`${what} ${a} → ${b}`);
+  };
+  compare('remind_after', every(was?.remindAfterMs), every(now?.remindAfterMs));
+  compare('escalate_after', every(was?.escalateAfterMs), every(now?.escalateAfterMs));
+  const group = (rules: WaitingRules | undefined) => [...(rules?.escalation?.approvers ?? [])].sort().join(', ') || 'nobody';
+  compare('escalation.approvers', group(was), group(now));
+  const channel = (rules: WaitingRules | undefined) => JSON.stringify(rules?.escalation?.channel ?? {});
+  if (channel(was) !== channel(now)) changes.push('escalation.channel changed');
+  const hook = (rules: WaitingRules | undefined) => JSON.stringify(rules?.expediteWebhook ?? null);
+  if (hook(was) !== hook(now)) changes.push(now?.expediteWebhook ? (was?.expediteWebhook ? 'expedite_webhook changed' : 'expedite_webhook added') : 'expedite_webhook removed');
+  return changes;
 }

@@ -6,7 +6,7 @@ import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.t
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import { expediteRequest } from '../../../src/app/waiting.ts';
 import { parseAccess, awaitingReviewAnswer, cancelledAnswer, expeditedAnswer, extensionAnswer, helpAnswer, myAccessAnswer, notAnApproverAnswer, revokedAnswer } from '../../../src/chat/index.ts';
-import { isMember, samePerson } from '../../../src/domain/identity.ts';
+import { samePerson } from '../../../src/domain/identity.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import { actAs } from '../act-as.ts';
 import { withApproverMentions } from '../approver-mentions.ts';
@@ -15,6 +15,7 @@ import { timedAck } from '../middleware.ts';
 import { renderAnswer } from '../render/index.ts';
 import type { SlackServices } from '../services.ts';
 import { problemAnswer, unescapeCommandText } from './words.ts';
+import { mayEverApprove } from '../../../src/domain/waiting.ts';
 
 export const ACCESS_COMMAND = '/access';
 
@@ -44,7 +45,7 @@ export function registerAccess(app: App, s: SlackServices): void {
             return renderAnswer(myAccessAnswer({ ...mine, pending }, LISTS));
           }
           case 'pending': {
-            const approves = Object.values(s.ctx.policy.roles).some((role) => isMember(role.approvers, person));
+            const approves = Object.values(s.ctx.policy.roles).some((role) => mayEverApprove(role, person));
             return renderAnswer(approves ? awaitingReviewAnswer(await listAwaitingReview(s.ctx, person), LISTS) : notAnApproverAnswer());
           }
           case 'help':

@@ -33,13 +33,14 @@ import {
   type ChatMessage,
   type RequestAccessCommand,
 } from '../../../src/chat/index.ts';
-import { isMember, samePerson, type Person } from '../../../src/domain/identity.ts';
+import { samePerson, type Person } from '../../../src/domain/identity.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import { ANSWER_ITEMS_PER_LIST, TEAMS_DIALECT } from '../dialect.ts';
 import { renderAnswer, textActivity, cardActivity } from '../render/card.ts';
 import { requestForm } from '../render/forms.ts';
 import type { TeamsServices } from '../services.ts';
 import { firstSighting, refusalText } from './common.ts';
+import { mayEverApprove } from '../../../src/domain/waiting.ts';
 
 const LISTS = { dialect: TEAMS_DIALECT, itemsPerList: ANSWER_ITEMS_PER_LIST };
 
@@ -124,7 +125,7 @@ async function accessCommand(s: TeamsServices, person: Person, parsed: Exclude<A
     case 'list':
       return myAccessAnswer(await listMyAccess(s.ctx, person), LISTS);
     case 'pending': {
-      const approves = Object.values(s.ctx.policy.roles).some((role) => isMember(role.approvers, person));
+      const approves = Object.values(s.ctx.policy.roles).some((role) => mayEverApprove(role, person));
       return approves ? awaitingReviewAnswer(await listAwaitingReview(s.ctx, person), LISTS) : notAnApproverAnswer();
     }
     case 'help':

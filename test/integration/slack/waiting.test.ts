@@ -87,6 +87,10 @@ describe('a waiting request in Slack', () => {
     await h.emu.waitFor(() => h.emu.messages('C0GENERAL').find((m) => m.text.includes('escalated to <@U0MALLORY>')));
     await h.emu.waitFor(() => thread().find((t) => t.includes('Escalated after 30m')));
 
+    await h.command(MALLORY, '/access', 'pending');
+    expect(await h.ephemeral(MALLORY, 1)).toMatch(/AR-1/);
+    expect(visible(h.emu.message(APPROVALS_CHANNEL.id, card.ts))).toContain('Can approve: <@U0BOB>, <@U0CAROL>, <@U0MALLORY>');
+
     // Mallory approves from her DM: the request is approved, and the reminders lose their buttons.
     await h.clickOnMessage(MALLORY, 'request_approve', '1', escalated);
     await h.emu.waitFor(() => h.dms(ALICE).find((m) => m.text.includes('is active until')));

@@ -147,6 +147,7 @@ describe.each(kinds)('waiting requests: $kind', ({ skip, fresh }) => {
     await expect(review(ctx, { requestId: id, reviewer: dave, decision: 'approve' })).rejects.toMatchObject({ code: 'not_approver' });
     await expect(mayReview(ctx, { requestId: id, reviewer: dave, decision: 'deny' })).rejects.toMatchObject({ code: 'not_approver' });
     expect(await listAwaitingReview(ctx, dave)).toEqual([]);
+    expect((await loadRequestView(ctx.store, ctx.policy, id, ctx.clock.now()))!.approverMembers).toEqual(['bob@example.com', 'carol@example.com']);
     // Reminder round 2 (due at 20m) goes out; nothing escalates a millisecond early.
     expect(await sweepWaitingRequests(ctx)).toEqual({ reminded: 1, escalated: 0 });
 
@@ -161,6 +162,8 @@ describe.each(kinds)('waiting requests: $kind', ({ skip, fresh }) => {
     ]);
     expect((await auditActions(ctx.store, 'request.escalated')).map((r) => r.details)).toEqual([{ waited: '30m', escalated_to: ['dave@example.com'] }]);
     expect((await listAwaitingReview(ctx, dave)).map((v) => v.id)).toEqual([id]);
+    // The card's "Can approve" now names the escalation group too.
+    expect((await loadRequestView(ctx.store, ctx.policy, id, ctx.clock.now()))!.approverMembers).toEqual(['bob@example.com', 'carol@example.com', 'dave@example.com']);
 
     ctx.clock.set(T0 + 40 * M);
     await sweepWaitingRequests(ctx);

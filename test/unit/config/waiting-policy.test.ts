@@ -74,3 +74,17 @@ describe('waiting-request policy', () => {
     expect(problemsOf(policy, SECRET_ENV)[0]).toMatch(/^defaults\.remind_afer: unknown key \(did you mean "remind_after"\?\)/);
   });
 });
+
+describe('a reload that changes waiting rules', () => {
+  it('says what changed, in the words of the policy file, never the hook URL or secret', async () => {
+    const { diffPolicies } = await import('../../../src/domain/policy-diff.ts');
+    const policy = basePolicy();
+    policy.defaults = { remind_after: '10m', escalate_after: '30m', escalation: { approvers: ['lead@example.com'] }, expedite_webhook: { url: 'https://pager.example.com/t0ken', secret: 'env:PAGER_SECRET' } };
+    const before = loaded(policy).policy;
+    policy.defaults = { remind_after: '5m', escalate_after: '30m', escalation: { approvers: ['boss@example.com'] }, expedite_webhook: { url: 'https://pager.example.com/n3w', secret: 'env:PAGER_SECRET' } };
+    const after = loaded(policy).policy;
+    const lines = diffPolicies(before, after).lines;
+    expect(lines[0]).toBe('role readonly: remind_after 10m → 5m; escalation.approvers lead@example.com → boss@example.com; expedite_webhook changed');
+    expect(lines.join('\n')).not.toContain('n3w');
+  });
+});
