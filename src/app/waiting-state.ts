@@ -2,11 +2,12 @@
 import type { StoreReads } from '../../db/store/port.ts';
 import type { RequestRecord } from '../../db/store/records.ts';
 import type { Person } from '../domain/identity.ts';
+import { asRequestId, type RequestId } from '../domain/request-id.ts';
 import { roleNamed, type Policy } from '../domain/policy.ts';
 import { eligibleApprovers, escalatesAt, isEscalated, membersStillToReview, nextReminderAt, waitingRulesOf } from '../domain/waiting.ts';
 
 /** The record of a request's expedite (epoch ms as text), written by src/app/waiting.ts. */
-export const expeditedKey = (id: number): string => `waiting:expedited:${id}`;
+export const expeditedKey = (id: RequestId): string => `waiting:expedited:${id}`;
 
 /** What the requester (and anyone looking at a waiting request) is told about its schedule. */
 export interface WaitingState {
@@ -26,7 +27,7 @@ export async function loadWaitingState(reads: StoreReads, policy: Policy, row: P
   if (!role) return null;
   const rules = waitingRulesOf(role);
   const reviewers = (await reads.reviewsOf(row.id)).map((r) => ({ email: r.reviewerEmail, slackId: r.reviewerSlackId, teamsId: r.reviewerTeamsId }));
-  const expedited = await reads.kvGet(expeditedKey(row.id));
+  const expedited = await reads.kvGet(expeditedKey(asRequestId(row.id)));
   const escalation = escalatesAt(rules, row.createdAt);
   return {
     asked: membersStillToReview(eligibleApprovers(role, row.createdAt, now), row.requester, reviewers),

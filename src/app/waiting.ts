@@ -9,6 +9,7 @@
 import type { StoreReads, UnitOfWork } from '../../db/store/port.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { formatDuration } from '../domain/duration.ts';
+import { asRequestId, type RequestId } from '../domain/request-id.ts';
 import { AccessError } from '../domain/errors.ts';
 import type { Person } from '../domain/identity.ts';
 import { roleNamed, type Policy } from '../domain/policy.ts';
@@ -23,8 +24,8 @@ import { expeditedKey } from './waiting-state.ts';
 export const EXPEDITE_WEBHOOK_PLATFORM = 'expedite-webhook';
 
 export const WAITING_KEYS = {
-  reminded: (id: number, round: number) => `waiting:reminded:${id}:${round}`,
-  escalated: (id: number) => `waiting:escalated:${id}`,
+  reminded: (id: RequestId, round: number) => `waiting:reminded:${id}:${round}`,
+  escalated: (id: RequestId) => `waiting:escalated:${id}`,
   expedited: expeditedKey,
 };
 /** The records are kept this long (longer than any request waits), then pruned by the sweep. */
@@ -43,14 +44,15 @@ export async function sweepWaitingRequests(ctx: AppContext): Promise<WaitingSwee
   const now = ctx.clock.now();
   const result: WaitingSweepResult = { reminded: 0, escalated: 0 };
   for (const row of await ctx.store.pendingRequests()) {
+    const id = asRequestId(row.id);
     const rules = waitingRulesOf(roleNamed(policy, row.role));
     if (!rules || row.lapsesAt <= now) continue;
-    if (isEscalated(rules, row.createdAt, now) && (await ctx.store.kvGet(WAITING_KEYS.escalated(row.id))) === null) {
-      if (await ctx.store.tx((uow) => escalate(uow, ctx, policy, row.id, now))) result.escalated++;
+    if (isEscalated(rules, row.createdAt, now) && (await ctx.store.kvGet(WAITING_KEYS.escalated(id))) === null) {
+      if (await ctx.store.tx((uow) => escalate(uow, ctx, policy, id, now))) result.escalated++;
     }
     const round = reminderRound(rules, row.createdAt, now);
-    if (round > 0 && (await ctx.store.kvGet(WAITING_KEYS.reminded(row.id, round))) === null) {
-      if (await ctx.store.tx((uow) => remind(uow, ctx, policy, row.id, round, now))) result.reminded++;
+    if (round > 0 && (await ctx.store.kvGet(WAITING_KEYS.reminded(id, round))) === null) {
+      if (await ctx.store.tx((uow) => remind(uow, ctx, policy, id, round, now))) result.reminded++;
     }
   }
   if (result.reminded || result.escalated) ctx.afterCommit.noticesQueued();
@@ -62,12 +64,12 @@ export async function sweepWaitingRequests(ctx: AppContext): Promise<WaitingSwee
 }
 
 /** The request as it stands inside the unit of work, when it still waits. */
-async function stillPending(uow: UnitOfWork, id: number, now: number): Promise<RequestRecord | null> {
+async function stillPending(uow: UnitOfWork, id: RequestId, now: number): Promise<RequestRecord | null> {
   const row = await uow.getRequest(id);
   return row && row.status === 'pending' && row.lapsesAt > now ? row : null;
 }
 
-async function remind(uow: UnitOfWork, ctx: AppContext, policy: Policy, id: number, round: number, now: number): Promise<boolean> {
+async function remind(uow: UnitOfWork, ctx: AppContext, policy: Policy, id: RequestId, round: number, now: number): Promise<boolean> {
   const row = await stillPending(uow, id, now);
   const role = row ? roleNamed(policy, row.role) : undefined;
   const rules = waitingRulesOf(role);
@@ -82,7 +84,7 @@ async function remind(uow: UnitOfWork, ctx: AppContext, policy: Policy, id: numb
   return true;
 }
 
-async function escalate(uow: UnitOfWork, ctx: AppContext, policy: Policy, id: number, now: number): Promise<boolean> {
+async function escalate(uow: UnitOfWork, ctx: AppContext, policy: Policy, id: RequestId, now: number): Promise<boolean> {
   const row = await stillPending(uow, id, now);
   const rules = waitingRulesOf(row ? roleNamed(policy, row.role) : undefined);
   if (!row || !rules?.escalation || !isEscalated(rules, row.createdAt, now)) return false;
@@ -99,7 +101,7 @@ async function stillToReview(reads: StoreReads, row: RequestRecord, eligible: Re
 }
 
 export interface ExpediteInput {
-  requestId: number;
+  requestId: RequestId;
   actor: Person;
   note?: string | null;
 }
@@ -115,11 +117,11 @@ export async function expediteRequest(ctx: AppContext, input: ExpediteInput): Pr
     const now = ctx.clock.now();
     const row = await uow.getRequest(input.requestId);
     if (!row) throw new AccessError('not_found', `There is no request ${requestRef(input.requestId)}.`);
-    const expedited = await uow.kvGet(WAITING_KEYS.expedited(row.id));
+    const expedited = await uow.kvGet(WAITING_KEYS.expedited(input.requestId));
     checkExpedite({ status: row.status, requester: requesterOf(row), ref: requestRef(row.id) }, input.actor, expedited === null ? null : Number(expedited), (at) => `${formatDuration(Math.max(now - at, 1000))} ago`);
     const role = roleNamed(policy, row.role);
     if (!role) throw new AccessError('not_allowed', 'Nobody can review this request: its role is no longer in the policy.');
-    if (!(await uow.kvInsertIfAbsent(WAITING_KEYS.expedited(row.id), String(now), now))) throw new AccessError('not_allowed', `The approvers of ${requestRef(row.id)} were already paged.`);
+    if (!(await uow.kvInsertIfAbsent(WAITING_KEYS.expedited(input.requestId), String(now), now))) throw new AccessError('not_allowed', `The approvers of ${requestRef(row.id)} were already paged.`);
     const members = await stillToReview(uow, row, eligibleApprovers(role, row.createdAt, now));
     const webhook = waitingRulesOf(role)?.expediteWebhook ?? null;
     await appendAudit(uow, { at: now, actor: actorOf(input.actor), action: 'request.expedited', requestId: row.id, details: { note, paged: members, webhook: webhook !== null } });

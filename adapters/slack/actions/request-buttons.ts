@@ -10,6 +10,7 @@ import type { SlackServices } from '../services.ts';
 import { onRequestButton } from './button.ts';
 import { openModal } from '../open-modal.ts';
 import { withApproverMentions } from '../approver-mentions.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 export function registerRequestButtons(app: App, s: SlackServices): void {
   onRequestButton(app, s, ACTION_IDS.approve, async (click, person) => {
@@ -29,7 +30,7 @@ export function registerRequestButtons(app: App, s: SlackServices): void {
   });
 
   onRequestButton(app, s, ACTION_IDS.expedite, async (click, person) => {
-    const view = await expediteRequest(s.ctx, { requestId: click.requestId, actor: person });
+    const view = await expediteRequest(s.ctx, { requestId: asRequestId(click.requestId), actor: person });
     return renderAnswer(expeditedAnswer(await withApproverMentions(s.directory, view)));
   });
 }

@@ -16,6 +16,7 @@ import { renderAnswer } from '../render/index.ts';
 import type { SlackServices } from '../services.ts';
 import { problemAnswer, unescapeCommandText } from './words.ts';
 import { mayEverApprove } from '../../../src/domain/waiting.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 export const ACCESS_COMMAND = '/access';
 
@@ -64,7 +65,7 @@ export function registerAccess(app: App, s: SlackServices): void {
             return renderAnswer(extensionAnswer(view, result.autoApproved, SLACK_DIALECT));
           }
           case 'expedite':
-            return renderAnswer(expeditedAnswer(await withApproverMentions(s.directory, await expediteRequest(s.ctx, { requestId: parsed.requestId, actor: person, note: parsed.reason }))));
+            return renderAnswer(expeditedAnswer(await withApproverMentions(s.directory, await expediteRequest(s.ctx, { requestId: asRequestId(parsed.requestId), actor: person, note: parsed.reason }))));
         }
       },
       requestId,

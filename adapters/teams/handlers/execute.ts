@@ -48,6 +48,7 @@ import { credentialsCard, denyForm, extendForm, noticeCard, requestForm, type Fo
 import { FORM_INPUTS, FORM_VERBS, isVerb, parseRequestId, type CardSurface, type Verb } from '../render/ids.ts';
 import type { TeamsServices } from '../services.ts';
 import { firstSighting, refusalText } from './common.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 const MESSAGE_CONTENT_TYPE = 'application/vnd.microsoft.activity.message';
 
@@ -152,7 +153,7 @@ async function act(s: TeamsServices, click: Click, person: Person): Promise<Adap
       return answer(s, click, person, cancelledAnswer(view).summary);
     }
     case 'expedite': {
-      const view = await expediteRequest(s.ctx, { requestId, actor: person });
+      const view = await expediteRequest(s.ctx, { requestId: asRequestId(requestId), actor: person });
       return answer(s, click, person, expeditedAnswer(view).summary);
     }
     case 'revoke': {

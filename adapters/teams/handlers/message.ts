@@ -41,6 +41,7 @@ import { requestForm } from '../render/forms.ts';
 import type { TeamsServices } from '../services.ts';
 import { firstSighting, refusalText } from './common.ts';
 import { mayEverApprove } from '../../../src/domain/waiting.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 const LISTS = { dialect: TEAMS_DIALECT, itemsPerList: ANSWER_ITEMS_PER_LIST };
 
@@ -141,6 +142,6 @@ async function accessCommand(s: TeamsServices, person: Person, parsed: Exclude<A
       return extensionAnswer(result.view, result.autoApproved, TEAMS_DIALECT);
     }
     case 'expedite':
-      return expeditedAnswer(await expediteRequest(s.ctx, { requestId: parsed.requestId, actor: person, note: parsed.reason }));
+      return expeditedAnswer(await expediteRequest(s.ctx, { requestId: asRequestId(parsed.requestId), actor: person, note: parsed.reason }));
   }
 }

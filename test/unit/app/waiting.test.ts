@@ -19,6 +19,7 @@ import { mayReview } from '../../../src/app/may-review.ts';
 import { listAwaitingReview } from '../../../src/app/list-access.ts';
 import { EXPEDITE_WEBHOOK_PLATFORM, expediteRequest, sweepWaitingRequests } from '../../../src/app/waiting.ts';
 import { ManualClock } from '../../../src/domain/clock.ts';
+import { asRequestId, type RequestId } from '../../../src/domain/request-id.ts';
 import type { WaitingRules } from '../../../src/domain/waiting.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { verifyAccessbotSignature } from '../../../src/providers/webhook-signature.ts';
@@ -77,9 +78,9 @@ describe.each(kinds)('waiting requests: $kind', ({ skip, fresh }) => {
     return createContext({ store, policy: options.policy ?? waitingPolicy(), log: silentLogger(), providers: new Map(), platforms: ['slack'], instanceId: options.instanceId ?? 'replica-1', clock }) as AppContext & { clock: ManualClock };
   }
 
-  async function file(ctx: AppContext): Promise<number> {
+  async function file(ctx: AppContext): Promise<RequestId> {
     const { view } = await requestAccess(ctx, { roleName: 'prod', requester: alice, durationMs: 30 * M, reason: 'INC-7: orders stuck', origin: 'test' });
-    return view.id;
+    return asRequestId(view.id);
   }
 
   async function delivered(ctx: AppContext): Promise<RecordingPort> {

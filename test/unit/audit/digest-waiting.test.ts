@@ -4,6 +4,7 @@ import { expireLapsedRequests } from '../../../src/app/expire.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
 import { expediteRequest, sweepWaitingRequests } from '../../../src/app/waiting.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 import { buildDigest } from '../../../src/audit/digest.ts';
 import { formatDigest } from '../../../src/audit/digest-format.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
@@ -20,7 +21,7 @@ describe('digest: waiting requests', () => {
     const waiting = { remindAfterMs: 10 * M, escalateAfterMs: 30 * M, escalation: { approvers: new Set(['dave@example.com']) }, expediteWebhook: null };
     const approvers = new Set(['bob@example.com', 'carol@example.com']);
     h = createHarness({ policy: testPolicy([role('prod', { approvers, requestTtlMs: 60 * M, waiting }), role('pair', { approvers, approvalsRequired: 2, requestTtlMs: 60 * M })]) });
-    const file = async (roleName: string, requester: typeof alice) => (await requestAccess(h!.ctx, { roleName, requester, durationMs: 30 * M, reason: 'INC-1', origin: 'test' })).view.id;
+    const file = async (roleName: string, requester: typeof alice) => asRequestId((await requestAccess(h!.ctx, { roleName, requester, durationMs: 30 * M, reason: 'INC-1', origin: 'test' })).view.id);
 
     h.clock.set(SINCE + 60 * M);
     const slow = await file('prod', alice);
