@@ -46,8 +46,12 @@ export async function deliverWaitingNotice(deps: WaitingDeliveryDeps, notice: Wa
   }
   const message = approverMessage(view, notice, opts);
   const seen = new Set<string>();
+  const unreachable: string[] = [];
   for (const [member, person] of people) {
-    if (!transport.canNotify(person)) continue;
+    if (!transport.canNotify(person)) {
+      unreachable.push(member);
+      continue;
+    }
     const id = memberKeys(person).join(' ');
     if (seen.has(id)) continue;
     seen.add(id);
@@ -56,4 +60,5 @@ export async function deliverWaitingNotice(deps: WaitingDeliveryDeps, notice: Wa
       if (sent) await deps.liveButtons.remember(view.id, { ...sent, live: 'pending', message: { summary: message.summary, blocks: withoutButtons(message.blocks) } });
     });
   }
+  if (unreachable.length) deps.log.info({ requestId: view.id, notice: notice.type, members: unreachable }, `these approvers cannot be messaged privately in ${deps.dialect.platformName} (not known there yet); the card and its thread still show the request`);
 }
