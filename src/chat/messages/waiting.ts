@@ -101,11 +101,12 @@ export function waitingThreadLine(view: RequestView, notice: WaitingNotice, now:
   }
 }
 
-/** The post in the escalation channel. */
+/** The post in the escalation channel: what escalated, to whom, and the card's link. */
 export function escalationPost(view: RequestView, notice: Extract<Notice, { type: 'request.escalated' }>, opts: RenderOptions & { cardLink: string | null }): ChatMessage {
   const message = approverMessage(view, notice, opts);
   const head = rich('⬆️ ', refAndRole(view), ` waited ${formatDuration(Math.max(opts.now - view.createdAt, 60_000))} for approval and escalated to `, members(notice.members), '.');
-  return { summary: head, blocks: [{ type: 'paragraph', text: head }, ...message.blocks.slice(1)] };
+  // No buttons here: a channel post cannot be retired per person; the card and the private messages carry them.
+  return { summary: head, blocks: [{ type: 'paragraph', text: head }, ...message.blocks.slice(1).filter((b) => b.type !== 'buttons')] };
 }
 
 /** The answer to the requester who just paged the approvers. */

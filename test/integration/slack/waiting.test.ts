@@ -84,7 +84,9 @@ describe('a waiting request in Slack', () => {
     await h.bot.scheduler.runOnce();
     const escalated = await h.emu.waitFor(() => h.dms(MALLORY).find((m) => m.text.includes('Escalated to you')));
     expect(buttons(escalated.blocks)).toEqual(['request_approve', 'request_deny']);
-    await h.emu.waitFor(() => h.emu.messages('C0GENERAL').find((m) => m.text.includes('escalated to <@U0MALLORY>')));
+    const post = await h.emu.waitFor(() => h.emu.messages('C0GENERAL').find((m) => m.text.includes('escalated to <@U0MALLORY>')));
+    expect(visible(post)).toContain('Open the approval card');
+    expect(buttons(post.blocks)).toEqual([]);
     await h.emu.waitFor(() => thread().find((t) => t.includes('Escalated after 30m')));
 
     await h.command(MALLORY, '/access', 'pending');
