@@ -26,6 +26,7 @@ import { createHttpApp } from './http/server.ts';
 import { statusPage } from './http/status-page.ts';
 import { reportUnreachableTargets } from './app/target-availability.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
+import { ExpediteWebhookPort } from './app/expedite-webhook.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { checkGrantsAtTargets } from './app/check-targets.ts';
 import { auditKeyringFor, installAuditKeyring } from './audit/key.ts';
@@ -151,7 +152,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   // Live grants on roles or resources this policy no longer has are revoked with the last policy that knew them.
   if (policyPath !== null) await restoreFormerDefinitions(ctx, resolveKeptPolicy(env), options.providers ? null : (resources) => providersForPolicy({ resources: Object.fromEntries(resources.map((r) => [r.name, r])) }, { log, env }));
   const reloader = policyPath === null ? null : policyReloader(ctx, policyPath, env, options.providers ? null : { log, env });
-  const metrics = createMetrics(ctx);
+  const metrics = createMetrics(ctx, async () => (scheduler ? scheduler.status() : null));
   const http = createHttpApp(ctx, metrics, () => scheduler?.healthy() ?? false);
   options.routes?.(http);
 
@@ -162,8 +163,10 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
     adapters.push(createTeamsAdapter({ ctx, http, config: config.teams ?? null, ...(options.teamsAuthSettings ? { authSettings: options.teamsAuthSettings } : {}) }));
   }
   http.get('/', statusPage(ctx)); // after `routes`, which may serve `/` itself
-  const ports = adapters.map((a) => a.port);
-  ctx.platforms = ports.map((p) => p.platform);
+  const chatPorts = adapters.map((a) => a.port);
+  ctx.platforms = chatPorts.map((p) => p.platform);
+  // The expedite paging hook is delivered through the outbox too, but is no chat platform: notices are not queued for it by default.
+  const ports = [...chatPorts, new ExpediteWebhookPort({ policy: () => ctx.policy, now: () => ctx.clock.now() })];
   worker.setPorts(ports);
 
   await recoverOnStart(ctx);

@@ -15,17 +15,21 @@ export const APPROVER_LOOKUP_DEADLINE_MS = 1500;
 const isEmail = (member: string): boolean => !member.includes(':') && member.includes('@');
 
 export async function withApproverMentions(directory: SlackDirectory, view: RequestView, deadlineMs = APPROVER_LOOKUP_DEADLINE_MS): Promise<RequestView> {
-  const emails = view.approverMembers.filter(isEmail).slice(0, MAX_APPROVER_LOOKUPS);
+  const asked = view.waiting?.asked ?? [];
+  const emails = [...new Set([...view.approverMembers, ...asked].filter(isEmail))].slice(0, MAX_APPROVER_LOOKUPS);
   if (emails.length === 0) return view;
   await within(deadlineMs, Promise.all(emails.map((email) => directory.slackIdForEmail(email))), () => new Error('approver lookups took too long')).catch(() => undefined);
-  const members: string[] = [];
-  const seen = new Set<string>();
-  for (const member of view.approverMembers) {
-    const slackId = isEmail(member) ? directory.cachedSlackIdForEmail(member) : null;
-    const shown = slackId ? `slack:${slackId}` : member;
-    if (seen.has(shown)) continue;
-    seen.add(shown);
-    members.push(shown);
-  }
-  return { ...view, approverMembers: members };
+  const shownAs = (list: readonly string[]): string[] => {
+    const members: string[] = [];
+    const seen = new Set<string>();
+    for (const member of list) {
+      const slackId = isEmail(member) ? directory.cachedSlackIdForEmail(member) : null;
+      const shown = slackId ? `slack:${slackId}` : member;
+      if (seen.has(shown)) continue;
+      seen.add(shown);
+      members.push(shown);
+    }
+    return members;
+  };
+  return { ...view, approverMembers: shownAs(view.approverMembers), ...(view.waiting && { waiting: { ...view.waiting, asked: shownAs(asked) } }) };
 }

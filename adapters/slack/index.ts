@@ -18,6 +18,7 @@ import { SlackDirectory } from './identity.ts';
 import { dropDuplicates } from './middleware.ts';
 import type { SlackServices } from './services.ts';
 import { registerViews } from './views/index.ts';
+import { slackPersonFor } from './approver-people.ts';
 
 export interface SlackAdapterDeps extends ChatAdapterDeps {
   config: SlackConfig;
@@ -40,6 +41,7 @@ export function createSlackAdapter({ ctx, http, config, metrics }: SlackAdapterD
     log,
     withMentions: (view) => withApproverMentions(directory, view),
     onRequestChanged: (view) => homes.refreshAround(view),
+    personFor: (member) => slackPersonFor(directory, member),
   });
   return {
     port,

@@ -9,6 +9,7 @@ import { ChatDelivery, SeenDeliveries } from '../../src/chat/index.ts';
 import type { ChatAdapter, ChatAdapterDeps } from '../../src/chat-adapter.ts';
 import type { TeamsConfig } from '../../src/config/env.ts';
 import { ApprovalViews } from './approval-views.ts';
+import { teamsPersonFor } from './approver-people.ts';
 import { audienceOf, createAuthentication, type TeamsAuthSettings } from './auth.ts';
 import { AccessBot } from './bot.ts';
 import { TeamsConversations } from './conversations.ts';
@@ -46,7 +47,13 @@ export function createTeamsAdapter({ ctx, http, config, authSettings = {} }: Tea
   const proactive = new Proactive(adapter, config?.appId ?? '', audienceOf(authSettings));
   const bot = new AccessBot(services);
   mountTeamsEndpoint(http, adapter, (context) => bot.run(context), log);
-  const port = new ChatDelivery({ ctx, transport: new TeamsTransport(ctx, conversations, views, proactive, log), dialect: TEAMS_DIALECT, log });
+  const port = new ChatDelivery({
+    ctx,
+    transport: new TeamsTransport(ctx, conversations, views, proactive, log),
+    dialect: TEAMS_DIALECT,
+    log,
+    personFor: (member) => teamsPersonFor(conversations, member),
+  });
   return {
     port,
     services,

@@ -150,6 +150,13 @@ export const METHODS: Record<string, MethodHandler> = {
     return { channel, ts, message: wireMessage(store, message) };
   },
 
+  'chat.getPermalink': (store, args) => {
+    const channel = resolveExistingChannel(store, args.channel);
+    const ts = String(args.message_ts ?? '');
+    store.findMessage(channel, ts);
+    return { channel, permalink: `https://${store.team.domain}.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
+  },
+
   'chat.update': (store, args) => {
     const channel = resolveExistingChannel(store, args.channel);
     const message = store.findMessage(channel, String(args.ts ?? ''));

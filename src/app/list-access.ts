@@ -1,6 +1,7 @@
 /** Read models: what a person holds and waits for, and what awaits an approver. */
 import type { PersonIds } from '../../db/store/records.ts';
-import { canonicalEmail, isMember, samePerson, type Person, memberKeys } from '../domain/identity.ts';
+import { canonicalEmail, samePerson, type Person, memberKeys } from '../domain/identity.ts';
+import { mayApproveAt } from '../domain/waiting.ts';
 import type { AppContext } from './context.ts';
 import { priorReviews, requesterOf } from './records.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
@@ -41,7 +42,7 @@ export async function listAwaitingReview(ctx: AppContext, person: Person): Promi
   const awaiting: RequestId[] = [];
   for (const row of rows) {
     const role = ctx.policy.roles[row.role];
-    if (!role || !isMember(role.approvers, person) || samePerson(requesterOf(row), person)) continue;
+    if (!role || !mayApproveAt(role, person, row.createdAt, now) || samePerson(requesterOf(row), person)) continue;
     if (!(await priorReviews(ctx.store, row.id)).some((r) => samePerson(r.reviewer, person))) awaiting.push(row.id);
   }
   return viewsOf(ctx, awaiting, now);

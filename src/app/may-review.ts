@@ -14,9 +14,10 @@ import { type RequestId, requestRef } from '../domain/request-id.ts';
 
 export async function mayReview(ctx: AppContext, input: { requestId: RequestId; reviewer: Person; decision: 'approve' | 'deny' }): Promise<RequestView> {
   const policy = ctx.policy;
-  const view = await loadRequestView(ctx.store, policy, input.requestId, ctx.clock.now());
+  const now = ctx.clock.now();
+  const view = await loadRequestView(ctx.store, policy, input.requestId, now);
   if (!view) throw new AccessError('not_found', `There is no request ${requestRef(input.requestId)}.`);
-  const request = { status: view.status, requester: view.requester, approvalsRequired: view.approvalsRequired, decidedBy: view.decidedBy };
-  evaluateReview(roleNamed(policy, view.role), request, await priorReviews(ctx.store, input.requestId), input.reviewer, input.decision);
+  const request = { status: view.status, requester: view.requester, approvalsRequired: view.approvalsRequired, decidedBy: view.decidedBy, createdAt: view.createdAt };
+  evaluateReview(roleNamed(policy, view.role), request, await priorReviews(ctx.store, input.requestId), input.reviewer, input.decision, now);
   return view;
 }

@@ -21,6 +21,12 @@ export type Notice =
   | { type: 'request.filed'; requestId: RequestId }
   /** Someone approved or denied: update the card; on a final decision tell the requester. */
   | { type: 'request.reviewed'; requestId: RequestId; reviewer: string; decision: 'approve' | 'deny'; final: boolean; note?: string | null }
+  /** Still waiting: remind `members` (policy atoms: eligible, not reviewed) privately; say so in the card's thread. */
+  | { type: 'request.reminded'; requestId: RequestId; round: number; members: string[] }
+  /** Waited past escalate_after: tell the escalation group (`members`) and its channel; say so in the thread. */
+  | { type: 'request.escalated'; requestId: RequestId; members: string[] }
+  /** The requester asked for urgency: message `members` at once with `note`; the paging hook gets it too. */
+  | { type: 'request.expedited'; requestId: RequestId; by: string; note: string | null; members: string[] }
   /** Cancelled by the requester or lapsed: update the card, tell the requester. */
   | { type: 'request.closed'; requestId: RequestId; status: 'cancelled' | 'expired' }
   /** A grant changed: update the card, reply in its thread, tell the holder. */

@@ -6,6 +6,8 @@ import type { RequestStatus } from '../domain/request-rules.ts';
 import type { GrantStatus } from '../domain/grant-rules.ts';
 import { isRevokeOverdue } from '../domain/thresholds.ts';
 import { requestRef, type RequestId } from '../domain/request-id.ts';
+import { eligibleApprovers } from '../domain/waiting.ts';
+import { loadWaitingState, type WaitingState } from './waiting-state.ts';
 
 export interface ReviewView {
   who: Person;
@@ -56,6 +58,8 @@ export interface RequestView {
   /** The grant this request created, or for an extension the grant it extends. */
   grant: GrantView | null;
   timezone: string;
+  /** While pending: who has been asked, the next reminder and escalation, whether it was expedited. */
+  waiting?: WaitingState | null;
 }
 
 export async function loadRequestView(reads: StoreReads, policy: Policy, requestId: RequestId, now: number): Promise<RequestView | null> {
@@ -91,7 +95,7 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
       note: r.note,
       at: r.createdAt,
     })),
-    approverMembers: role ? [...role.approvers] : [],
+    approverMembers: role ? [...eligibleApprovers(role, row.createdAt, now)] : [],
     grant: grantRow
       ? {
           id: grantRow.id,
@@ -107,5 +111,6 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
         }
       : null,
     timezone: policy.timezone,
+    waiting: await loadWaitingState(reads, policy, { ...row, requester: { email: row.requesterEmail, slackId: row.requesterSlackId, teamsId: row.requesterTeamsId } }, now),
   };
 }

@@ -31,7 +31,7 @@ export async function review(ctx: AppContext, input: ReviewInput): Promise<Revie
     const now = ctx.clock.now();
     const request = await requireRequest(uow, input.requestId);
     // evaluateReview checks who may review before anything about the request's state (a role gone: nobody).
-    const outcome = evaluateReview(roleNamed(policy, request.role), { status: request.status, requester: requesterOf(request), approvalsRequired: request.approvalsRequired, decidedBy: request.decidedBy }, await priorReviews(uow, request.id), input.reviewer, input.decision);
+    const outcome = evaluateReview(roleNamed(policy, request.role), { status: request.status, requester: requesterOf(request), approvalsRequired: request.approvalsRequired, decidedBy: request.decidedBy, createdAt: request.createdAt }, await priorReviews(uow, request.id), input.reviewer, input.decision, now);
     const note = input.note?.trim() || null;
     const actor = actorOf(input.reviewer);
     const recorded = await uow.insertReview({

@@ -9,6 +9,7 @@ import { formatDuration } from '../domain/duration.ts';
 import { isLateRevoke } from '../domain/thresholds.ts';
 import type { Digest, DigestAlert, DigestAlertKind, DigestDenial, DigestGrant, DigestList } from './digest.ts';
 import { clockTime, localDateKey, longTime, shortTime } from './zoned-time.ts';
+import type { DigestWait } from './digest-waiting.ts';
 
 export type DigestFormat = 'text' | 'markdown' | 'json';
 export const DIGEST_FORMATS: readonly DigestFormat[] = ['text', 'markdown', 'json'];
@@ -57,6 +58,8 @@ function layout(digest: Digest): Section[] {
   add(`Late revokes (more than 5 s after expiry)`, digest.lateRevokes, (g) => lateLine(g, tz));
   add('Who had access', digest.grants, (g) => grantLine(g, tz));
   add('Denied requests', digest.denials, (d) => denialLine(d, tz));
+  add('Longest waits for a decision', digest.waiting.longest, (w) => waitLine(w, tz));
+  add('Lapsed without any review', digest.waiting.lapsedUnreviewed, (w) => waitLine(w, tz));
   sections.push(anchor(digest));
   return sections;
 }
@@ -169,6 +172,11 @@ function denialLine(d: DigestDenial, tz: string): Line {
   const what = d.kind === 'extend' ? `extension of ${d.role} on ${d.resource}` : `${d.role} on ${d.resource}`;
   const because = d.note ? `: “${clip(d.note, NOTE_MAX)}”` : ' (no reason given)';
   return `**${d.ref}** ${who(d.requester)}: ${what} · denied by ${who(d.deniedBy)} ${shortTime(d.at, tz)}${because}${d.reason ? ` · asked for “${clip(d.reason, REASON_MAX)}”` : ''}`;
+}
+
+function waitLine(w: DigestWait, tz: string): Line {
+  const nudges = [w.reminders ? plural(w.reminders, 'reminder') : '', w.escalated ? 'escalated' : '', w.expedited ? 'marked urgent' : ''].filter(Boolean).join(', ');
+  return `**${w.ref}** ${who(w.requester)}: ${w.role} · waited ${formatDuration(w.waitedMs)} (filed ${shortTime(w.createdAt, tz)}) · ${w.outcome}${nudges ? ` · ${nudges}` : ''}`;
 }
 
 /** "27 Nov, 09:12 → 09:42 (30m)", "before … → …", or "27 Nov, 09:12 → still active (until 11:00)". */

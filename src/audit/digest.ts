@@ -13,6 +13,7 @@ import { isLateRevoke, REVOKE_OVERDUE_AFTER_MS } from '../domain/thresholds.ts';
 import { isAuditAction, readDetails, type AuditAction } from './events.ts';
 import { shortTime } from './zoned-time.ts';
 import { parseRequestRef, requestRef, type RequestId } from '../domain/request-id.ts';
+import { WaitingDigest, type DigestWaiting } from './digest-waiting.ts';
 
 const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
 const DEFAULT_MAX_ITEMS = 200;
@@ -103,6 +104,8 @@ export interface Digest {
   lateRevokes: DigestList<DigestGrant>;
   denials: DigestList<DigestDenial>;
   alerts: DigestList<DigestAlert>;
+  /** Requests that waited longest for a decision, and those that lapsed without any review (digest-waiting.ts). */
+  waiting: DigestWaiting;
   /** The last audit row before `until`: posting its hash anchors the log off-machine. */
   head: { seq: number; hash: string; at: number } | null;
 }
@@ -165,6 +168,7 @@ class DigestBuilder {
   private readonly revokeTrouble = new Set<string>();
   /** Grants already counted as held (weak: a forgotten grant outside the kept lists can be collected). */
   private readonly held = new WeakSet<DigestGrant>();
+  private readonly waiting = new WaitingDigest();
   /** While replaying earlier rows of a request: build state, count nothing. */
   private replaying = false;
 
@@ -233,6 +237,7 @@ class DigestBuilder {
       lateRevokes: this.lists.lateRevokes,
       denials: this.lists.denials,
       alerts: this.lists.alerts,
+      waiting: this.waiting.finish(this.maxItems),
       head: await chainHeadBefore(this.store, until),
     };
   }
@@ -267,6 +272,7 @@ class DigestBuilder {
     const action = row.action;
     const counting = !this.replaying;
     const id = row.requestId;
+    this.waiting.observe(row, counting);
     switch (action) {
       case 'request.created': {
         if (id === null) return;

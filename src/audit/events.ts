@@ -39,6 +39,12 @@ export interface AuditDetails {
   'request.denied': { note: string | null; policy_hash: PolicyHash };
   'request.cancelled': Record<string, never>;
   'request.expired': { why: string };
+  /** A waiting request's approvers who had not reviewed it were reminded (reminder `round`, 1 = the first). */
+  'request.reminded': { round: number; waited: string; reminded: string[] };
+  /** A waiting request escalated after `waited`: `escalated_to` may now approve it too. */
+  'request.escalated': { waited: string; escalated_to: string[] };
+  /** The requester asked for urgency: `paged` were messaged at once; `webhook` says whether the paging hook is called. */
+  'request.expedited': { note: string | null; paged: string[]; webhook: boolean };
   'review.approved': ReviewDetails;
   'review.denied': ReviewDetails;
   /** `extends` is the ref of the request whose grant is extended (AR-N). */
@@ -119,6 +125,9 @@ const FIELDS: { [A in AuditAction]: FieldKinds<AuditDetails[A]> } = {
   'request.denied': { note: 'text', policy_hash: 'text' },
   'request.cancelled': {},
   'request.expired': { why: 'text' },
+  'request.reminded': { round: 'number', waited: 'text', reminded: 'texts' },
+  'request.escalated': { waited: 'text', escalated_to: 'texts' },
+  'request.expedited': { note: 'text', paged: 'texts', webhook: 'flag' },
   'review.approved': { note: 'text', policy_hash: 'text', approvals: 'number', remaining: 'number' },
   'review.denied': { note: 'text', policy_hash: 'text', approvals: 'number', remaining: 'number' },
   'extension.requested': { extends: 'text', role: 'text', by: 'text', new_expiry: 'text', reason: 'text', auto_approved: 'flag', policy_hash: 'text' },

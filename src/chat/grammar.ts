@@ -10,6 +10,7 @@
  *   request-access help
  *   access | access help | access pending
  *   access revoke AR-42 [REASON…] | access cancel AR-42 | access extend AR-42 30m [REASON…]
+ *   access expedite AR-42 [REASON…]                  (page the approvers of my waiting request, once)
  *   help                                              (a message to the bot: both usages)
  */
 import { z } from 'zod';
@@ -17,7 +18,7 @@ import { parseDuration } from '../domain/duration.ts';
 import { parseRequestRef, type RequestId, requestRef } from '../domain/request-id.ts';
 
 /** The verbs of `access` that take a request id. */
-export type RequestVerb = 'revoke' | 'cancel' | 'extend';
+export type RequestVerb = 'revoke' | 'cancel' | 'extend' | 'expedite';
 
 /** What was wrong with the words, and the words it is about (as typed, never escaped here). */
 export type CommandProblem =
@@ -67,6 +68,7 @@ const accessSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('revoke'), requestId: requestRefSchema, reason: z.string().nullable() }),
   z.object({ kind: z.literal('cancel'), requestId: requestRefSchema }),
   z.object({ kind: z.literal('extend'), requestId: requestRefSchema, durationMs: z.number().int().positive(), reason: z.string().nullable() }),
+  z.object({ kind: z.literal('expedite'), requestId: requestRefSchema, reason: z.string().nullable() }),
 ]);
 export type AccessCommand = z.infer<typeof accessSchema> | Invalid;
 
@@ -149,7 +151,7 @@ export function parseAccess(text: string): AccessCommand {
   if (HELP_WORDS.has(lower)) return all.length === 1 ? { kind: 'help' } : invalid({ code: 'takes_nothing_more', what: 'access help' });
   if (lower === 'list' || lower === 'mine') return args.length === 0 ? { kind: 'list' } : invalid({ code: 'takes_nothing_more', what: 'access' });
   if (lower === 'pending') return args.length === 0 ? { kind: 'pending' } : invalid({ code: 'takes_nothing_more', what: 'access pending' });
-  if (lower !== 'revoke' && lower !== 'cancel' && lower !== 'extend') return invalid({ code: 'unknown_verb', word: verb });
+  if (lower !== 'revoke' && lower !== 'cancel' && lower !== 'extend' && lower !== 'expedite') return invalid({ code: 'unknown_verb', word: verb });
   const refWord = args[0];
   if (refWord === undefined) return invalid({ code: 'request_missing', verb: lower });
   const requestId = parseRequestRef(refWord);
@@ -159,6 +161,8 @@ export function parseAccess(text: string): AccessCommand {
   switch (lower) {
     case 'revoke':
       return accessSchema.parse({ kind: 'revoke', requestId, reason: reason(rest) });
+    case 'expedite':
+      return accessSchema.parse({ kind: 'expedite', requestId, reason: reason(rest) });
     case 'cancel':
       return rest.length === 0 ? accessSchema.parse({ kind: 'cancel', requestId }) : invalid({ code: 'cancel_takes_only_request' });
     case 'extend': {

@@ -8,7 +8,7 @@ import type { RichText } from './rich-text.ts';
 import type { RequestId } from '../domain/request-id.ts';
 
 /** What a button does. The adapter maps each to its own action id. */
-export type ActionKind = 'approve' | 'deny' | 'cancel' | 'revoke' | 'extend' | 'show_credentials' | 'open_request_form';
+export type ActionKind = 'approve' | 'deny' | 'cancel' | 'revoke' | 'extend' | 'show_credentials' | 'open_request_form' | 'expedite';
 
 export interface Confirm {
   title: string;

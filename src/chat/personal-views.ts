@@ -14,11 +14,12 @@ import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
 import { listAwaitingReview, listMyAccess } from '../app/list-access.ts';
 import type { RequestView } from '../app/request-view.ts';
-import { isMember, samePerson, type Person } from '../domain/identity.ts';
+import { samePerson, type Person } from '../domain/identity.ts';
 import type { Logger } from '../logging.ts';
 import type { ChatDialect } from './dialect.ts';
 import type { PersonalView } from './message.ts';
 import { personalView } from './messages/personal-view.ts';
+import { mayEverApprove } from '../domain/waiting.ts';
 
 /** What a platform does for personal views. */
 export interface PersonalViewSurface {
@@ -61,7 +62,7 @@ function parsePerson(value: string): Person | null {
 /** Does this request's change show up in this person's view? */
 function concerns(ctx: Pick<AppContext, 'policy'>, view: RequestView, person: Person): boolean {
   const role = ctx.policy.roles[view.role];
-  return samePerson(person, view.requester) || view.reviews.some((r) => samePerson(r.who, person)) || (role !== undefined && isMember(role.approvers, person));
+  return samePerson(person, view.requester) || view.reviews.some((r) => samePerson(r.who, person)) || (role !== undefined && mayEverApprove(role, person));
 }
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));

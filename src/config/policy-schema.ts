@@ -8,6 +8,7 @@ import { validate as isCronExpression } from 'node-cron';
 import { DURATION_EXAMPLES, isDuration } from '../domain/duration.ts';
 import { firstNonAscii } from '../domain/identity.ts';
 import { limitsSchema } from './limits-schema.ts';
+import { waitingFields } from './waiting-schema.ts';
 
 const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value));
 
@@ -75,6 +76,8 @@ export function isRegex(source: string): boolean {
   }
 }
 
+const waiting = waitingFields({ durationText, memberText, channelRefs });
+
 export const roleSchema = z.strictObject({
   description: z.string().optional(),
   resource: name('resource'),
@@ -96,6 +99,7 @@ export const roleSchema = z.strictObject({
     .strictObject({ approvals: channelRefs })
     .optional()
     .meta({ description: "This role's own approvals channel(s), instead of the policy's channels.approvals" }),
+  ...waiting,
 });
 
 const resourceSchema = z
@@ -119,6 +123,7 @@ export const policySchema = z.strictObject({
     .optional(),
   limits: limitsSchema(durationText).optional(),
   groups: z.record(name('group'), memberList).default({}),
+  defaults: z.strictObject(waiting).optional().meta({ description: "Every role's remind_after, escalate_after, escalation and expedite_webhook unless the role sets its own" }),
   resources: z.record(name('resource'), resourceSchema),
   roles: z.record(name('role'), roleSchema),
 });

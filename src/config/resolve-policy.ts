@@ -14,6 +14,7 @@ import { resolveLimits } from './limits-schema.ts';
 import { nameProblem } from './policy-schema.ts';
 import { formatPath, parseWith, type Finding } from './problems.ts';
 import { GroupResolver } from './resolve-groups.ts';
+import { resolveWaiting } from './resolve-waiting.ts';
 import type { SalvagedPolicy, SalvagedResource, SalvagedRole } from './salvage-policy.ts';
 
 const HOUR_MS = 3_600_000;
@@ -214,6 +215,17 @@ function resolveRole(name: string, role: SalvagedRole, ctx: RoleContext): RoleDe
     checkApprovals(role.approvals_required, requesters.members, approvers.members, (message) => fail(approvers.members.size === 0 ? 'approvers' : 'approvals_required', message));
   }
 
+  const waiting = resolveWaiting(role, {
+    defaults: raw.defaults,
+    at,
+    requestTtlMs: role.request_ttl === undefined ? undefined : ms(role.request_ttl),
+    groupResolver: ctx.groupResolver,
+    env: opts.env,
+    requireEnv: opts.requireEnv ?? true,
+    errors,
+    warnings,
+  });
+
   if (errors.length > before || !requesters.complete || !approvers.complete || ctx.groupResolver.errors.length > groupErrorsBefore || tainted.size > 0) return null;
   if (role.resource === undefined || maxDurationMs === undefined || defaultDurationMs === undefined || role.request_ttl === undefined) return null;
   return {
@@ -231,6 +243,7 @@ function resolveRole(name: string, role: SalvagedRole, ctx: RoleContext): RoleDe
     requireTicket: role.require_ticket === false || role.require_ticket === undefined ? null : role.require_ticket === true ? '' : role.require_ticket,
     breakGlass: role.break_glass ?? false,
     ...(role.channels?.approvals && { approvalsChannel: role.channels.approvals }),
+    ...(waiting && { waiting }),
   };
 }
 

@@ -33,6 +33,7 @@ export interface SalvagedPolicy {
   channels?: RawPolicy['channels'];
   digest?: RawPolicy['digest'];
   limits?: RawPolicy['limits'];
+  defaults?: RawPolicy['defaults'];
   /** Undefined: the section is unusable (not a mapping), so references into it cannot be checked. */
   groups?: Record<string, string[]>;
   /** Groups whose member list lost entries to the schema. */
@@ -88,7 +89,7 @@ function salvageResource(value: unknown): SalvagedResource {
 export function salvagePolicy(input: Record<string, unknown>, schemaAccepted: boolean): SalvagedPolicy {
   const shape = policySchema.shape;
   const taintedTop = new Set<string>();
-  const top = <K extends 'timezone' | 'min_duration' | 'channels' | 'digest' | 'limits'>(key: K): z.output<(typeof shape)[K]> | undefined => {
+  const top = <K extends 'timezone' | 'min_duration' | 'channels' | 'digest' | 'limits' | 'defaults'>(key: K): z.output<(typeof shape)[K]> | undefined => {
     const parsed = field(shape[key], input[key]);
     if (parsed.ok) return parsed.value as z.output<(typeof shape)[K]>;
     taintedTop.add(key);
@@ -125,6 +126,7 @@ export function salvagePolicy(input: Record<string, unknown>, schemaAccepted: bo
   const channels = top('channels');
   const digest = top('digest');
   const limits = top('limits');
+  const defaults = top('defaults');
   return {
     complete: schemaAccepted,
     ...(timezone !== undefined && { timezone }),
@@ -132,6 +134,7 @@ export function salvagePolicy(input: Record<string, unknown>, schemaAccepted: bo
     ...(channels !== undefined && { channels }),
     ...(digest !== undefined && { digest }),
     ...(limits !== undefined && { limits }),
+    ...(defaults !== undefined && { defaults }),
     ...(groups !== undefined && { groups }),
     incompleteGroups,
     resources: section('resources', salvageResource),

@@ -5,6 +5,7 @@
  */
 import { formatDuration } from './duration.ts';
 import type { ChannelRefs, Member, Policy, ResourceDef, RoleDef } from './policy.ts';
+import { waitingChanges } from './waiting.ts';
 
 export interface PolicyChanges {
   rolesAdded: string[];
@@ -101,6 +102,7 @@ function roleChanges(was: RoleDef, now: RoleDef): string[] {
   const channel = channelChange(was.approvalsChannel, now.approvalsChannel);
   if (channel) changes.push(`channels.approvals ${channel}`);
   if ((was.description ?? '') !== (now.description ?? '')) changes.push('description changed');
+  changes.push(...waitingChanges(was.waiting, now.waiting));
   return changes;
 }
 

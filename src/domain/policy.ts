@@ -3,6 +3,7 @@
  * group expanded to its members. Built from the YAML file by src/config/load-policy.ts.
  */
 import type { RequestLimits } from './rate-limit.ts';
+import type { WaitingRules } from './waiting.ts';
 
 export type Platform = 'slack' | 'teams';
 
@@ -39,6 +40,8 @@ export interface RoleDef {
   breakGlass: boolean;
   /** Where this role's approval cards go, overriding the policy's `channels.approvals` per platform. */
   approvalsChannel?: ChannelRefs;
+  /** Reminders, escalation and the expedite hook for waiting requests (src/domain/waiting.ts); absent: none. */
+  waiting?: WaitingRules;
 }
 
 export interface Policy {

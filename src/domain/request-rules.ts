@@ -5,7 +5,8 @@
 import { AccessError } from './errors.ts';
 import { formatDuration, DURATION_EXAMPLES } from './duration.ts';
 import { isMember, samePerson, type Person } from './identity.ts';
-import { roleNamed, type Policy, type RoleDef } from './policy.ts';
+import { roleNamed, type Member, type Policy, type RoleDef } from './policy.ts';
+import { eligibleApprovers } from './waiting.ts';
 
 export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired';
 
@@ -85,6 +86,8 @@ export interface ReviewSubject {
   requester: Person;
   approvalsRequired: number;
   decidedBy?: string | null;
+  /** When it was filed: with `now`, decides whether the escalation group may approve yet (domain/waiting.ts). */
+  createdAt?: number;
 }
 
 export interface PriorReview {
@@ -109,11 +112,13 @@ export function evaluateReview(
   prior: readonly PriorReview[],
   reviewer: Person,
   decision: 'approve' | 'deny',
+  now?: number,
 ): ReviewOutcome {
   if (!role) {
     throw new AccessError('not_allowed', 'Nobody can review this request: its role is no longer in the policy.');
   }
-  if (!isMember(role.approvers, reviewer)) {
+  const eligible = eligibleApprovers(role, request.createdAt, now);
+  if (!isMember(eligible, reviewer)) {
     throw new AccessError('not_approver', `You are not an approver for "${role.name}".`);
   }
   if (samePerson(request.requester, reviewer)) {
@@ -128,17 +133,17 @@ export function evaluateReview(
     throw new AccessError('already_reviewed', 'You have already reviewed this request.');
   }
   if (decision === 'deny') return { kind: 'denied' };
-  const approvals = countDistinctApprovals(role, request.requester, prior) + 1;
+  const approvals = countDistinctApprovals(role, request.requester, prior, eligible) + 1;
   if (approvals >= request.approvalsRequired) return { kind: 'approved', approvals };
   return { kind: 'recorded', approvals, remaining: request.approvalsRequired - approvals };
 }
 
 /** Approvals that count: distinct people, eligible under the current policy, never the requester. */
-export function countDistinctApprovals(role: RoleDef, requester: Person, prior: readonly PriorReview[]): number {
+export function countDistinctApprovals(role: RoleDef, requester: Person, prior: readonly PriorReview[], eligible: ReadonlySet<Member> = role.approvers): number {
   const seen = new Set<string>();
   for (const review of prior) {
     if (review.decision !== 'approve') continue;
-    if (!isMember(role.approvers, review.reviewer) || samePerson(review.reviewer, requester)) continue;
+    if (!isMember(eligible, review.reviewer) || samePerson(review.reviewer, requester)) continue;
     seen.add(review.reviewerKey);
   }
   return seen.size;

@@ -4,6 +4,7 @@ import type { StoreStats } from '../../db/store/port.ts';
 import type { AppContext } from '../app/context.ts';
 import { countUndeliveredNotices } from '../app/outbox.ts';
 import { countOverdueRevokes } from '../app/overdue.ts';
+import { registerSchedulerMetrics, type SchedulerStatusSource } from './scheduler-metrics.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -22,7 +23,7 @@ function countGauge(registry: Registry, name: string, help: string, count: () =>
   });
 }
 
-export function createMetrics(ctx: AppContext): Metrics {
+export function createMetrics(ctx: AppContext, scheduler?: SchedulerStatusSource): Metrics {
   const registry = new Registry();
   // Default metrics carry their own "process_"/"nodejs_" names: accessbot_process_cpu_seconds_total, …
   collectDefaultMetrics({ register: registry, prefix: 'accessbot_' });
@@ -45,6 +46,7 @@ export function createMetrics(ctx: AppContext): Metrics {
   countGauge(registry, 'accessbot_outbox_pending', 'Chat notices not delivered yet', async () => (await stats()).pendingNotices);
   countGauge(registry, 'accessbot_outbox_dead', 'Chat notices given up after a day of failed deliveries', () => countUndeliveredNotices(ctx));
   countGauge(registry, 'accessbot_audit_events', 'Rows in the audit log', async () => (await stats()).auditEvents);
+  if (scheduler) registerSchedulerMetrics(registry, scheduler);
   const httpRequests = new Counter({ name: 'accessbot_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] });
   const ackSeconds = new Histogram({
     name: 'accessbot_ack_seconds',

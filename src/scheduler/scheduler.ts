@@ -3,6 +3,7 @@
  * - sweep (every 5 s): lapse stale requests, start due revokes, process every grant with work due (retries,
  *   rows whose lease expired); it is the backstop that catches anything the timer missed.
  * - reminders (every 30 s), outbox dispatch (every 5 s), reconciliation (every 10 min), digest (policy schedule).
+ * - waiting (every 30 s): remind approvers of waiting requests and escalate them (src/app/waiting.ts).
  * - audit checkpoint (every 15 min, when the chain head moved): the signed head, posted off the machine
  *   (checkpoint.ts); at start the audit chain is keyed with the configured audit key.
  * - expiry timer: armed for the next stored expiry/lapse instant, re-armed after every sweep and whenever a
@@ -15,6 +16,7 @@ import { sendExpiryReminders, nextDueInstant } from '../app/expire.ts';
 import { countOverdueRevokes } from '../app/overdue.ts';
 import type { ChatPort } from '../app/ports.ts';
 import { reconcile } from '../app/reconcile.ts';
+import { sweepWaitingRequests } from '../app/waiting.ts';
 import type { Worker } from '../app/worker.ts';
 import { drainBackground } from './background.ts';
 import { cronLogger } from './cron-logger.ts';
@@ -27,6 +29,7 @@ const DEFAULT_SCHEDULES = {
   reminders: '*/30 * * * * *',
   dispatch: '*/5 * * * * *',
   reconcile: '0 */10 * * * *',
+  waiting: '*/30 * * * * *',
 } as const;
 
 export interface SchedulerDeps {
@@ -38,6 +41,8 @@ export interface SchedulerDeps {
   remindEvery?: string;
   dispatchEvery?: string;
   reconcileEvery?: string;
+  /** The waiting-requests job (reminders, escalation). */
+  waitingEvery?: string;
   /** The digest job; scheduled on `digestEvery`, else the policy's `digest.schedule`, when both exist. */
   onDigest?: () => Promise<void>;
   digestEvery?: string;
@@ -58,7 +63,7 @@ export interface SchedulerDeps {
   stallAfterMs?: number;
 }
 
-export type JobName = 'sweep' | 'reminders' | 'dispatch' | 'reconcile' | 'digest' | 'checkpoint';
+export type JobName = 'sweep' | 'reminders' | 'dispatch' | 'reconcile' | 'digest' | 'checkpoint' | 'waiting';
 
 export interface JobStatus {
   schedule: string;
@@ -79,6 +84,8 @@ export interface SchedulerStatus {
   revokeOverdue: number;
   /** The sweep has not finished for longer than it should have. */
   stalled: boolean;
+  /** Reminder rounds and escalations this process sent since it started. */
+  waiting: { reminded: number; escalated: number };
 }
 
 /**
@@ -109,6 +116,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
   const inFlight = new Set<Promise<void>>();
   const jobs = new Map<JobName, { status: JobStatus; current: Promise<void> | null; fn: () => Promise<void> }>();
   const tasks: ScheduledTask[] = [];
+  const waitingSent = { reminded: 0, escalated: 0 };
 
   const timer = new ExpiryTimer({
     now: () => ctx.clock.now(),
@@ -167,6 +175,15 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
     ['reminders', deps.remindEvery ?? DEFAULT_SCHEDULES.reminders, async () => void (await sendExpiryReminders(ctx))],
     ['dispatch', deps.dispatchEvery ?? DEFAULT_SCHEDULES.dispatch, async () => void (await dispatchDue(ctx, deps.ports()))],
     ['reconcile', deps.reconcileEvery ?? DEFAULT_SCHEDULES.reconcile, async () => void (await reconcile(ctx))],
+    [
+      'waiting',
+      deps.waitingEvery ?? DEFAULT_SCHEDULES.waiting,
+      async () => {
+        const sent = await sweepWaitingRequests(ctx);
+        waitingSent.reminded += sent.reminded;
+        waitingSent.escalated += sent.escalated;
+      },
+    ],
   ];
   const digestSchedule = deps.digestEvery ?? ctx.policy.digest?.schedule;
   const onDigest = deps.onDigest;
@@ -222,6 +239,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
     async runOnce(options = {}) {
       await run('sweep');
       await run('reminders');
+      await run('waiting');
       await deps.worker.idle();
       await run('dispatch');
       if (options.reconcile) await run('reconcile');
@@ -237,6 +255,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
         timer: timer.status(),
         revokeOverdue,
         stalled: !stopped && isStalled(),
+        waiting: { ...waitingSent },
       };
     },
     // Every committed grant change may move the next expiry earlier (a new grant, an extension): re-arm.

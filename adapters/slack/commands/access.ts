@@ -4,8 +4,9 @@ import { cancelRequest } from '../../../src/app/cancel.ts';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
-import { parseAccess, awaitingReviewAnswer, cancelledAnswer, extensionAnswer, helpAnswer, myAccessAnswer, notAnApproverAnswer, revokedAnswer } from '../../../src/chat/index.ts';
-import { isMember, samePerson } from '../../../src/domain/identity.ts';
+import { expediteRequest } from '../../../src/app/waiting.ts';
+import { parseAccess, awaitingReviewAnswer, cancelledAnswer, expeditedAnswer, extensionAnswer, helpAnswer, myAccessAnswer, notAnApproverAnswer, revokedAnswer } from '../../../src/chat/index.ts';
+import { samePerson } from '../../../src/domain/identity.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import { actAs } from '../act-as.ts';
 import { withApproverMentions } from '../approver-mentions.ts';
@@ -14,6 +15,8 @@ import { timedAck } from '../middleware.ts';
 import { renderAnswer } from '../render/index.ts';
 import type { SlackServices } from '../services.ts';
 import { problemAnswer, unescapeCommandText } from './words.ts';
+import { mayEverApprove } from '../../../src/domain/waiting.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 export const ACCESS_COMMAND = '/access';
 
@@ -36,10 +39,14 @@ export function registerAccess(app: App, s: SlackServices): void {
       `access ${parsed.kind}`,
       async (person) => {
         switch (parsed.kind) {
-          case 'list':
-            return renderAnswer(myAccessAnswer(await listMyAccess(s.ctx, person), LISTS));
+          case 'list': {
+            const mine = await listMyAccess(s.ctx, person);
+            // Who was asked about each waiting request, as mentions (display only).
+            const pending = await Promise.all(mine.pending.map((view) => withApproverMentions(s.directory, view)));
+            return renderAnswer(myAccessAnswer({ ...mine, pending }, LISTS));
+          }
           case 'pending': {
-            const approves = Object.values(s.ctx.policy.roles).some((role) => isMember(role.approvers, person));
+            const approves = Object.values(s.ctx.policy.roles).some((role) => mayEverApprove(role, person));
             return renderAnswer(approves ? awaitingReviewAnswer(await listAwaitingReview(s.ctx, person), LISTS) : notAnApproverAnswer());
           }
           case 'help':
@@ -57,6 +64,8 @@ export function registerAccess(app: App, s: SlackServices): void {
             const view = result.autoApproved ? result.view : await withApproverMentions(s.directory, result.view);
             return renderAnswer(extensionAnswer(view, result.autoApproved, SLACK_DIALECT));
           }
+          case 'expedite':
+            return renderAnswer(expeditedAnswer(await withApproverMentions(s.directory, await expediteRequest(s.ctx, { requestId: asRequestId(parsed.requestId), actor: person, note: parsed.reason }))));
         }
       },
       requestId,

@@ -68,6 +68,11 @@ export class SlackTransport implements ChatTransport {
     await this.client.chat.postMessage({ channel, ...renderMessage(message), ...NO_UNFURL });
   }
 
+  async linkTo(card: MessageRef): Promise<string | null> {
+    const answer = await this.client.chat.getPermalink({ channel: card.channel, message_ts: card.messageId });
+    return typeof answer.permalink === 'string' ? answer.permalink : null;
+  }
+
   private async update(ref: MessageRef, message: ChatMessage, gone: ReadonlySet<string>): Promise<UpdateOutcome> {
     try {
       await this.client.chat.update({ channel: ref.channel, ts: ref.messageId, ...renderMessage(message) });

@@ -9,6 +9,7 @@
  */
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from 'botbuilder';
 import { cancelRequest } from '../../../src/app/cancel.ts';
+import { expediteRequest } from '../../../src/app/waiting.ts';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { extensionRoom } from '../../../src/app/extension-room.ts';
 import { mayReview } from '../../../src/app/may-review.ts';
@@ -21,6 +22,7 @@ import {
   approvalCard,
   approvedAnswer,
   cancelledAnswer,
+  expeditedAnswer,
   durationField,
   extensionAnswer,
   filedAnswer,
@@ -46,7 +48,7 @@ import { credentialsCard, denyForm, extendForm, noticeCard, requestForm, type Fo
 import { FORM_INPUTS, FORM_VERBS, isVerb, type CardSurface, type Verb } from '../render/ids.ts';
 import type { TeamsServices } from '../services.ts';
 import { firstSighting, refusalText } from './common.ts';
-import { parseRequestIdValue, type RequestId } from '../../../src/domain/request-id.ts';
+import { asRequestId, parseRequestIdValue, type RequestId } from '../../../src/domain/request-id.ts';
 
 const MESSAGE_CONTENT_TYPE = 'application/vnd.microsoft.activity.message';
 
@@ -149,6 +151,10 @@ async function act(s: TeamsServices, click: Click, person: Person): Promise<Adap
     case 'cancel': {
       const view = await cancelRequest(s.ctx, { requestId, actor: person });
       return answer(s, click, person, cancelledAnswer(view).summary);
+    }
+    case 'expedite': {
+      const view = await expediteRequest(s.ctx, { requestId: asRequestId(requestId), actor: person });
+      return answer(s, click, person, expeditedAnswer(view).summary);
     }
     case 'revoke': {
       const view = await revokeAccess(s.ctx, { requestId, actor: person });

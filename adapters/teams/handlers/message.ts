@@ -6,12 +6,14 @@
  */
 import { TurnContext } from 'botbuilder';
 import { cancelRequest } from '../../../src/app/cancel.ts';
+import { expediteRequest } from '../../../src/app/waiting.ts';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import {
   awaitingReviewAnswer,
   cancelledAnswer,
+  expeditedAnswer,
   command,
   describeProblem,
   extensionAnswer,
@@ -31,13 +33,15 @@ import {
   type ChatMessage,
   type RequestAccessCommand,
 } from '../../../src/chat/index.ts';
-import { isMember, samePerson, type Person } from '../../../src/domain/identity.ts';
+import { samePerson, type Person } from '../../../src/domain/identity.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import { ANSWER_ITEMS_PER_LIST, TEAMS_DIALECT } from '../dialect.ts';
 import { renderAnswer, textActivity, cardActivity } from '../render/card.ts';
 import { requestForm } from '../render/forms.ts';
 import type { TeamsServices } from '../services.ts';
 import { firstSighting, refusalText } from './common.ts';
+import { mayEverApprove } from '../../../src/domain/waiting.ts';
+import { asRequestId } from '../../../src/domain/request-id.ts';
 
 const LISTS = { dialect: TEAMS_DIALECT, itemsPerList: ANSWER_ITEMS_PER_LIST };
 
@@ -122,7 +126,7 @@ async function accessCommand(s: TeamsServices, person: Person, parsed: Exclude<A
     case 'list':
       return myAccessAnswer(await listMyAccess(s.ctx, person), LISTS);
     case 'pending': {
-      const approves = Object.values(s.ctx.policy.roles).some((role) => isMember(role.approvers, person));
+      const approves = Object.values(s.ctx.policy.roles).some((role) => mayEverApprove(role, person));
       return approves ? awaitingReviewAnswer(await listAwaitingReview(s.ctx, person), LISTS) : notAnApproverAnswer();
     }
     case 'help':
@@ -137,5 +141,7 @@ async function accessCommand(s: TeamsServices, person: Person, parsed: Exclude<A
       const result = await requestExtension(s.ctx, { requestId: parsed.requestId, actor: person, durationMs: parsed.durationMs, reason: parsed.reason, origin: 'teams' });
       return extensionAnswer(result.view, result.autoApproved, TEAMS_DIALECT);
     }
+    case 'expedite':
+      return expeditedAnswer(await expediteRequest(s.ctx, { requestId: asRequestId(parsed.requestId), actor: person, note: parsed.reason }));
   }
 }

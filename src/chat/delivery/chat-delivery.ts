@@ -9,6 +9,7 @@ import type { AppContext } from '../../app/context.ts';
 import type { ChatPort, Notice } from '../../app/ports.ts';
 import type { RequestView } from '../../app/request-view.ts';
 import type { Logger } from '../../logging.ts';
+import type { Person } from '../../domain/identity.ts';
 import { roleNamed } from '../../domain/policy.ts';
 import { commandText, type ChatDialect } from '../dialect.ts';
 import { withoutButtons, type ChatMessage } from '../message.ts';
@@ -19,6 +20,8 @@ import { threadEventOf, threadStep } from '../messages/thread.ts';
 import { CardRegistry } from './card-registry.ts';
 import { LiveButtons } from './live-buttons.ts';
 import { StepLedger } from './step-ledger.ts';
+import { deliverWaitingNotice } from './waiting-delivery.ts';
+import { isWaitingNotice } from '../messages/waiting.ts';
 import type { ChatTransport, MessageRef } from './transport.ts';
 
 export interface ChatDeliveryOptions {
@@ -30,6 +33,8 @@ export interface ChatDeliveryOptions {
   withMentions?: (view: RequestView) => Promise<RequestView>;
   /** Called after each delivery about a request: refresh the personal views that show it. Must not throw. */
   onRequestChanged?: (view: RequestView) => void;
+  /** A policy member as a person this platform can message (reminders, escalation, expedite). */
+  personFor?: (member: string) => Promise<Person>;
 }
 
 export class ChatDelivery implements ChatPort {
@@ -67,6 +72,10 @@ export class ChatDelivery implements ChatPort {
     if (card && event) {
       const reviewer = notice.type === 'request.reviewed' ? notice.reviewer : null;
       await this.ledger.once(key, 'thread', () => this.transport.replyInThread(card, threadStep(view, event, { reviewer })));
+    }
+    if (isWaitingNotice(notice)) {
+      const { ledger, liveButtons, transport, dialect, log } = this;
+      await deliverWaitingNotice({ transport, dialect, ledger, liveButtons, log, policy: this.ctx.policy, now: opts.now, ...(this.options.personFor && { personFor: this.options.personFor }) }, notice, view, card, key);
     }
     const message = requesterNotice(view, notice, opts);
     if (message && this.transport.canNotify(view.requester)) {

@@ -36,4 +36,6 @@ export interface ChatTransport {
   /** Replace a private message with the same words and no working buttons. */
   retireButtons(message: MessageRef, retired: ChatMessage): Promise<UpdateOutcome>;
   postToAuditChannel(channel: string, message: ChatMessage): Promise<void>;
+  /** A link people can open to a posted card, where the platform has one (reminders point at the card). */
+  linkTo?(card: MessageRef): Promise<string | null>;
 }

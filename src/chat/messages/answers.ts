@@ -15,6 +15,7 @@ import { helpMessage, type HelpInput } from './help.ts';
 import { reviewItem } from './personal-view.ts';
 import type { Person } from '../../domain/identity.ts';
 import { type RequestId, requestRef } from '../../domain/request-id.ts';
+import { expediteButton, waitingNote } from './waiting.ts';
 
 export interface AnswerOptions {
   dialect: ChatDialect;
@@ -112,7 +113,8 @@ function pendingItem(view: RequestView): Block[] {
   const size = view.kind === 'extend' ? `extend by ${formatDuration(view.durationMs)}` : formatDuration(view.durationMs);
   return [
     { type: 'paragraph', text: rich(refAndRole(view), ` · ${size} · approvals ${approvalCount(view)} · lapses `, at(view, view.lapsesAt)) },
-    { type: 'buttons', id: `mine_pending_${view.id}`, buttons: [{ action: 'cancel', requestId: view.id, label: 'Cancel' }] },
+    ...waitingNote(view),
+    { type: 'buttons', id: `mine_pending_${view.id}`, buttons: [{ action: 'cancel', requestId: view.id, label: 'Cancel' }, ...expediteButton(view)] },
   ];
 }
 

@@ -5,6 +5,7 @@ import { command, type ChatDialect } from '../dialect.ts';
 import { approvalCount, at, roleOnResource } from '../describe.ts';
 import type { Block, Button, PersonalView } from '../message.ts';
 import { bold, joinRich, mention, oneLine, quote, rich, text, type RichText } from '../rich-text.ts';
+import { expediteButton, waitingNote } from './waiting.ts';
 
 export interface PersonalViewInput {
   /** My grants that are active (or still being removed). */
@@ -64,7 +65,8 @@ function pendingItem(view: RequestView): Block[] {
   const what = view.kind === 'extend' ? `extend by ${formatDuration(view.durationMs)}` : formatDuration(view.durationMs);
   return [
     { type: 'paragraph', text: rich(roleOnResource(view), ` · ${view.ref} · ${what}\n⏳ Approvals ${approvalCount(view)} · lapses `, at(view, view.lapsesAt)), id: `pending_${view.id}` },
-    { type: 'buttons', id: `pending_actions_${view.id}`, buttons: [{ action: 'cancel', requestId: view.id, label: 'Cancel' }] },
+    ...waitingNote(view),
+    { type: 'buttons', id: `pending_actions_${view.id}`, buttons: [{ action: 'cancel', requestId: view.id, label: 'Cancel' }, ...expediteButton(view)] },
   ];
 }
 

@@ -11,6 +11,7 @@ import { withoutButtons, type Button, type ChatMessage } from '../message.ts';
 import { bold, endsWithAny, firstLine, plural, rich, type Inline, type RichText } from '../rich-text.ts';
 import { relativeTo } from '../time.ts';
 import type { RenderOptions } from './approval-card.ts';
+import { expediteButton } from './waiting.ts';
 
 /** One paragraph (the first line is the summary) and, optionally, buttons. */
 function message(view: RequestView, body: RichText, buttons: Button[] = []): ChatMessage {
@@ -41,8 +42,8 @@ export function requesterNotice(view: RequestView, notice: Notice, opts: RenderO
       const intro = view.kind === 'extend' ? rich('📨 Your request to extend ', what, ` by ${duration} was filed.`) : rich('📨 Your request ', what, ` for ${duration} was filed.`);
       return message(
         view,
-        rich(intro, `\nWaiting for ${plural(Math.max(view.approvalsRequired, 0), 'approval')} from `, approversText(view, opts.dialect, 1500), '.\nIf nobody decides, it lapses ', at(view, view.lapsesAt), '.'),
-        [{ action: 'cancel', requestId: view.id, label: 'Cancel request', confirm: { title: 'Cancel request?', text: `${view.ref} will be withdrawn.`, yes: 'Cancel it', no: 'Keep it' } }],
+        rich(intro, `\nWaiting for ${plural(Math.max(view.approvalsRequired, 0), 'approval')} from `, approversText(view, opts.dialect, 1500), '.\nIf nobody decides, it lapses ', at(view, view.lapsesAt), '.', waitingSchedule(view)),
+        [{ action: 'cancel', requestId: view.id, label: 'Cancel request', confirm: { title: 'Cancel request?', text: `${view.ref} will be withdrawn.`, yes: 'Cancel it', no: 'Keep it' } }, ...expediteButton(view)],
       );
     }
     case 'request.reviewed': {
@@ -67,8 +68,18 @@ export function requesterNotice(view: RequestView, notice: Notice, opts: RenderO
       return grantNotice(view, notice.event, opts, what, requestAccess);
     case 'audit.alert':
     case 'digest':
+    case 'request.reminded':
+    case 'request.escalated':
+    case 'request.expedited':
       return null;
   }
+}
+
+/** "Next reminder …, escalates …" when the role schedules any (who was asked is said above). */
+function waitingSchedule(view: RequestView): RichText | null {
+  const w = view.waiting;
+  if (!w || (w.nextReminderAt === null && w.escalatesAt === null)) return null;
+  return rich('\n', w.nextReminderAt !== null && rich('Approvers are reminded ', at(view, w.nextReminderAt)), w.nextReminderAt !== null && w.escalatesAt !== null && '; ', w.escalatesAt !== null && rich('it escalates ', at(view, w.escalatesAt)), '.');
 }
 
 function grantNotice(view: RequestView, event: GrantEvent, opts: RenderOptions, what: RichText, requestAccess: Inline): ChatMessage | null {

@@ -159,7 +159,7 @@ describe('/access', () => {
     const mine = await h.emu.waitFor(() => h.ephemeralsFor(ALICE)[3]);
     expect(visible(mine)).toMatch(/AR-1 \*readonly\*.*until/);
     expect(visible(mine)).toMatch(/AR-2 \*writer\*.*approvals 0 of 2/);
-    expect(buttons(mine.blocks)).toEqual(['grant_extend_open', 'grant_revoke', 'request_cancel']);
+    expect(buttons(mine.blocks)).toEqual(['grant_extend_open', 'grant_revoke', 'request_cancel', 'request_expedite']);
 
     await h.command(BOB, '/access', 'pending');
     const pending = await h.emu.waitFor(() => h.ephemeralsFor(BOB)[0]);

@@ -35,7 +35,7 @@ describe('a request filed with /request-access', () => {
     const filedDm = await h.emu.waitFor(() => h.dms(ALICE)[0]);
     expect(visible(filedDm)).toMatch(/Your request AR-1 .* was filed/);
     expect(visible(filedDm)).toContain('Waiting for 1 approval from <@U0BOB>, <@U0CAROL>, robot@example.com');
-    expect(buttons(filedDm.blocks)).toEqual(['request_cancel']);
+    expect(buttons(filedDm.blocks)).toEqual(['request_cancel', 'request_expedite']);
 
     // The requester's own click is refused, privately, and changes nothing.
     await h.clickOnMessage(ALICE, 'request_approve', '1', card);

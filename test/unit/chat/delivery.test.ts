@@ -120,7 +120,7 @@ describe('ChatDelivery', () => {
     expect(transport.verbs()).toEqual(['postCard', 'notifyPerson']);
     const [card, dm] = transport.take();
     expect(card).toMatchObject({ ref: { channel: 'T-APPROVALS' }, buttons: ['approve', 'deny'] });
-    expect(dm).toMatchObject({ ref: { channel: 'dm:aad-alice' }, buttons: ['cancel'] });
+    expect(dm).toMatchObject({ ref: { channel: 'dm:aad-alice' }, buttons: ['cancel', 'expedite'] });
     expect(dm!.text).toContain('Your request AR-1 readonly on orders-db for 1h was filed.');
     expect(changed).toEqual([id]);
 

@@ -14,7 +14,7 @@ describe('policyJsonSchema', () => {
     expect(schema.title).toBe('accessbot policy');
     expect(schema.required).toEqual(['version', 'resources', 'roles']);
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(['version', 'timezone', 'min_duration', 'channels', 'digest', 'limits', 'groups', 'resources', 'roles']);
+    expect(Object.keys(schema.properties)).toEqual(['version', 'timezone', 'min_duration', 'channels', 'digest', 'limits', 'groups', 'defaults', 'resources', 'roles']);
   });
 
   it('describes roles with their required fields and defaults', () => {

@@ -24,6 +24,7 @@ const schema = JSON.parse(readFileSync(join(root, 'test/unit/slack-adapter/fixtu
 const METHOD_SCOPES: Record<string, string[]> = {
   'chat.postMessage': ['chat:write'],
   'chat.update': ['chat:write'],
+  'chat.getPermalink': [],
   'chat.delete': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
   'users.info': ['users:read'],
