@@ -23,6 +23,8 @@ import { grantRows, leasesOn } from './lease.ts';
 import { enqueueNotice } from './outbox.ts';
 import { grantTargetFor } from './grant-target.ts';
 import { grantById, type GrantRecord } from './records.ts';
+import { recordRevokeActivity } from './record-activity.ts';
+import type { ActivityReport } from '../domain/activity.ts';
 
 /**
  * The longest one provider call may take before the attempt is given up (a backstop: providers time out on
@@ -244,8 +246,9 @@ async function grantFailed(ctx: AppContext, grant: GrantRecord, target: GrantTar
 async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<ProcessResult> {
   const target = await targetFor(ctx, grant);
   let detail: Record<string, unknown> = {};
+  let activity: ActivityReport | undefined;
   try {
-    detail = (await callProvider(ctx, grant, 'revoke', target, (provider) => provider.revoke(target))).detail ?? {};
+    ({ detail = {}, activity } = await callProvider(ctx, grant, 'revoke', target, (provider) => provider.revoke(target)));
   } catch (error) {
     return revokeFailed(ctx, grant, describe(error).message);
   }
@@ -255,6 +258,7 @@ async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<Process
   const committed = await ctx.store.tx(async (uow) => {
     const moved = await transition(uow, ctx, grant, 'revoking', 'revoked', { credentials: null, revokedAt: now, nextAttemptAt: null, lastError: null, updatedAt: now });
     if (!moved) return false;
+    await recordRevokeActivity(uow, grant, activity, now);
     await appendAudit(uow, {
       at: now,
       actor: 'system',

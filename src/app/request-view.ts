@@ -5,6 +5,7 @@ import type { Policy } from '../domain/policy.ts';
 import type { RequestStatus } from '../domain/request-rules.ts';
 import type { GrantStatus } from '../domain/grant-rules.ts';
 import { isRevokeOverdue } from '../domain/thresholds.ts';
+import { readActivityRecord } from './record-activity.ts';
 
 export interface ReviewView {
   who: Person;
@@ -25,6 +26,8 @@ export interface GrantView {
   /** Access that should have ended over a minute ago and is not confirmed gone (the same rule as /healthz). */
   overdue: boolean;
   hasCredentials: boolean;
+  /** What the holder did, in one line, once the grant ended and the target said ("ran 14 statements in 2 sessions"). */
+  activity?: string | null;
 }
 
 export interface RequestView {
@@ -111,6 +114,7 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
           lastError: grantRow.lastError,
           overdue: isRevokeOverdue(grantRow, now),
           hasCredentials: grantRow.credentials !== null,
+          activity: (await readActivityRecord(reads, grantRow.id))?.summary ?? null,
         }
       : null,
     timezone: policy.timezone,

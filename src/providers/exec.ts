@@ -5,8 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
+import { activityFromJsonLines } from './activity-answer.ts';
 import { credentialsSchema, durationMs, durationSetting } from './settings.ts';
-import { ProviderError, type GrantOutcome, type GrantTarget, type Provider, type ProviderDeps, type ProviderFactory } from './types.ts';
+import { ProviderError, type GrantOutcome, type GrantTarget, type Provider, type ProviderDeps, type ProviderFactory, type RevokeOutcome } from './types.ts';
 
 export const execResourceSchema = z
   .object({
@@ -152,7 +153,7 @@ function readCredentials(resource: string, result: RunResult): Record<string, st
 
 export function createExecProvider(resource: string, settings: ExecSettings, deps: ProviderDeps): Provider {
   const timeoutMs = durationMs(settings.timeout);
-  async function invoke(event: ExecEvent, target: GrantTarget): Promise<GrantOutcome> {
+  async function invoke(event: ExecEvent, target: GrantTarget): Promise<GrantOutcome & RevokeOutcome> {
     const program = settings.command[0];
     let result: RunResult;
     try {
@@ -179,7 +180,12 @@ export function createExecProvider(resource: string, settings: ExecSettings, dep
         stderr: result.stderr.slice(0, STDERR_LIMIT),
       });
     }
-    const credentials = event === 'revoke' ? undefined : readCredentials(resource, result);
+    if (event === 'revoke') {
+      // A revoke's stdout may say what the holder did, as JSON lines.
+      const activity = activityFromJsonLines('exec', result.stdout);
+      return activity ? { detail: { program }, activity } : { detail: { program } };
+    }
+    const credentials = readCredentials(resource, result);
     return credentials ? { credentials, detail: { program } } : { detail: { program } };
   }
 
@@ -190,7 +196,7 @@ export function createExecProvider(resource: string, settings: ExecSettings, dep
     extend: (target) => invoke('extend', target),
     revoke: async (target) => {
       const outcome = await invoke('revoke', target);
-      return outcome.detail ? { detail: outcome.detail } : {};
+      return { ...(outcome.detail ? { detail: outcome.detail } : {}), ...(outcome.activity ? { activity: outcome.activity } : {}) };
     },
   };
 }

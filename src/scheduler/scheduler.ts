@@ -15,6 +15,7 @@ import { sendExpiryReminders, nextDueInstant } from '../app/expire.ts';
 import { countOverdueRevokes } from '../app/overdue.ts';
 import type { ChatPort } from '../app/ports.ts';
 import { reconcile } from '../app/reconcile.ts';
+import { sampleActiveGrants } from '../app/record-activity.ts';
 import type { Worker } from '../app/worker.ts';
 import { drainBackground } from './background.ts';
 import { cronLogger } from './cron-logger.ts';
@@ -27,6 +28,7 @@ const DEFAULT_SCHEDULES = {
   reminders: '*/30 * * * * *',
   dispatch: '*/5 * * * * *',
   reconcile: '0 */10 * * * *',
+  activity: '30 */5 * * * *',
 } as const;
 
 export interface SchedulerDeps {
@@ -38,6 +40,8 @@ export interface SchedulerDeps {
   remindEvery?: string;
   dispatchEvery?: string;
   reconcileEvery?: string;
+  /** Sampling what holders do on their targets (default every 5 minutes; src/app/record-activity.ts). */
+  activityEvery?: string;
   /** The digest job; scheduled on `digestEvery`, else the policy's `digest.schedule`, when both exist. */
   onDigest?: () => Promise<void>;
   digestEvery?: string;
@@ -58,7 +62,7 @@ export interface SchedulerDeps {
   stallAfterMs?: number;
 }
 
-export type JobName = 'sweep' | 'reminders' | 'dispatch' | 'reconcile' | 'digest' | 'checkpoint';
+export type JobName = 'sweep' | 'reminders' | 'dispatch' | 'reconcile' | 'digest' | 'checkpoint' | 'activity';
 
 export interface JobStatus {
   schedule: string;
@@ -167,6 +171,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
     ['reminders', deps.remindEvery ?? DEFAULT_SCHEDULES.reminders, async () => void (await sendExpiryReminders(ctx))],
     ['dispatch', deps.dispatchEvery ?? DEFAULT_SCHEDULES.dispatch, async () => void (await dispatchDue(ctx, deps.ports()))],
     ['reconcile', deps.reconcileEvery ?? DEFAULT_SCHEDULES.reconcile, async () => void (await reconcile(ctx))],
+    ['activity', deps.activityEvery ?? DEFAULT_SCHEDULES.activity, async () => void (await sampleActiveGrants(ctx))],
   ];
   const digestSchedule = deps.digestEvery ?? ctx.policy.digest?.schedule;
   const onDigest = deps.onDigest;
