@@ -53,6 +53,8 @@ export interface RequestView {
   decisionNote: string | null;
   approvalsRequired: number;
   reviews: ReviewView[];
+  /** The role's runbook actions (name, what it does, whether it asks first); only the active grant's holder may run them. */
+  actions?: { name: string; description: string; confirm: boolean }[];
   /** The role's approvers as policy members (emails, slack:U…, teams:…), for "who can approve". */
   approverMembers: string[];
   /** The grant this request created, or for an extension the grant it extends. */
@@ -102,6 +104,7 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
       at: r.createdAt,
     })),
     approverMembers: role ? [...role.approvers] : [],
+    actions: Object.values(role?.actions ?? {}).map((action) => ({ name: action.name, description: action.description, confirm: action.confirm })),
     grant: grantRow
       ? {
           id: grantRow.id,

@@ -19,6 +19,7 @@ export { auditAlert, digestMessage } from './messages/audit.ts';
 export { helpMessage, NO_ROLES, ticketRequired, type HelpInput, type RoleChoice } from './messages/help.ts';
 export { personalView, type PersonalViewInput } from './messages/personal-view.ts';
 export * from './messages/answers.ts';
+export { actionButtons, actionRunAnswer, actionThreadLine, runActionReply } from './messages/action-run.ts';
 export { ChatDelivery, type ChatDeliveryOptions } from './delivery/chat-delivery.ts';
 export type { ChatTransport, MessageRef, UpdateOutcome } from './delivery/transport.ts';
 export { SeenDeliveries } from './inbound.ts';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { validate as isCronExpression } from 'node-cron';
 import { DURATION_EXAMPLES, isDuration } from '../domain/duration.ts';
 import { firstNonAscii } from '../domain/identity.ts';
+import { actionsSchema } from './actions-schema.ts';
 
 const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value));
 
@@ -95,6 +96,7 @@ export const roleSchema = z.strictObject({
     .strictObject({ approvals: channelRefs })
     .optional()
     .meta({ description: "This role's own approvals channel(s), instead of the policy's channels.approvals" }),
+  actions: actionsSchema.optional(),
 });
 
 const resourceSchema = z

@@ -6,6 +6,7 @@
  * problems are reported in one go: a rule is skipped only when a field it needs was itself rejected.
  */
 import { formatDuration, parseDuration } from '../domain/duration.ts';
+import { resolveActions } from './resolve-actions.ts';
 import { byName, type Member, type Policy, type ResourceDef, type RoleDef } from '../domain/policy.ts';
 import type { ProviderFactory } from '../providers/types.ts';
 import { didYouMean } from './did-you-mean.ts';
@@ -229,6 +230,7 @@ function resolveRole(name: string, role: SalvagedRole, ctx: RoleContext): RoleDe
     requireTicket: role.require_ticket === false || role.require_ticket === undefined ? null : role.require_ticket === true ? '' : role.require_ticket,
     breakGlass: role.break_glass ?? false,
     ...(role.channels?.approvals && { approvalsChannel: role.channels.approvals }),
+    ...(role.actions && { actions: resolveActions(role.actions) }),
   };
 }
 

@@ -37,6 +37,17 @@ export interface RoleDef {
   breakGlass: boolean;
   /** Where this role's approval cards go, overriding the policy's `channels.approvals` per platform. */
   approvalsChannel?: ChannelRefs;
+  /** Runbook actions the holder of an active grant may run, by name (src/domain/actions.ts). */
+  actions?: Readonly<Record<string, ActionDef>>;
+}
+
+/** A runbook action: a program and its arguments, run without a shell. */
+export interface ActionDef {
+  name: string;
+  description: string;
+  run: readonly string[];
+  timeoutMs: number;
+  confirm: boolean;
 }
 
 export interface Policy {

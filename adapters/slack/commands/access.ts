@@ -4,7 +4,8 @@ import { cancelRequest } from '../../../src/app/cancel.ts';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
-import { parseAccess, awaitingReviewAnswer, cancelledAnswer, extensionAnswer, helpAnswer, myAccessAnswer, notAnApproverAnswer, revokedAnswer } from '../../../src/chat/index.ts';
+import { runAction } from '../../../src/app/run-action.ts';
+import { parseAccess, runActionReply, awaitingReviewAnswer, cancelledAnswer, extensionAnswer, helpAnswer, myAccessAnswer, notAnApproverAnswer, revokedAnswer } from '../../../src/chat/index.ts';
 import { isMember, samePerson } from '../../../src/domain/identity.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import { actAs } from '../act-as.ts';
@@ -57,6 +58,9 @@ export function registerAccess(app: App, s: SlackServices): void {
             const view = result.autoApproved ? result.view : await withApproverMentions(s.directory, result.view);
             return renderAnswer(extensionAnswer(view, result.autoApproved, SLACK_DIALECT));
           }
+          case 'run':
+            // A confirm: true action answers with a button that asks "are you sure?" first.
+            return renderAnswer(runActionReply(await runAction(s.ctx, { actor: person, action: parsed.action, requestId: parsed.requestId, confirmed: false })));
         }
       },
       requestId,

@@ -1,4 +1,5 @@
 /** The personal view (Slack's App Home): my access, my pending requests, and what waits for my review. */
+import { runActionButton } from './action-run.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { RequestView } from '../../app/request-view.ts';
 import { command, type ChatDialect } from '../dialect.ts';
@@ -53,6 +54,7 @@ function grantItem(view: RequestView): Block[] {
     ...(active && grant.hasCredentials ? [{ action: 'show_credentials' as const, requestId: view.id, label: 'Show credentials', style: 'primary' as const }] : []),
     ...(active ? [{ action: 'extend' as const, requestId: view.id, label: 'Extend' }] : []),
     { action: 'revoke', requestId: view.id, label: 'Revoke', style: 'danger', confirm: { title: 'End access now?', text: `${view.ref} ends immediately.`, yes: 'Revoke', no: 'Keep it' } },
+    ...(active ? (view.actions ?? []).slice(0, 5).map((action) => runActionButton(action, view.id)) : []),
   ];
   return [
     { type: 'paragraph', text: rich(roleOnResource(view), ` · ${view.ref}\n`, line), id: `grant_${view.id}` },
