@@ -7,10 +7,10 @@ import { formatDuration } from '../domain/duration.ts';
 import type { RoleDef } from '../domain/policy.ts';
 import type { Difference } from './policy-test.ts';
 
-/** Lines for `policy explain` about the role's actions. */
+/** Lines for `policy explain` about the role's actions (none for a role without actions). */
 export function explainActions(role: RoleDef, label: string): string[] {
   const actions = Object.values(role.actions ?? {});
-  if (actions.length === 0) return ['  runbook actions: none'];
+  if (actions.length === 0) return [];
   return [
     `  runbook actions: while the grant is active, ${label} (the holder, and nobody else) may run:`,
     ...actions.map((a) => `    ${a.name}: ${a.description} (${a.run.join(' ')}; stopped after ${formatDuration(a.timeoutMs)}${a.confirm ? '; asks to confirm' : ''})`),

@@ -86,7 +86,7 @@ describe('policy explain and policy test know about actions', () => {
     expect(result.out).toContain('restart-api: Restart the API (kubectl rollout restart deploy/api; stopped after 2m; asks to confirm)');
     expect(result.out).toContain('flush-cache: Flush the cache (./flush.sh; stopped after 1m)');
     const deploy = await run(['explain', '--user', 'alice@example.com', '--role', 'deploy', '--file', policyFile]);
-    expect(deploy.out).toContain('runbook actions: none');
+    expect(deploy.out).not.toContain('runbook actions');
   });
 
   it('test checks can_run and cannot_run', async () => {
