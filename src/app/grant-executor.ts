@@ -24,6 +24,7 @@ import { enqueueNotice } from './outbox.ts';
 import { grantTargetFor } from './grant-target.ts';
 import { grantById, type GrantRecord } from './records.ts';
 import { recordRevokeActivity } from './record-activity.ts';
+import { rememberEndedGrant } from './recent-grants.ts';
 import type { ActivityReport } from '../domain/activity.ts';
 
 /**
@@ -259,6 +260,7 @@ async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<Process
     const moved = await transition(uow, ctx, grant, 'revoking', 'revoked', { credentials: null, revokedAt: now, nextAttemptAt: null, lastError: null, updatedAt: now });
     if (!moved) return false;
     await recordRevokeActivity(uow, grant, activity, now);
+    await rememberEndedGrant(uow, grant.requestId, now);
     await appendAudit(uow, {
       at: now,
       actor: 'system',

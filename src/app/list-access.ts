@@ -4,11 +4,14 @@ import { canonicalEmail, isMember, samePerson, type Person, memberKeys } from '.
 import type { AppContext } from './context.ts';
 import { priorReviews, requesterOf } from './records.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
+import { endedGrantsOf } from './recent-grants.ts';
 
 export interface MyAccess {
   /** Grants being applied, active, or past due and still revoking. */
   active: RequestView[];
   pending: RequestView[];
+  /** Recently ended grants (with what happened during them), most recent first. */
+  ended?: RequestView[];
 }
 
 function requesterMatches(person: Person): PersonIds | null {
@@ -30,6 +33,7 @@ export async function listMyAccess(ctx: AppContext, person: Person): Promise<MyA
   return {
     active: await viewsOf(ctx, live, now),
     pending: await viewsOf(ctx, pending, now),
+    ended: await endedGrantsOf(ctx, person),
   };
 }
 

@@ -1,5 +1,6 @@
 /** The personal view (Slack's App Home): my access, my pending requests, and what waits for my review. */
 import { runActionButton } from './action-run.ts';
+import { endedItem } from './ended-grant.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { RequestView } from '../../app/request-view.ts';
 import { command, type ChatDialect } from '../dialect.ts';
@@ -12,6 +13,8 @@ export interface PersonalViewInput {
   grants: RequestView[];
   /** My pending requests. */
   pending: RequestView[];
+  /** My recently ended grants, with what happened during them (shown only when there are some). */
+  ended?: RequestView[];
   /** Pending requests I may review. */
   toReview: RequestView[];
   now: number;
@@ -83,6 +86,7 @@ export function personalView(input: PersonalViewInput): PersonalView {
     blocks: [
       { type: 'buttons', id: 'home_actions', buttons: [{ action: 'open_request_form', requestId: null, label: 'Request access', style: 'primary' }] },
       ...list('Your access', input.grants, rich('No active access. Use ', command(input.dialect, 'request-access'), ' or the button above.'), grantItem),
+      ...(input.ended?.length ? [{ type: 'divider' } as const, ...list('Recently ended', input.ended, rich(''), endedItem)] : []),
       { type: 'divider' },
       ...list('Your pending requests', input.pending, rich('Nothing pending.'), pendingItem),
       { type: 'divider' },
