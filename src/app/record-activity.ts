@@ -64,7 +64,8 @@ function details(bounded: BoundedActivity, phase: 'during' | 'at revoke'): Audit
   return {
     phase,
     source: report.source,
-    summary: activitySummary({ ...bounded, statementsUnavailable: report.statementsUnavailable }),
+    // A sample records new sessions only; statements (cumulative at the target) are read at the revoke.
+    summary: phase === 'during' ? `${bounded.sessionsTotal} new session${bounded.sessionsTotal === 1 ? '' : 's'}` : activitySummary({ ...bounded, statementsUnavailable: report.statementsUnavailable }),
     sessions: bounded.sessionsTotal,
     statements_run: bounded.callsTotal,
     distinct_statements: bounded.statementsTotal,
