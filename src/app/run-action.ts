@@ -14,7 +14,10 @@ import { appendAudit } from '../audit/chain.ts';
 import { checkMayRunAction, rolesWithAction } from '../domain/actions.ts';
 import { AccessError } from '../domain/errors.ts';
 import type { Person } from '../domain/identity.ts';
-import { roleNamed, type ActionDef } from '../domain/policy.ts';
+import { resourceNamed, roleNamed, type ActionDef } from '../domain/policy.ts';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { callActionWebhook } from '../providers/action-webhook.ts';
 import { run, type RunResult } from '../providers/exec.ts';
 import type { AppContext } from './context.ts';
 import { listMyAccess } from './list-access.ts';
@@ -153,6 +156,13 @@ async function execute(ctx: AppContext, view: RequestView, action: ActionDef, ac
     ACCESSBOT_RUN_BY: actorOf(actor),
     ACCESSBOT_EXPIRES_AT: new Date(grant.expiresAt).toISOString(),
   };
+  if (action.webhook !== undefined) {
+    try {
+      return await callWebhook(ctx, view, action, actor, stop.signal);
+    } finally {
+      clearInterval(watch);
+    }
+  }
   let result: RunResult | null = null;
   try {
     result = await run(action.run, env, action.timeoutMs, { stdoutLimit: ACTION_OUTPUT_LIMIT, signal: stop.signal });
@@ -175,6 +185,31 @@ async function execute(ctx: AppContext, view: RequestView, action: ActionDef, ac
     outputBytes: (result.stdoutLength ?? result.stdout.length) + result.stderr.length,
     outputTruncated: result.stdoutTruncated,
   };
+}
+
+const webhookSettings = z.looseObject({ url: z.string(), secret: z.string() });
+
+/** A webhook action: one signed POST to the named webhook resource; its answer is the output. */
+async function callWebhook(ctx: AppContext, view: RequestView, action: ActionDef, actor: Person, signal: AbortSignal): Promise<ActionRun> {
+  const grant = view.grant!;
+  const base = { action: action.name, description: action.description, requestId: view.id, ref: view.ref, role: view.role };
+  const settings = webhookSettings.safeParse(resourceNamed(ctx.policy, action.webhook!)?.settings);
+  if (!settings.success) return { ...base, durationMs: 0, outcome: 'could not start', exitCode: null, output: `the webhook resource "${action.webhook}" is not configured`, outputBytes: 0, outputTruncated: false };
+  const started = performance.now();
+  const result = await callActionWebhook({
+    url: settings.data.url,
+    secret: settings.data.secret,
+    payload: { event: 'action', action: action.name, grant_id: grant.id, request_id: view.ref, role: view.role, resource: view.resource, run_by: actorOf(actor), expires_at: new Date(grant.expiresAt).toISOString() },
+    timeoutMs: action.timeoutMs,
+    outputLimit: ACTION_OUTPUT_LIMIT,
+    signal,
+    idempotencyKey: `${grant.id}:action:${action.name}:${randomUUID()}`,
+  });
+  const durationMs = Math.round(performance.now() - started);
+  const ok = result.status !== null && result.status >= 200 && result.status < 300;
+  const outcome: ActionOutcome = result.stopped ? 'stopped: the access ended' : result.timedOut ? 'timed out' : ok ? 'succeeded' : 'failed';
+  const output = result.error ?? (result.status !== null && !ok ? `HTTP ${result.status}${result.body ? `\n${result.body}` : ''}` : result.body);
+  return { ...base, durationMs, outcome, exitCode: null, output, outputBytes: result.bodyBytes, outputTruncated: result.truncated };
 }
 
 async function record(ctx: AppContext, view: RequestView, action: ActionDef, actor: Person, result: ActionRun, startedAt: number): Promise<void> {

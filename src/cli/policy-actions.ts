@@ -13,7 +13,7 @@ export function explainActions(role: RoleDef, label: string): string[] {
   if (actions.length === 0) return [];
   return [
     `  runbook actions: while the grant is active, ${label} (the holder, and nobody else) may run:`,
-    ...actions.map((a) => `    ${a.name}: ${a.description} (${a.run.join(' ')}; stopped after ${formatDuration(a.timeoutMs)}${a.confirm ? '; asks to confirm' : ''})`),
+    ...actions.map((a) => `    ${a.name}: ${a.description} (${a.webhook !== undefined ? `calls webhook ${a.webhook}` : a.run.join(' ')}; stopped after ${formatDuration(a.timeoutMs)}${a.confirm ? '; asks to confirm' : ''})`),
   ];
 }
 

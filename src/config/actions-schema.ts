@@ -19,15 +19,25 @@ const timeout = z
   .default('1m')
   .meta({ description: 'Stopped after this long (default 1m, at most 30m)' });
 
-export const actionSchema = z.strictObject({
-  description: z.string().trim().min(1, { error: 'say in a few words what the action does' }),
-  run: z
-    .array(z.string().min(1, { error: 'an argument must not be empty' }), { error: 'give the program and its arguments, e.g. [kubectl, rollout, restart, deploy/api]' })
-    .min(1, { error: 'give the program and its arguments, e.g. [kubectl, rollout, restart, deploy/api]' })
-    .meta({ description: 'The program and its arguments (no shell)' }),
-  timeout,
-  confirm: z.boolean().default(false).meta({ description: 'Ask "are you sure?" before running' }),
-});
+const RUN_OR_WEBHOOK = 'give either run (the program and its arguments, e.g. [kubectl, rollout, restart, deploy/api]) or webhook (a webhook resource to call)';
+
+export const actionSchema = z
+  .strictObject({
+    description: z.string().trim().min(1, { error: 'say in a few words what the action does' }),
+    run: z
+      .array(z.string().min(1, { error: 'an argument must not be empty' }), { error: 'give the program and its arguments, e.g. [kubectl, rollout, restart, deploy/api]' })
+      .min(1, { error: 'give the program and its arguments, e.g. [kubectl, rollout, restart, deploy/api]' })
+      .optional()
+      .meta({ description: 'The program and its arguments (no shell)' }),
+    webhook: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Instead of run: a webhook resource, called with a signed POST {"event": "action", …}' }),
+    timeout,
+    confirm: z.boolean().default(false).meta({ description: 'Ask "are you sure?" before running' }),
+  })
+  .refine((action) => (action.run === undefined) !== (action.webhook === undefined), { error: RUN_OR_WEBHOOK });
 
 export const actionsSchema = z
   .record(

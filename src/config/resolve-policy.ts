@@ -6,7 +6,7 @@
  * problems are reported in one go: a rule is skipped only when a field it needs was itself rejected.
  */
 import { formatDuration, parseDuration } from '../domain/duration.ts';
-import { resolveActions } from './resolve-actions.ts';
+import { actionProblems, resolveActions } from './resolve-actions.ts';
 import { byName, type Member, type Policy, type ResourceDef, type RoleDef } from '../domain/policy.ts';
 import type { ProviderFactory } from '../providers/types.ts';
 import { didYouMean } from './did-you-mean.ts';
@@ -198,6 +198,8 @@ function resolveRole(name: string, role: SalvagedRole, ctx: RoleContext): RoleDe
       warnings.push({ at: [...at, 'auto_approve', 'max_duration'], message: `${show(autoMs)} is shorter than min_duration (${show(min)}), so nothing is ever auto-approved` });
     }
   }
+
+  for (const problem of actionProblems(role.actions ?? {}, raw.resources)) fail(['actions', ...problem.at], problem.message);
 
   const requesters = ctx.groupResolver.expand(role.requesters ?? [], [...at, 'requesters']);
   const groupErrorsBefore = ctx.groupResolver.errors.length;

@@ -41,11 +41,14 @@ export interface RoleDef {
   actions?: Readonly<Record<string, ActionDef>>;
 }
 
-/** A runbook action: a program and its arguments, run without a shell. */
+/** A runbook action: a program and its arguments, run without a shell, or a signed call to a webhook resource. */
 export interface ActionDef {
   name: string;
   description: string;
+  /** Empty for a webhook action. */
   run: readonly string[];
+  /** The webhook resource to call instead of running a program. */
+  webhook?: string;
   timeoutMs: number;
   confirm: boolean;
 }

@@ -4,7 +4,9 @@
  * one line goes to the card's thread. Confirm dialogs, time-outs, the output cap, one run per grant at a time,
  * and a run in flight stopped when the access ends.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { verifyAccessbotSignature } from '../../../src/providers/webhook-signature.ts';
 import { readDetails } from '../../../src/audit/events.ts';
 import type { ActionDef } from '../../../src/domain/policy.ts';
 import { role } from '../../support/policy-fixture.ts';
@@ -26,12 +28,33 @@ const ACTIONS: Record<string, ActionDef> = {
   broken: action('broken', `console.error('boom'); process.exit(3)`),
 };
 
+const HOOK_SECRET = 'action-hook-secret-0123456789abcdef';
+let hook: Server;
+let hookUrl = '';
+const hookCalls: { verified: boolean; body: Record<string, unknown> }[] = [];
+beforeAll(async () => {
+  hook = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      const verified = verifyAccessbotSignature(HOOK_SECRET, req.headers['x-accessbot-timestamp'] as string, req.headers['x-accessbot-signature'] as string, raw, Date.now() / 1000);
+      hookCalls.push({ verified, body: JSON.parse(raw) as Record<string, unknown> });
+      res.writeHead(verified ? 200 : 401, { 'content-type': 'text/plain' });
+      res.end(verified ? 'paged the on-call <!channel>' : 'bad signature');
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/actions`;
+});
+afterAll(async () => new Promise((resolve) => hook.close(resolve)));
+
 function policy() {
   const base = slackTestPolicy();
+  ACTIONS['page-oncall'] = { name: 'page-oncall', description: 'Page the on-call', run: [], webhook: 'pager', timeoutMs: 5_000, confirm: false };
   const requesters = new Set(['alice@example.com', 'bob@example.com']);
   const approvers = new Set(['alice@example.com', 'bob@example.com']);
   const oncall = role('oncall', { requesters, approvers, autoApprove: { maxDurationMs: 30 * M }, actions: ACTIONS });
-  return { ...base, roles: { ...base.roles, oncall } };
+  return { ...base, resources: { ...base.resources, pager: { name: 'pager', provider: 'webhook', settings: { url: hookUrl, secret: HOOK_SECRET } } }, roles: { ...base.roles, oncall } };
 }
 
 let h: SlackHarness;
@@ -89,6 +112,11 @@ describe('runbook actions from Slack', () => {
     expect(row!.excerpt).toContain('deployment.apps/api restarted');
     expect(row!.duration_ms).toBeGreaterThanOrEqual(0);
     expect(row!.grantId).toBe((await h.bot.ctx.store.grantOfRequest(1))!.id);
+
+    // A webhook action: one POST signed like the webhook provider's; the answer is the output.
+    await h.command(ALICE, '/access', 'run page-oncall');
+    expect(visible(await answer(ALICE, /page-oncall.*on AR-1 succeeded/))).toContain('paged the on-call &lt;!channel&gt;');
+    expect(hookCalls.at(-1)).toMatchObject({ verified: true, body: { event: 'action', action: 'page-oncall', request_id: 'AR-1', role: 'oncall', run_by: 'alice@example.com' } });
 
     // A failing one says how it ended, with its output.
     await h.command(ALICE, '/access', 'run broken');

@@ -56,6 +56,7 @@ describe('actions in the policy file', () => {
         'bad name': { description: 'x', run: ['ls'] },
         long: { description: 'x', run: ['ls'], timeout: '2h' },
         typo: { description: 'x', run: ['ls'], confrim: true },
+        both: { description: 'x', run: ['ls'], webhook: 'hooks' },
       },
     });
     const loaded = loadPolicyText(stringify(policy), { env: { HOOK_SECRET: 'x'.repeat(32) }, providers: fakeProviders });
@@ -65,6 +66,22 @@ describe('actions in the policy file', () => {
     expect(text).toContain('is not a valid action name');
     expect(text).toContain('must be at most 30m');
     expect(text).toContain('confrim');
+    expect(text).toContain('give either run');
+  });
+
+  it('a webhook action names a webhook resource of the policy', () => {
+    const policy = basePolicy();
+    Object.assign(policy.roles.readonly!, {
+      actions: { notahook: { description: 'x', webhook: 'orders-db' }, nohook: { description: 'x', webhook: 'nope' }, fine: { description: 'x', webhook: 'hooks' } },
+    });
+    const fake = { ...fakeProviders, webhook: fakeProviders.hook! };
+    (policy.resources as Record<string, { provider: string }>).hooks!.provider = 'webhook';
+    const loaded = loadPolicyText(stringify(policy), { env: { HOOK_SECRET: 'x'.repeat(32) }, providers: fake });
+    const text = JSON.stringify(loaded.ok ? [] : loaded.errors);
+    expect(text).toContain('roles.readonly.actions.notahook.webhook');
+    expect(text).toContain('resource \\"orders-db\\" is a fakedb resource; an action can call only a webhook resource');
+    expect(text).toContain('unknown resource \\"nope\\"');
+    expect(text).not.toContain('actions.fine');
   });
 });
 
