@@ -113,6 +113,7 @@ async function runLocked(ctx: AppContext, view: RequestView, action: ActionDef, 
   try {
     const result = await execute(ctx, view, action, actor);
     await record(ctx, view, action, actor, result, startedAt);
+    ctx.log.info({ action: action.name, requestId: view.id, grantId, outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs, outputBytes: result.outputBytes }, 'runbook action ran');
     return result;
   } finally {
     await ctx.store.tx(async (uow) => {

@@ -48,6 +48,7 @@ function usage(input: HelpInput): RichText[] {
     rich('• ', cmd('access revoke AR-42'), ' — end access now'),
     rich('• ', cmd('access cancel AR-42'), ' — withdraw a pending request'),
     rich('• ', cmd('access extend AR-42 30m'), ' — ask for more time (needs approval)'),
+    rich('• ', cmd('access run ACTION'), ' — run a runbook action of access you hold now'),
     rich('• ', cmd('access pending'), ' — requests waiting for your review'),
     rich('• ', cmd('access help'), ' — this help'),
   ];
