@@ -7,6 +7,8 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAccessbotSignature } from '../../../src/providers/webhook-signature.ts';
+import { buildDigest } from '../../../src/audit/digest.ts';
+import { formatDigest } from '../../../src/audit/digest-format.ts';
 import { readDetails } from '../../../src/audit/events.ts';
 import type { ActionDef } from '../../../src/domain/policy.ts';
 import { role } from '../../support/policy-fixture.ts';
@@ -121,6 +123,11 @@ describe('runbook actions from Slack', () => {
     // A failing one says how it ended, with its output.
     await h.command(ALICE, '/access', 'run broken');
     expect(visible(await answer(ALICE, /broken.*failed \(exit 3\)/))).toContain('boom');
+
+    // The digest's line for the grant lists the runs.
+    const now = h.clock.now();
+    const digest = formatDigest(await buildDigest(h.bot.ctx.store, { since: now - 3_600_000, until: now + 3_600_000, timezone: 'UTC' }), 'markdown');
+    expect(digest).toContain('actions run: restart-api: succeeded, page-oncall: succeeded, broken: failed');
   });
 
   it('buttons in the holder’s DM and App Home; a confirm: true action asks first (Slack’s confirm dialog)', async () => {
