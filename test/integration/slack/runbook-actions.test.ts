@@ -56,7 +56,8 @@ function policy() {
   const requesters = new Set(['alice@example.com', 'bob@example.com']);
   const approvers = new Set(['alice@example.com', 'bob@example.com']);
   const oncall = role('oncall', { requesters, approvers, autoApprove: { maxDurationMs: 30 * M }, actions: ACTIONS });
-  return { ...base, resources: { ...base.resources, pager: { name: 'pager', provider: 'webhook', settings: { url: hookUrl, secret: HOOK_SECRET } } }, roles: { ...base.roles, oncall } };
+  const oncallB = role('oncall-b', { requesters, approvers, autoApprove: { maxDurationMs: 30 * M }, actions: { 'restart-api': ACTIONS['restart-api']! } });
+  return { ...base, resources: { ...base.resources, pager: { name: 'pager', provider: 'webhook', settings: { url: hookUrl, secret: HOOK_SECRET } } }, roles: { ...base.roles, oncall, 'oncall-b': oncallB } };
 }
 
 let h: SlackHarness;
@@ -184,6 +185,21 @@ describe('runbook actions from Slack', () => {
     // Ended access: no more runs.
     await h.command(ALICE, '/access', 'run restart-api AR-1');
     await answer(ALICE, /AR-1 is not active any more/);
+  });
+
+  it('with several active grants that have the action, asks which (or takes the one named)', async () => {
+    await aliceOnCall();
+    await h.command(ALICE, '/request-access', 'oncall-b 20m INC-7 second cluster');
+    await h.emu.waitFor(() => h.dms(ALICE).filter((m) => m.text.includes('is active until'))[1]);
+    await h.settle();
+    await h.command(ALICE, '/access', 'run restart-api');
+    const question = await answer(ALICE, /several active grants/);
+    expect(buttons(question.blocks)).toEqual(['grant_run_action.1.restart-api', 'grant_run_action.2.restart-api']);
+    expect(await runs()).toEqual([]);
+    await h.clickOnMessage(ALICE, 'grant_run_action.2.restart-api', '2:restart-api', { channel: 'C0GENERAL', ts: question.ts });
+    expect(visible(await answer(ALICE, /restart-api.*on AR-2 succeeded/))).toContain('for AR-2');
+    await h.command(ALICE, '/access', 'run restart-api AR-1');
+    expect(visible(await answer(ALICE, /restart-api.*on AR-1 succeeded/))).toContain('for AR-1');
   });
 
   it('an expired holder cannot run actions', async () => {
