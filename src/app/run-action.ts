@@ -32,7 +32,18 @@ const AUDIT_EXCERPT = 500;
 const WATCH_EVERY_MS = 500;
 const LOCK_PREFIX = 'action-run:';
 
-export type ActionOutcome = 'succeeded' | 'failed' | 'timed out' | 'stopped: the access ended' | 'could not start';
+export type ActionOutcome = 'succeeded' | 'failed' | 'timed out' | 'stopped: the access ended' | 'stopped: accessbot shut down' | 'could not start';
+
+/** Runs in flight in this process, per context: stopped (and recorded) at shutdown, never left running. */
+const running = new WeakMap<AppContext, Map<AbortController, Promise<unknown>>>();
+
+/** Stop every run in flight in this process and wait until each is recorded (the composition root, at shutdown). */
+export async function stopRunningActions(ctx: AppContext): Promise<void> {
+  const runs = running.get(ctx);
+  if (!runs) return;
+  for (const stop of runs.keys()) stop.abort('shutdown');
+  await Promise.allSettled([...runs.values()]);
+}
 
 export interface ActionRun {
   action: string;
@@ -110,12 +121,20 @@ async function runLocked(ctx: AppContext, view: RequestView, action: ActionDef, 
     if (held) await uow.kvDelete(key);
     if (!(await uow.kvInsertIfAbsent(key, JSON.stringify(mine), startedAt))) throw new AccessError('not_allowed', `"${action.name}" is already running for ${view.ref}; wait for it to finish.`);
   });
-  try {
-    const result = await execute(ctx, view, action, actor);
+  const stop = new AbortController();
+  const runs = running.get(ctx) ?? new Map<AbortController, Promise<unknown>>();
+  running.set(ctx, runs);
+  const work = (async () => {
+    const result = await execute(ctx, view, action, actor, stop);
     await record(ctx, view, action, actor, result, startedAt);
     ctx.log.info({ action: action.name, requestId: view.id, grantId, outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs, outputBytes: result.outputBytes }, 'runbook action ran');
     return result;
+  })();
+  runs.set(stop, work);
+  try {
+    return await work;
   } finally {
+    runs.delete(stop);
     await ctx.store.tx(async (uow) => {
       const held = readLock(await uow.kvGet(key));
       if (held?.owner === mine.owner && held.startedAt === mine.startedAt) await uow.kvDelete(key);
@@ -133,9 +152,8 @@ function readLock(value: string | null): LockRecord | null {
   }
 }
 
-async function execute(ctx: AppContext, view: RequestView, action: ActionDef, actor: Person): Promise<ActionRun> {
+async function execute(ctx: AppContext, view: RequestView, action: ActionDef, actor: Person, stop: AbortController): Promise<ActionRun> {
   const grant = view.grant!;
-  const stop = new AbortController();
   // Stop the run when the access ends under it (revoked, or past its expiry).
   const watch = setInterval(() => {
     void ctx.store
@@ -177,7 +195,7 @@ async function execute(ctx: AppContext, view: RequestView, action: ActionDef, ac
   const base = { action: action.name, description: action.description, requestId: view.id, ref: view.ref, role: view.role, durationMs };
   if (!result) return { ...base, outcome: 'could not start', exitCode: null, output: `${action.run[0]} could not be started`, outputBytes: 0, outputTruncated: false };
   const output = result.stderr ? `${result.stdout}${result.stdout && !result.stdout.endsWith('\n') ? '\n' : ''}${result.stderr}` : result.stdout;
-  const outcome: ActionOutcome = result.stopped ? 'stopped: the access ended' : result.timedOut ? 'timed out' : result.exitCode === 0 ? 'succeeded' : 'failed';
+  const outcome: ActionOutcome = result.stopped ? stoppedOutcome(stop.signal) : result.timedOut ? 'timed out' : result.exitCode === 0 ? 'succeeded' : 'failed';
   return {
     ...base,
     outcome,
@@ -187,6 +205,8 @@ async function execute(ctx: AppContext, view: RequestView, action: ActionDef, ac
     outputTruncated: result.stdoutTruncated,
   };
 }
+
+const stoppedOutcome = (signal: AbortSignal): ActionOutcome => (signal.reason === 'shutdown' ? 'stopped: accessbot shut down' : 'stopped: the access ended');
 
 const webhookSettings = z.looseObject({ url: z.string(), secret: z.string() });
 
@@ -208,7 +228,7 @@ async function callWebhook(ctx: AppContext, view: RequestView, action: ActionDef
   });
   const durationMs = Math.round(performance.now() - started);
   const ok = result.status !== null && result.status >= 200 && result.status < 300;
-  const outcome: ActionOutcome = result.stopped ? 'stopped: the access ended' : result.timedOut ? 'timed out' : ok ? 'succeeded' : 'failed';
+  const outcome: ActionOutcome = result.stopped ? stoppedOutcome(signal) : result.timedOut ? 'timed out' : ok ? 'succeeded' : 'failed';
   const output = result.error ?? (result.status !== null && !ok ? `HTTP ${result.status}${result.body ? `\n${result.body}` : ''}` : result.body);
   return { ...base, durationMs, outcome, exitCode: null, output, outputBytes: result.bodyBytes, outputTruncated: result.truncated };
 }

@@ -4,7 +4,11 @@
  * one line goes to the card's thread. Confirm dialogs, time-outs, the output cap, one run per grant at a time,
  * and a run in flight stopped when the access ends.
  */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '../../../db/store/open.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAccessbotSignature } from '../../../src/providers/webhook-signature.ts';
 import { buildDigest } from '../../../src/audit/digest.ts';
@@ -21,12 +25,15 @@ function action(name: string, script: string, extra: Partial<ActionDef> = {}): A
   return { name, description: `Does ${name}`, run: [node, '-e', script], timeoutMs: 10_000, confirm: false, ...extra };
 }
 
+const PID_DIR = mkdtempSync(join(tmpdir(), 'accessbot-run-'));
+
 const ACTIONS: Record<string, ActionDef> = {
   'restart-api': action('restart-api', `console.log('deployment.apps/api restarted by ' + process.env.ACCESSBOT_RUN_BY + ' for ' + process.env.ACCESSBOT_REQUEST_ID)`),
   'flush-cache': action('flush-cache', `console.log('flushed <!channel>')`, { confirm: true }),
   slow: action('slow', `setTimeout(() => {}, 30000)`, { timeoutMs: 1_000 }),
   chatty: action('chatty', `process.stdout.write('y'.repeat(200000)); process.stderr.write('warn: big')`),
   long: action('long', `console.log('started'); setTimeout(() => {}, 30000)`, { timeoutMs: 60_000 }),
+  pidfile: action('pidfile', `require('fs').writeFileSync(${JSON.stringify(join(PID_DIR, 'pid'))}, String(process.pid)); setTimeout(() => {}, 30000)`, { timeoutMs: 60_000 }),
   broken: action('broken', `console.error('boom'); process.exit(3)`),
 };
 
@@ -200,6 +207,34 @@ describe('runbook actions from Slack', () => {
     expect(visible(await answer(ALICE, /restart-api.*on AR-2 succeeded/))).toContain('for AR-2');
     await h.command(ALICE, '/access', 'run restart-api AR-1');
     expect(visible(await answer(ALICE, /restart-api.*on AR-1 succeeded/))).toContain('for AR-1');
+  });
+
+  it('a run in flight at shutdown is stopped and recorded, not left running', async () => {
+    const dir = PID_DIR;
+    await aliceOnCall();
+    await h.command(ALICE, '/access', 'run pidfile');
+    await until(async () => existsSync(join(dir, 'pid')));
+    const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    const location = h.bot.ctx.store.location;
+    await h.bot.stop();
+    const alive = (() => {
+      try {
+        process.kill(pid, 0);
+        return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    })();
+    expect(alive).toBe(false);
+    const store = openSqliteStore(location);
+    try {
+      const found = [];
+      for await (const row of store.auditRows()) if (row.action === 'action.ran') found.push(readDetails('action.ran', row.details));
+      expect(found).toEqual([expect.objectContaining({ action: 'pidfile', outcome: 'stopped: accessbot shut down' })]);
+      expect(await store.kvList('action-run:')).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('an expired holder cannot run actions', async () => {
