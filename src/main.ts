@@ -2,6 +2,7 @@
  * Composition root: configuration, store, providers, core, chat adapters, scheduler and the HTTP server.
  * `accessbot serve` calls startAccessbot(); tests call it too, with their own config and clock.
  */
+import { stopRunningActions } from './app/run-action.ts';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { hostname } from 'node:os';
@@ -215,6 +216,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
       for (const adapter of adapters) await adapter.stop().catch(() => {});
       await scheduler?.stop();
       await worker.stop();
+      await stopRunningActions(ctx); // a runbook action in flight is stopped and recorded, never left running
       // The providers in force, those the start began with, and those a reload replaced: each closed once.
       for (const provider of new Set([...providers.values(), ...ctx.providers.values(), ...(reloader?.replacedProviders() ?? [])])) await provider.close?.().catch(() => {});
       await store.close();

@@ -25,6 +25,9 @@ import { grantTargetFor } from './grant-target.ts';
 import { rolesOfLiveGrants } from './last-good-policy.ts';
 import { grantById, type GrantRecord } from './records.ts';
 import { requestRef } from '../domain/request-id.ts';
+import { recordRevokeActivity } from './record-activity.ts';
+import { rememberEndedGrant } from './recent-grants.ts';
+import type { ActivityReport } from '../domain/activity.ts';
 
 /**
  * The longest one provider call may take before the attempt is given up (a backstop: providers time out on
@@ -246,8 +249,9 @@ async function grantFailed(ctx: AppContext, grant: GrantRecord, target: GrantTar
 async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<ProcessResult> {
   const target = await targetFor(ctx, grant);
   let detail: Record<string, unknown> = {};
+  let activity: ActivityReport | undefined;
   try {
-    detail = (await callProvider(ctx, grant, 'revoke', target, (provider) => provider.revoke(target))).detail ?? {};
+    ({ detail = {}, activity } = await callProvider(ctx, grant, 'revoke', target, (provider) => provider.revoke(target)));
   } catch (error) {
     return revokeFailed(ctx, grant, describe(error).message);
   }
@@ -257,6 +261,8 @@ async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<Process
   const committed = await ctx.store.tx(async (uow) => {
     const moved = await transition(uow, ctx, grant, 'revoking', 'revoked', { credentials: null, revokedAt: now, nextAttemptAt: null, lastError: null, updatedAt: now });
     if (!moved) return false;
+    await recordRevokeActivity(uow, grant, activity, now);
+    await rememberEndedGrant(uow, grant.requestId, now);
     await appendAudit(uow, {
       at: now,
       actor: 'system',

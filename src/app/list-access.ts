@@ -6,11 +6,14 @@ import type { AppContext } from './context.ts';
 import { priorReviews, requesterOf } from './records.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
 import type { RequestId } from '../domain/request-id.ts';
+import { endedGrantsOf } from './recent-grants.ts';
 
 export interface MyAccess {
   /** Grants being applied, active, or past due and still revoking. */
   active: RequestView[];
   pending: RequestView[];
+  /** Recently ended grants (with what happened during them), most recent first. */
+  ended?: RequestView[];
 }
 
 export function requesterMatches(person: Person): PersonIds | null {
@@ -32,6 +35,7 @@ export async function listMyAccess(ctx: AppContext, person: Person): Promise<MyA
   return {
     active: await viewsOf(ctx, live, now),
     pending: await viewsOf(ctx, pending, now),
+    ended: await endedGrantsOf(ctx, person),
   };
 }
 

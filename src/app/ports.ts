@@ -31,6 +31,8 @@ export type Notice =
   | { type: 'request.closed'; requestId: RequestId; status: 'cancelled' | 'expired' }
   /** A grant changed: update the card, reply in its thread, tell the holder. */
   | { type: 'grant.changed'; requestId: RequestId; grantId: string; event: GrantEvent; detail?: string | null }
+  /** The holder ran a runbook action (src/app/run-action.ts): one line in the card's thread. */
+  | { type: 'action.ran'; requestId: RequestId; grantId: string; action: string; outcome: string; exitCode: number | null; durationMs: number }
   /** Something an auditor must see now, posted to the audit channel. */
   | { type: 'audit.alert'; code: AlertCode; text: string; requestId?: RequestId | null }
   /** The periodic digest, posted to the audit channel. */

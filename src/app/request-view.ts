@@ -8,6 +8,7 @@ import { isRevokeOverdue } from '../domain/thresholds.ts';
 import { requestRef, type RequestId } from '../domain/request-id.ts';
 import { eligibleApprovers } from '../domain/waiting.ts';
 import { loadWaitingState, type WaitingState } from './waiting-state.ts';
+import { readActivityRecord } from './record-activity.ts';
 
 export interface ReviewView {
   who: Person;
@@ -28,6 +29,8 @@ export interface GrantView {
   /** Access that should have ended over a minute ago and is not confirmed gone (the same rule as /healthz). */
   overdue: boolean;
   hasCredentials: boolean;
+  /** What the holder did, in one line, once the grant ended and the target said ("ran 14 statements in 2 sessions"). */
+  activity?: string | null;
 }
 
 export interface RequestView {
@@ -53,6 +56,8 @@ export interface RequestView {
   decisionNote: string | null;
   approvalsRequired: number;
   reviews: ReviewView[];
+  /** The role's runbook actions (name, what it does, whether it asks first); only the active grant's holder may run them. */
+  actions?: { name: string; description: string; confirm: boolean }[];
   /** The role's approvers as policy members (emails, slack:U…, teams:…), for "who can approve". */
   approverMembers: string[];
   /** The grant this request created, or for an extension the grant it extends. */
@@ -96,6 +101,7 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
       at: r.createdAt,
     })),
     approverMembers: role ? [...eligibleApprovers(role, row.createdAt, now)] : [],
+    actions: Object.values(role?.actions ?? {}).map((action) => ({ name: action.name, description: action.description, confirm: action.confirm })),
     grant: grantRow
       ? {
           id: grantRow.id,
@@ -108,6 +114,7 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
           lastError: grantRow.lastError,
           overdue: isRevokeOverdue(grantRow, now),
           hasCredentials: grantRow.credentials !== null,
+          activity: (await readActivityRecord(reads, grantRow.id))?.summary ?? null,
         }
       : null,
     timezone: policy.timezone,

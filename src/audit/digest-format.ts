@@ -143,6 +143,8 @@ function grantLine(g: DigestGrant, tz: string): Line {
   const parts = [`**${g.ref}** ${who(g.requester)}: ${g.role} on ${g.resource}`, `${span(g, tz)}`, approval(g), ending(g, tz)];
   if (g.extensions) parts.push(`extended ${g.extensions}×`);
   parts.push(why(g.reason, g.ticket));
+  if (g.activity) parts.push(`activity: ${clip(g.activity, 120)}${g.activityLines?.length ? ` (${g.activityLines.map((line) => `“${clip(line, 80).replace(/\*\*/g, '*')}”`).join(', ')})` : ''}`);
+  if (g.actionsRun?.length) parts.push(`actions run: ${g.actionsRun.map((line) => clip(line, 60)).join(', ')}`);
   return parts.filter(Boolean).join(' · ');
 }
 

@@ -7,6 +7,7 @@
  * `lookbackMs` before the window collects grants still live at its start, and any in-window event about a
  * request first seen mid-story pulls that request's earlier rows (`requestHistory`, through the `request_id` index).
  */
+import { noteActivity } from './digest-activity.ts';
 import type { AuditRow, StoreReads } from '../../db/store/port.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { isLateRevoke, REVOKE_OVERDUE_AFTER_MS } from '../domain/thresholds.ts';
@@ -50,6 +51,11 @@ export interface DigestGrant {
   lastError: string | null;
   /** Began before the window. */
   carried: boolean;
+  /** What the holder did, as the target reported it at the revoke ("ran 14 statements in 2 sessions"), and its first lines. */
+  activity?: string | null;
+  activityLines?: string[];
+  /** Runbook actions the holder ran during the grant, one line each ("restart-api: ok in 3s"). */
+  actionsRun?: string[];
 }
 
 export interface DigestDenial {
@@ -406,6 +412,9 @@ class DigestBuilder {
       }
       case 'grant.revoked':
         return this.grantRevoked(row, counting);
+      case 'grant.activity':
+      case 'action.ran':
+        return noteActivity(this.grantOf(row), row);
       case 'grant.failed': {
         const grant = this.grantOf(row);
         const d = readDetails(action, row.details);

@@ -64,6 +64,26 @@ export interface AuditDetails {
   /** `late_ms`/`late` only for a revoke at expiry: how long after the expiry access ended. */
   'grant.revoked': { reason: string | null; late_ms?: number; late?: boolean; attempts: number };
   'grant.undone_at_target': { why: string; status_here: GrantStatus; revoked: boolean; error?: string };
+  /**
+   * What the holder did, as the target reported it (src/app/record-activity.ts): `phase` "during" (a sample
+   * while active: sessions new since the last one) or "at revoke" (everything, before the login went).
+   * The lists are bounded, with an "and N more …" line last when cut.
+   */
+  'grant.activity': {
+    phase: string;
+    source: string;
+    summary: string;
+    sessions: number;
+    statements_run: number;
+    distinct_statements: number;
+    actions_reported: number;
+    session_lines: string[];
+    statement_lines: string[];
+    event_lines: string[];
+    statements_unavailable?: string;
+  };
+  /** A runbook action run by a grant's holder (src/app/run-action.ts); `excerpt` is the start of its output. */
+  'action.ran': { action: string; role: string; outcome: string; exit_code?: number; duration_ms: number; output_bytes: number; output_truncated: boolean; excerpt: string };
   'notice.undelivered': { platform: string; notice: string; alert?: string; attempts: number; first_queued_at: IsoTime; last_error: string };
   'reconcile.orphan': { resource: string; known_as: GrantStatus | null; revoked: boolean; error?: string };
   'reconcile.drift': { resource: string; role: string; expires_at: IsoTime; found: string };
@@ -144,6 +164,20 @@ const FIELDS: { [A in AuditAction]: FieldKinds<AuditDetails[A]> } = {
   'grant.revoke_failed': { attempt: 'number', error: 'text', will_retry: 'flag' },
   'grant.revoked': { reason: 'text', late_ms: 'number', late: 'flag', attempts: 'number' },
   'grant.undone_at_target': { why: 'text', status_here: 'text', revoked: 'flag', error: 'text' },
+  'grant.activity': {
+    phase: 'text',
+    source: 'text',
+    summary: 'text',
+    sessions: 'number',
+    statements_run: 'number',
+    distinct_statements: 'number',
+    actions_reported: 'number',
+    session_lines: 'texts',
+    statement_lines: 'texts',
+    event_lines: 'texts',
+    statements_unavailable: 'text',
+  },
+  'action.ran': { action: 'text', role: 'text', outcome: 'text', exit_code: 'number', duration_ms: 'number', output_bytes: 'number', output_truncated: 'flag', excerpt: 'text' },
   'notice.undelivered': { platform: 'text', notice: 'text', alert: 'text', attempts: 'number', first_queued_at: 'text', last_error: 'text' },
   'reconcile.orphan': { resource: 'text', known_as: 'text', revoked: 'flag', error: 'text' },
   'reconcile.drift': { resource: 'text', role: 'text', expires_at: 'text', found: 'text' },

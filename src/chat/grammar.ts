@@ -11,6 +11,7 @@
  *   access | access help | access pending
  *   access revoke AR-42 [REASON…] | access cancel AR-42 | access extend AR-42 30m [REASON…]
  *   access expedite AR-42 [REASON…]                  (page the approvers of my waiting request, once)
+ *   access run ACTION [AR-42]                        (a runbook action of access the person holds)
  *   help                                              (a message to the bot: both usages)
  */
 import { z } from 'zod';
@@ -18,7 +19,7 @@ import { parseDuration } from '../domain/duration.ts';
 import { parseRequestRef, type RequestId, requestRef } from '../domain/request-id.ts';
 
 /** The verbs of `access` that take a request id. */
-export type RequestVerb = 'revoke' | 'cancel' | 'extend' | 'expedite';
+export type RequestVerb = 'revoke' | 'cancel' | 'extend' | 'expedite' | 'run';
 
 /** What was wrong with the words, and the words it is about (as typed, never escaped here). */
 export type CommandProblem =
@@ -39,6 +40,8 @@ export type CommandProblem =
   | { code: 'request_missing'; verb: RequestVerb }
   | { code: 'not_a_request'; word: string; verb: RequestVerb }
   | { code: 'cancel_takes_only_request' }
+  | { code: 'action_missing' }
+  | { code: 'not_an_action'; word: string }
   | { code: 'unknown_command'; word: string };
 
 export type Invalid = { kind: 'invalid'; problem: CommandProblem };
@@ -69,6 +72,7 @@ const accessSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cancel'), requestId: requestRefSchema }),
   z.object({ kind: z.literal('extend'), requestId: requestRefSchema, durationMs: z.number().int().positive(), reason: z.string().nullable() }),
   z.object({ kind: z.literal('expedite'), requestId: requestRefSchema, reason: z.string().nullable() }),
+  z.object({ kind: z.literal('run'), action: z.string().regex(ROLE_NAME).max(64), requestId: requestRefSchema.nullable() }),
 ]);
 export type AccessCommand = z.infer<typeof accessSchema> | Invalid;
 
@@ -151,6 +155,7 @@ export function parseAccess(text: string): AccessCommand {
   if (HELP_WORDS.has(lower)) return all.length === 1 ? { kind: 'help' } : invalid({ code: 'takes_nothing_more', what: 'access help' });
   if (lower === 'list' || lower === 'mine') return args.length === 0 ? { kind: 'list' } : invalid({ code: 'takes_nothing_more', what: 'access' });
   if (lower === 'pending') return args.length === 0 ? { kind: 'pending' } : invalid({ code: 'takes_nothing_more', what: 'access pending' });
+  if (lower === 'run') return parseRun(args);
   if (lower !== 'revoke' && lower !== 'cancel' && lower !== 'extend' && lower !== 'expedite') return invalid({ code: 'unknown_verb', word: verb });
   const refWord = args[0];
   if (refWord === undefined) return invalid({ code: 'request_missing', verb: lower });
@@ -171,6 +176,17 @@ export function parseAccess(text: string): AccessCommand {
       return accessSchema.parse({ kind: 'extend', requestId, durationMs, reason: reason(rest.slice(1)) });
     }
   }
+}
+
+/** `access run ACTION [AR-N]`: a runbook action of a role the person holds (src/app/run-action.ts decides). */
+function parseRun(args: string[]): AccessCommand {
+  const [action, ref, ...extra] = args;
+  if (action === undefined) return invalid({ code: 'action_missing' });
+  if (!ROLE_NAME.test(action) || action.length > 64) return invalid({ code: 'not_an_action', word: action });
+  if (ref === undefined) return accessSchema.parse({ kind: 'run', action, requestId: null });
+  const requestId = parseRequestRef(ref);
+  if (requestId === null || requestId < 1 || extra.length > 0) return invalid({ code: 'not_a_request', word: extra[0] ?? ref, verb: 'run' });
+  return accessSchema.parse({ kind: 'run', action, requestId });
 }
 
 /**

@@ -20,6 +20,7 @@ export { helpMessage, NO_ROLES, ticketRequired, type HelpInput, type RoleChoice 
 export { personalView, type PersonalViewInput } from './messages/personal-view.ts';
 export * from './messages/answers.ts';
 export { expeditedAnswer, expediteButton, waitingLine } from './messages/waiting.ts';
+export { actionButtons, actionRunAnswer, actionThreadLine, runActionReply } from './messages/action-run.ts';
 export { ChatDelivery, type ChatDeliveryOptions } from './delivery/chat-delivery.ts';
 export type { ChatTransport, MessageRef, UpdateOutcome } from './delivery/transport.ts';
 export { SeenDeliveries } from './inbound.ts';

@@ -8,7 +8,7 @@ import type { RichText } from './rich-text.ts';
 import type { RequestId } from '../domain/request-id.ts';
 
 /** What a button does. The adapter maps each to its own action id. */
-export type ActionKind = 'approve' | 'deny' | 'cancel' | 'revoke' | 'extend' | 'show_credentials' | 'open_request_form' | 'expedite';
+export type ActionKind = 'approve' | 'deny' | 'cancel' | 'revoke' | 'extend' | 'show_credentials' | 'open_request_form' | 'expedite' | 'run_action';
 
 export interface Confirm {
   title: string;
@@ -24,6 +24,8 @@ export interface Button {
   label: string;
   style?: 'primary' | 'danger';
   confirm?: Confirm;
+  /** For `run_action`: which of the role's runbook actions. */
+  actionName?: string;
 }
 
 export type Block =

@@ -188,6 +188,6 @@ export class PersonalViews {
     const mine = await listMyAccess(this.ctx, who);
     const toReview = await listAwaitingReview(this.ctx, who);
     const { dialect, itemsPerList } = this.options;
-    await this.options.surface.publish(userId, personalView({ grants: mine.active, pending: mine.pending, toReview, now: this.ctx.clock.now(), dialect, itemsPerList }));
+    await this.options.surface.publish(userId, personalView({ grants: mine.active, pending: mine.pending, ...(mine.ended?.length ? { ended: mine.ended } : {}), toReview, now: this.ctx.clock.now(), dialect, itemsPerList }));
   }
 }

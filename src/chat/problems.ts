@@ -7,7 +7,7 @@ import { code, cut, rich, type RichText } from './rich-text.ts';
 /** A word the person typed, quoted back to them (cut; the renderer makes it inert). */
 const shown = (word: string): string => `"${cut(word, 40)}"`;
 
-const requestExample = (verb: RequestVerb): string => (verb === 'extend' ? 'access extend AR-42 30m' : `access ${verb} AR-42`);
+const requestExample = (verb: RequestVerb): string => (verb === 'extend' ? 'access extend AR-42 30m' : verb === 'run' ? 'access run restart-api AR-42' : `access ${verb} AR-42`);
 
 export function describeProblem(problem: CommandProblem, dialect: ChatDialect): RichText {
   const cmd = (words: string) => command(dialect, words);
@@ -48,6 +48,10 @@ export function describeProblem(problem: CommandProblem, dialect: ChatDialect): 
       return rich(`${shown(problem.word)} is not a request id; they look like AR-42, e.g. `, cmd(requestExample(problem.verb)), '.');
     case 'cancel_takes_only_request':
       return rich(cmd('access cancel'), ' takes only the request id, e.g. ', cmd('access cancel AR-42'), '.');
+    case 'action_missing':
+      return rich('Say which action, e.g. ', cmd('access run restart-api'), ' (your access lists the actions you may run).');
+    case 'not_an_action':
+      return rich(`${shown(problem.word)} is not an action name, e.g. `, cmd('access run restart-api'), '.');
     case 'unknown_command':
       return rich(`I don't know ${shown(problem.word)}. Try `, cmd('request-access help'), ' or ', cmd('access help'), '.');
   }

@@ -88,6 +88,9 @@ const caseSchema = z.strictObject({
   ticket: z.union([z.string(), z.number()], { error: 'expected a ticket id such as INC-123' }).transform(String).optional(),
   reason: z.string().optional(),
   break_glass: z.boolean().optional(),
+  /** Runbook actions the holder of this role may (may not) run while the grant is active. */
+  can_run: z.array(z.string().min(1)).optional(),
+  cannot_run: z.array(z.string().min(1)).optional(),
   // Checked on its own below: a word or a mapping, each with its own friendly problems.
   expect: z.unknown().refine((value) => value !== undefined && value !== null, { error: 'is required (auto_approved, pending, break_glass, refused, allowed or a mapping such as { refused: max_duration })' }),
 });
@@ -124,6 +127,8 @@ export interface PolicyTestCase {
   reason?: string;
   breakGlass: boolean;
   expect: Expectation;
+  canRun?: string[];
+  cannotRun?: string[];
 }
 
 export type CasesFileResult = { ok: true; policy?: string; cases: PolicyTestCase[] } | { ok: false; errors: PolicyProblem[] };
@@ -186,6 +191,8 @@ export function parseCases(text: string): CasesFileResult {
       ...(c.reason !== undefined && { reason: c.reason }),
       breakGlass: c.break_glass ?? false,
       expect: expectation.value,
+      ...(c.can_run && { canRun: c.can_run }),
+      ...(c.cannot_run && { cannotRun: c.cannot_run }),
     });
   });
   if (findings.length > 0) return { ok: false, errors: toProblems(findings, parsed.source) };

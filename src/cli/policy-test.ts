@@ -4,12 +4,13 @@
  * evaluateReview for who may approve). Exit 0 when every case passes, 1 when one fails (or a file has problems),
  * 2 on bad usage.
  */
+import { actionDifferences } from './policy-actions.ts';
 import { dirname, resolve } from 'node:path';
 import { formatProblems, type PolicyProblem } from '../config/load-policy.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { AccessError, isAccessError, type ErrorCode } from '../domain/errors.ts';
 import type { Person } from '../domain/identity.ts';
-import type { Policy, RoleDef } from '../domain/policy.ts';
+import { roleNamed, type Policy, type RoleDef } from '../domain/policy.ts';
 import { checkNewRequest, evaluateReview } from '../domain/request-rules.ts';
 import {
   HELP_OPTION,
@@ -170,7 +171,8 @@ export function compare(policy: Policy, testCase: PolicyTestCase, actual: Actual
 export function runCases(policy: Policy, cases: readonly PolicyTestCase[]): CaseResult[] {
   return cases.map((testCase) => {
     const actual = decide(policy, testCase);
-    return { testCase, actual, differences: compare(policy, testCase, actual) };
+    const actions = actionDifferences(roleNamed(policy, testCase.role), actual.outcome === 'refused', testCase.canRun, testCase.cannotRun);
+    return { testCase, actual, differences: [...compare(policy, testCase, actual), ...actions] };
   });
 }
 

@@ -3,6 +3,7 @@
  * running the bot, touching any target or needing its secrets.
  * Exit codes (DESIGN.md §6): 0 fine, 1 the check failed (or explain says "not allowed", or a case failed), 2 bad usage.
  */
+import { explainActions } from './policy-actions.ts';
 import { policyJsonSchema } from '../config/policy-json-schema.ts';
 import { loadPolicyText } from '../config/load-policy.ts';
 import { DURATION_EXAMPLES, formatDuration, parseDuration } from '../domain/duration.ts';
@@ -312,5 +313,6 @@ function describeAllowed(
       : '  break-glass: not allowed for this role',
   );
   text.push(`  maximum for this role: ${formatDuration(role.maxDurationMs)}`);
+  text.push(...explainActions(role, label));
   return text;
 }

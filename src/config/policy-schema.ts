@@ -9,6 +9,7 @@ import { DURATION_EXAMPLES, isDuration } from '../domain/duration.ts';
 import { firstNonAscii } from '../domain/identity.ts';
 import { limitsSchema } from './limits-schema.ts';
 import { waitingFields } from './waiting-schema.ts';
+import { actionsSchema } from './actions-schema.ts';
 
 const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value));
 
@@ -100,6 +101,7 @@ export const roleSchema = z.strictObject({
     .optional()
     .meta({ description: "This role's own approvals channel(s), instead of the policy's channels.approvals" }),
   ...waiting,
+  actions: actionsSchema.optional(),
 });
 
 const resourceSchema = z

@@ -6,6 +6,7 @@
  * problems are reported in one go: a rule is skipped only when a field it needs was itself rejected.
  */
 import { formatDuration, parseDuration } from '../domain/duration.ts';
+import { actionProblems, resolveActions } from './resolve-actions.ts';
 import { byName, type Member, type Policy, type ResourceDef, type RoleDef } from '../domain/policy.ts';
 import type { ProviderFactory } from '../providers/types.ts';
 import { didYouMean } from './did-you-mean.ts';
@@ -201,6 +202,8 @@ function resolveRole(name: string, role: SalvagedRole, ctx: RoleContext): RoleDe
     }
   }
 
+  for (const problem of actionProblems(role.actions ?? {}, raw.resources)) fail(['actions', ...problem.at], problem.message);
+
   const requesters = ctx.groupResolver.expand(role.requesters ?? [], [...at, 'requesters']);
   const groupErrorsBefore = ctx.groupResolver.errors.length;
   const approvers = ctx.groupResolver.expand(role.approvers ?? [], [...at, 'approvers']);
@@ -244,6 +247,7 @@ function resolveRole(name: string, role: SalvagedRole, ctx: RoleContext): RoleDe
     breakGlass: role.break_glass ?? false,
     ...(role.channels?.approvals && { approvalsChannel: role.channels.approvals }),
     ...(waiting && { waiting }),
+    ...(role.actions && { actions: resolveActions(role.actions) }),
   };
 }
 

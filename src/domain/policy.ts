@@ -42,6 +42,20 @@ export interface RoleDef {
   approvalsChannel?: ChannelRefs;
   /** Reminders, escalation and the expedite hook for waiting requests (src/domain/waiting.ts); absent: none. */
   waiting?: WaitingRules;
+  /** Runbook actions the holder of an active grant may run, by name (src/domain/actions.ts). */
+  actions?: Readonly<Record<string, ActionDef>>;
+}
+
+/** A runbook action: a program and its arguments, run without a shell, or a signed call to a webhook resource. */
+export interface ActionDef {
+  name: string;
+  description: string;
+  /** Empty for a webhook action. */
+  run: readonly string[];
+  /** The webhook resource to call instead of running a program. */
+  webhook?: string;
+  timeoutMs: number;
+  confirm: boolean;
 }
 
 export interface Policy {

@@ -5,8 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
+import { activityFromJsonLines } from './activity-answer.ts';
 import { credentialsSchema, durationMs, durationSetting } from './settings.ts';
-import { ProviderError, type GrantOutcome, type GrantTarget, type Provider, type ProviderDeps, type ProviderFactory } from './types.ts';
+import { ProviderError, type GrantOutcome, type GrantTarget, type Provider, type ProviderDeps, type ProviderFactory, type RevokeOutcome } from './types.ts';
 
 export const execResourceSchema = z
   .object({
@@ -56,7 +57,7 @@ function execEnvironment(
   return env;
 }
 
-interface RunResult {
+export interface RunResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -64,13 +65,25 @@ interface RunResult {
   stdoutTruncated: boolean;
   stderr: string;
   timedOut: boolean;
+  /** Stopped through `options.signal` (e.g. a runbook action whose grant ended). */
+  stopped?: boolean;
+  /** Characters printed on stdout in all, kept or not. */
+  stdoutLength?: number;
+}
+
+export interface RunOptions {
+  /** Characters of stdout kept (default 1 MB). */
+  stdoutLimit?: number;
+  /** Stop the program (and what it started) when this aborts. */
+  signal?: AbortSignal;
 }
 
 /** How long to wait for the pipes after the program exited: something it left running may still hold them. */
 const PIPE_GRACE_MS = 1000;
 
-function run(command: string[], env: Record<string, string>, timeoutMs: number): Promise<RunResult> {
+export function run(command: readonly string[], env: Record<string, string>, timeoutMs: number, options: RunOptions = {}): Promise<RunResult> {
   const [program, ...args] = command as [string, ...string[]];
+  const stdoutLimit = options.stdoutLimit ?? STDOUT_LIMIT;
   return new Promise((resolve, reject) => {
     // Own process group, so a time-out also stops whatever the command started (and holds our pipes open).
     const child = spawn(program, args, { env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,22 +106,31 @@ function run(command: string[], env: Record<string, string>, timeoutMs: number):
       if (settled) return;
       settled = true;
       for (const timer of timers) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       child.stdout.destroy();
       child.stderr.destroy();
-      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, stdout, stdoutTruncated, stderr, timedOut });
+      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, stdout, stdoutTruncated, stderr, timedOut, stdoutLength, ...(stopped ? { stopped } : {}) });
     };
-    later(timeoutMs, () => {
-      if (exit !== null) return; // exited in time; only its pipes are still open
-      timedOut = true;
+    let stopped = false;
+    const stop = (why: 'timeout' | 'signal'): void => {
+      if (exit !== null || settled) return; // exited in time; only its pipes are still open
+      if (why === 'timeout') timedOut = true;
+      else stopped = true;
       killGroup('SIGTERM');
       later(KILL_GRACE_MS, () => {
         killGroup('SIGKILL');
         later(PIPE_GRACE_MS, finish); // never wait longer than this, whatever holds the pipes
       });
-    });
+    };
+    later(timeoutMs, () => stop('timeout'));
+    const onAbort = (): void => stop('signal');
+    if (options.signal?.aborted) queueMicrotask(onAbort);
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    let stdoutLength = 0;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stdout.length + chunk.length > STDOUT_LIMIT) stdoutTruncated = true;
-      if (stdout.length < STDOUT_LIMIT) stdout += chunk.slice(0, STDOUT_LIMIT - stdout.length);
+      stdoutLength += chunk.length;
+      if (stdout.length + chunk.length > stdoutLimit) stdoutTruncated = true;
+      if (stdout.length < stdoutLimit) stdout += chunk.slice(0, stdoutLimit - stdout.length);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       if (stderr.length < STDERR_LIMIT) stderr += chunk.slice(0, STDERR_LIMIT - stderr.length);
@@ -116,6 +138,7 @@ function run(command: string[], env: Record<string, string>, timeoutMs: number):
     child.on('error', (error) => {
       if (settled) return;
       settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
       for (const timer of timers) clearTimeout(timer);
       reject(error);
     });
@@ -152,7 +175,7 @@ function readCredentials(resource: string, result: RunResult): Record<string, st
 
 export function createExecProvider(resource: string, settings: ExecSettings, deps: ProviderDeps): Provider {
   const timeoutMs = durationMs(settings.timeout);
-  async function invoke(event: ExecEvent, target: GrantTarget): Promise<GrantOutcome> {
+  async function invoke(event: ExecEvent, target: GrantTarget): Promise<GrantOutcome & RevokeOutcome> {
     const program = settings.command[0];
     let result: RunResult;
     try {
@@ -179,7 +202,12 @@ export function createExecProvider(resource: string, settings: ExecSettings, dep
         stderr: result.stderr.slice(0, STDERR_LIMIT),
       });
     }
-    const credentials = event === 'revoke' ? undefined : readCredentials(resource, result);
+    if (event === 'revoke') {
+      // A revoke's stdout may say what the holder did, as JSON lines.
+      const activity = activityFromJsonLines('exec', result.stdout);
+      return activity ? { detail: { program }, activity } : { detail: { program } };
+    }
+    const credentials = readCredentials(resource, result);
     return credentials ? { credentials, detail: { program } } : { detail: { program } };
   }
 
@@ -190,7 +218,7 @@ export function createExecProvider(resource: string, settings: ExecSettings, dep
     extend: (target) => invoke('extend', target),
     revoke: async (target) => {
       const outcome = await invoke('revoke', target);
-      return outcome.detail ? { detail: outcome.detail } : {};
+      return { ...(outcome.detail ? { detail: outcome.detail } : {}), ...(outcome.activity ? { activity: outcome.activity } : {}) };
     },
   };
 }

@@ -3,6 +3,7 @@
  * (or revoke twice) for the same grant leaves the same end state and does not throw.
  */
 import type { z } from 'zod';
+import type { ActivityReport } from '../domain/activity.ts';
 
 export interface GrantTarget {
   /** Random, globally unique grant id; the idempotency key at the target. */
@@ -30,6 +31,8 @@ export interface GrantOutcome {
 
 export interface RevokeOutcome {
   detail?: Record<string, unknown>;
+  /** What the holder did during the grant, as the target saw it (recorded as a `grant.activity` audit event). */
+  activity?: ActivityReport;
 }
 
 export interface VerifyOutcome {
@@ -44,6 +47,8 @@ export interface Provider {
   revoke(target: GrantTarget): Promise<RevokeOutcome>;
   /** Move an active grant's expiry at the target; when absent the core calls grant again with the new expiry. */
   extend?(target: GrantTarget): Promise<GrantOutcome>;
+  /** What the holder is doing now (sampled while the grant is active); absent when the target cannot say. */
+  activity?(target: GrantTarget): Promise<ActivityReport>;
   /** What exists at the target, to find drift and orphans. */
   verify?(): Promise<VerifyOutcome>;
   /** Read-only: what the target would refuse about a role's grant parameters today (empty when nothing). */

@@ -9,9 +9,10 @@
  * replay of the original grant. Putting the expiry in the key keeps retries of one extension idempotent.
  */
 import { z } from 'zod';
+import { activityFromJsonBody } from './activity-answer.ts';
 import { credentialsSchema, durationMs, durationSetting } from './settings.ts';
 import { signAccessbotPayload } from './webhook-signature.ts';
-import { ProviderError, type GrantOutcome, type GrantTarget, type Provider, type ProviderDeps, type ProviderFactory } from './types.ts';
+import { ProviderError, type GrantOutcome, type GrantTarget, type Provider, type ProviderDeps, type ProviderFactory, type RevokeOutcome } from './types.ts';
 
 export { signAccessbotPayload, verifyAccessbotSignature } from './webhook-signature.ts';
 
@@ -187,7 +188,7 @@ export function createWebhookProvider(
   const timeoutMs = durationMs(settings.timeout);
   const budget = new FailureBudget(settings.max_failures_per_minute, rt.now);
 
-  async function deliver(event: WebhookEvent, target: GrantTarget, idempotencyKey: string): Promise<GrantOutcome> {
+  async function deliver(event: WebhookEvent, target: GrantTarget, idempotencyKey: string): Promise<GrantOutcome & RevokeOutcome> {
     const rawBody = JSON.stringify(webhookPayload(event, target));
     let lastProblem = '';
     let lastStatus: number | null = null;
@@ -223,7 +224,9 @@ export function createWebhookProvider(
           // Only a grant hands out credentials; a revoke's answer body is not read for them.
           const credentials = event === 'grant' ? readCredentials(resource, body) : undefined;
           const detail = { http_status: response.status, attempts: attempt };
-          return credentials ? { credentials, detail } : { detail };
+          // A revoke's answer may say what the holder did (`{"activity": [...]}`).
+          const activity = event === 'revoke' && !body.truncated ? activityFromJsonBody('webhook', body.text) : undefined;
+          return credentials ? { credentials, detail } : activity ? { detail, activity } : { detail };
         }
         lastStatus = response.status;
         if (!isRetryableStatus(response.status)) {
@@ -259,7 +262,7 @@ export function createWebhookProvider(
       deliver('grant', target, `${target.grantId}:grant:${Math.floor(target.expiresAt.getTime() / 1000)}`),
     revoke: async (target) => {
       const outcome = await deliver('revoke', target, `${target.grantId}:revoke`);
-      return outcome.detail ? { detail: outcome.detail } : {};
+      return { ...(outcome.detail ? { detail: outcome.detail } : {}), ...(outcome.activity ? { activity: outcome.activity } : {}) };
     },
   };
 }

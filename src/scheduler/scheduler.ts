@@ -17,6 +17,7 @@ import { countOverdueRevokes } from '../app/overdue.ts';
 import type { ChatPort } from '../app/ports.ts';
 import { reconcile } from '../app/reconcile.ts';
 import { sweepWaitingRequests } from '../app/waiting.ts';
+import { sampleActiveGrants } from '../app/record-activity.ts';
 import type { Worker } from '../app/worker.ts';
 import { drainBackground } from './background.ts';
 import { cronLogger } from './cron-logger.ts';
@@ -30,6 +31,7 @@ const DEFAULT_SCHEDULES = {
   dispatch: '*/5 * * * * *',
   reconcile: '0 */10 * * * *',
   waiting: '*/30 * * * * *',
+  activity: '30 */5 * * * *',
 } as const;
 
 export interface SchedulerDeps {
@@ -43,6 +45,8 @@ export interface SchedulerDeps {
   reconcileEvery?: string;
   /** The waiting-requests job (reminders, escalation). */
   waitingEvery?: string;
+  /** Sampling what holders do on their targets (default every 5 minutes; src/app/record-activity.ts). */
+  activityEvery?: string;
   /** The digest job; scheduled on `digestEvery`, else the policy's `digest.schedule`, when both exist. */
   onDigest?: () => Promise<void>;
   digestEvery?: string;
@@ -63,7 +67,7 @@ export interface SchedulerDeps {
   stallAfterMs?: number;
 }
 
-export type JobName = 'sweep' | 'reminders' | 'dispatch' | 'reconcile' | 'digest' | 'checkpoint' | 'waiting';
+export type JobName = 'sweep' | 'reminders' | 'dispatch' | 'reconcile' | 'digest' | 'checkpoint' | 'waiting' | 'activity';
 
 export interface JobStatus {
   schedule: string;
@@ -184,6 +188,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
         waitingSent.escalated += sent.escalated;
       },
     ],
+    ['activity', deps.activityEvery ?? DEFAULT_SCHEDULES.activity, async () => void (await sampleActiveGrants(ctx))],
   ];
   const digestSchedule = deps.digestEvery ?? ctx.policy.digest?.schedule;
   const onDigest = deps.onDigest;

@@ -92,7 +92,12 @@ export interface ScramCluster {
   stop(): Promise<void>;
 }
 
-export async function startScramCluster(): Promise<ScramCluster> {
+export interface ScramClusterOptions {
+  /** Extra server settings, e.g. `{ shared_preload_libraries: 'pg_stat_statements' }`. */
+  settings?: Record<string, string>;
+}
+
+export async function startScramCluster(options: ScramClusterOptions = {}): Promise<ScramCluster> {
   const bin = findPostgresBin();
   if (bin === null) throw new Error('initdb not found');
   const dir = mkdtempSync(join(tmpdir(), 'accessbot-pg-'));
@@ -113,7 +118,8 @@ export async function startScramCluster(): Promise<ScramCluster> {
 
   await exec('initdb', ['-D', dataDir, '-U', 'postgres', `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync', '--no-instructions']);
   const port = await freePort();
-  const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50`;
+  const extra = Object.entries(options.settings ?? {}).map(([name, value]) => ` -c ${name}=${value}`).join('');
+  const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50${extra}`;
   await exec('pg_ctl', ['-D', dataDir, '-l', join(dir, 'server.log'), '-o', serverOptions, '-w', '-t', '30', 'start']);
 
   const urlFor = (user: string, pw: string, database = 'postgres') =>

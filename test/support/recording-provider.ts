@@ -1,4 +1,6 @@
 /** A provider that records what it was asked to do and holds "access" in memory, idempotently by grant id. */
+import type { ActivityReport } from '../../src/domain/activity.ts';
+import type { RevokeOutcome } from '../../src/providers/types.ts';
 import { ProviderError, type GrantOutcome, type GrantTarget, type Provider } from '../../src/providers/types.ts';
 
 export interface RecordedCall {
@@ -17,6 +19,8 @@ export class RecordingProvider implements Provider {
   failures: { op: RecordedCall['op']; remaining: number; retryable: boolean }[] = [];
   credentials: Record<string, string> | null = null;
   delayMs = 0;
+  /** What the next revokes report the holder did (issue 15), or nothing. */
+  revokeActivity: ActivityReport | null = null;
 
   constructor(readonly resource = 'orders-db') {}
 
@@ -36,10 +40,10 @@ export class RecordingProvider implements Provider {
     return {};
   }
 
-  async revoke(target: GrantTarget): Promise<{ detail?: Record<string, unknown> }> {
+  async revoke(target: GrantTarget): Promise<RevokeOutcome> {
     await this.step('revoke', target);
     this.held.delete(target.grantId);
-    return {};
+    return this.revokeActivity ? { activity: this.revokeActivity } : {};
   }
 
   async verify(): Promise<{ grantIds: string[] }> {

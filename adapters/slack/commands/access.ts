@@ -5,7 +5,8 @@ import { requestExtension } from '../../../src/app/extend.ts';
 import { listAwaitingReview, listMyAccess } from '../../../src/app/list-access.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import { expediteRequest } from '../../../src/app/waiting.ts';
-import { parseAccess, awaitingReviewAnswer, cancelledAnswer, expeditedAnswer, extensionAnswer, helpAnswer, myAccessAnswer, notAnApproverAnswer, revokedAnswer } from '../../../src/chat/index.ts';
+import { runAction } from '../../../src/app/run-action.ts';
+import { parseAccess, runActionReply, awaitingReviewAnswer, cancelledAnswer, expeditedAnswer, extensionAnswer, helpAnswer, myAccessAnswer, notAnApproverAnswer, revokedAnswer } from '../../../src/chat/index.ts';
 import { samePerson } from '../../../src/domain/identity.ts';
 import { requestableRoles } from '../../../src/domain/request-rules.ts';
 import { actAs } from '../act-as.ts';
@@ -66,6 +67,9 @@ export function registerAccess(app: App, s: SlackServices): void {
           }
           case 'expedite':
             return renderAnswer(expeditedAnswer(await withApproverMentions(s.directory, await expediteRequest(s.ctx, { requestId: asRequestId(parsed.requestId), actor: person, note: parsed.reason }))));
+          case 'run':
+            // A confirm: true action answers with a button that asks "are you sure?" first.
+            return renderAnswer(runActionReply(await runAction(s.ctx, { actor: person, action: parsed.action, requestId: parsed.requestId, confirmed: false })));
         }
       },
       requestId,

@@ -15,6 +15,7 @@ export const ACTION_IDS = {
   revoke: 'grant_revoke',
   extendOpen: 'grant_extend_open',
   showCredentials: 'grant_show_credentials',
+  runAction: 'grant_run_action',
 } as const;
 
 /** The action id of each kind of button the chat layer's messages carry. */
@@ -27,6 +28,7 @@ export const ACTION_FOR: Record<ActionKind, string> = {
   revoke: ACTION_IDS.revoke,
   extend: ACTION_IDS.extendOpen,
   show_credentials: ACTION_IDS.showCredentials,
+  run_action: ACTION_IDS.runAction,
 };
 
 export const CALLBACK_IDS = {
@@ -47,6 +49,20 @@ export const BREAK_GLASS_OPTION_VALUE = 'break_glass';
 
 /** The value every request button carries: the request id, nothing else. */
 export const requestButtonValue = (requestId: RequestId): string => String(requestId);
+
+/** A runbook action button's action_id (unique per message, as Slack requires); its listener matches RUN_ACTION_ID_PATTERN. */
+export const runActionId = (requestId: RequestId, action: string): string => `${ACTION_IDS.runAction}.${requestId}.${action}`;
+export const RUN_ACTION_ID_PATTERN = /^grant_run_action(\.|$)/;
+
+/** A runbook action button's value: the request id and the action's name ("42:restart-api"). */
+export const actionButtonValue = (requestId: RequestId, action: string): string => `${requestId}:${action}`;
+
+/** "42:restart-api" → { requestId: 42, action: "restart-api" }; anything else → null. */
+export function parseActionButtonValue(value: unknown): { requestId: RequestId; action: string } | null {
+  const match = typeof value === 'string' ? /^(\d{1,12}):([A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/.exec(value) : null;
+  const requestId = match ? parseRequestIdValue(match[1]) : null;
+  return match && requestId !== null ? { requestId, action: match[2]! } : null;
+}
 
 /** "42" → 42; anything else → null. Never trust more than the id from a button. */
 export function parseRequestButtonValue(value: unknown): RequestId | null {

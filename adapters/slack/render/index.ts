@@ -17,6 +17,8 @@ export {
   DENY_MODAL_FIELDS,
   EXTEND_MODAL_FIELDS,
   parseRequestButtonValue,
+  parseActionButtonValue,
+  RUN_ACTION_ID_PATTERN,
 } from './ids.ts';
 export { escapeSlackText, escapeAndTruncate, truncate, mentionPerson, codePoints, isSlackUserId } from './text.ts';
 export type { SlackMessage, SlackBlock, ModalView, HomeView } from './blocks.ts';

@@ -5,7 +5,7 @@
  */
 import type { Block, Button, ChatMessage, PersonalView, RichText } from '../../../src/chat/index.ts';
 import { actions, button, confirmDialog, context, divider, header, mrkdwn, section, type ButtonElement, type HomeView, type SlackBlock, type SlackMessage } from './blocks.ts';
-import { ACTION_FOR, CALLBACK_IDS, requestButtonValue } from './ids.ts';
+import { ACTION_FOR, actionButtonValue, CALLBACK_IDS, requestButtonValue, runActionId } from './ids.ts';
 import { toMrkdwn } from './mrkdwn.ts';
 import { truncate } from './text.ts';
 
@@ -22,7 +22,10 @@ const text = (value: RichText, max = SECTION_MAX): string => truncate(toMrkdwn(v
 
 function renderButton(b: Button): ButtonElement {
   const confirm = b.confirm ? confirmDialog(b.confirm.title, b.confirm.text, b.confirm.yes, b.confirm.no) : undefined;
-  return button(b.label, ACTION_FOR[b.action], b.requestId === null ? NO_REQUEST : requestButtonValue(b.requestId), b.style, confirm);
+  const value = b.requestId === null ? NO_REQUEST : b.actionName ? actionButtonValue(b.requestId, b.actionName) : requestButtonValue(b.requestId);
+  // Slack wants every action_id in a message to differ: a runbook action's button names its request and action.
+  const actionId = b.action === 'run_action' && b.requestId !== null && b.actionName ? runActionId(b.requestId, b.actionName) : ACTION_FOR[b.action];
+  return button(b.label, actionId, value, b.style, confirm);
 }
 
 /** Many short lines packed into sections of at most SECTION_MAX, within `budget` blocks; the rest is cut with a note. */

@@ -18,6 +18,8 @@ import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
 import { showCredentials } from '../../../src/app/show-credentials.ts';
+import { runAction } from '../../../src/app/run-action.ts';
+import { runActionReply } from '../../../src/chat/messages/action-run.ts';
 import {
   approvalCard,
   approvedAnswer,
@@ -173,6 +175,11 @@ async function act(s: TeamsServices, click: Click, person: Person): Promise<Adap
       // The answer replaces the card only for the holder, in their personal chat; the delivery replaces it
       // again (without the credentials) when the access ends.
       return cardResponse(credentialsCard(shown.view, shown.credentials));
+    }
+    case 'run_action': {
+      // Teams has no confirm dialog: a `confirm: true` action's button answers with a card that asks first.
+      const ran = await runAction(s.ctx, { actor: person, action: str(click.data.actionName), requestId, confirmed: click.data.confirmed === true });
+      return cardResponse(renderCard(runActionReply(ran), { surface: click.surface }));
     }
   }
 }

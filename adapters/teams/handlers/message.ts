@@ -4,6 +4,8 @@
  * as an Adaptive Card. Every answer goes to the person in the same chat; a message in a channel or group chat
  * gets a pointer to the personal chat instead (commands and refusals are private).
  */
+import { runAction } from '../../../src/app/run-action.ts';
+import { runActionReply } from '../../../src/chat/messages/action-run.ts';
 import { TurnContext } from 'botbuilder';
 import { cancelRequest } from '../../../src/app/cancel.ts';
 import { expediteRequest } from '../../../src/app/waiting.ts';
@@ -143,5 +145,7 @@ async function accessCommand(s: TeamsServices, person: Person, parsed: Exclude<A
     }
     case 'expedite':
       return expeditedAnswer(await expediteRequest(s.ctx, { requestId: asRequestId(parsed.requestId), actor: person, note: parsed.reason }));
+    case 'run':
+      return runActionReply(await runAction(s.ctx, { actor: person, action: parsed.action, requestId: parsed.requestId, confirmed: false }));
   }
 }

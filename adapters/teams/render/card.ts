@@ -66,7 +66,10 @@ export function executeAction(title: string, verb: Verb, data: Record<string, un
 }
 
 function renderButton(button: Button, surface: CardSurface): ExecuteAction {
-  const data = button.requestId === null ? { surface } : { requestId: button.requestId, surface };
+  // A runbook action's button: a button with a confirm dialog is not yet confirmed (Teams shows none, so the click
+  // answers with a card that asks); any other one is (the action asks nothing, or the button is the answer).
+  const action = button.actionName ? { actionName: button.actionName, confirmed: !button.confirm } : {};
+  const data = button.requestId === null ? { surface } : { requestId: button.requestId, surface, ...action };
   return executeAction(button.label, button.action, data, button.style === 'primary' ? 'positive' : button.style === 'danger' ? 'destructive' : undefined);
 }
 

@@ -19,7 +19,7 @@ export const FORM_VERBS = {
 
 export type Verb = ActionKind | (typeof FORM_VERBS)[keyof typeof FORM_VERBS];
 
-const VERBS: ReadonlySet<string> = new Set<Verb>(['approve', 'deny', 'cancel', 'expedite', 'revoke', 'extend', 'show_credentials', 'open_request_form', ...Object.values(FORM_VERBS)]);
+const VERBS: ReadonlySet<string> = new Set<Verb>(['approve', 'deny', 'cancel', 'expedite', 'revoke', 'extend', 'show_credentials', 'open_request_form', 'run_action', ...Object.values(FORM_VERBS)]);
 
 export const isVerb = (value: unknown): value is Verb => typeof value === 'string' && VERBS.has(value);
 

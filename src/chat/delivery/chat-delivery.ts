@@ -17,6 +17,7 @@ import { approvalCard } from '../messages/approval-card.ts';
 import { auditAlert, digestMessage } from '../messages/audit.ts';
 import { buttonsLiveWhile, requesterNotice, retiredNotice } from '../messages/requester-notice.ts';
 import { threadEventOf, threadStep } from '../messages/thread.ts';
+import { actionThreadLine } from '../messages/action-run.ts';
 import { CardRegistry } from './card-registry.ts';
 import { LiveButtons } from './live-buttons.ts';
 import { StepLedger } from './step-ledger.ts';
@@ -68,6 +69,7 @@ export class ChatDelivery implements ChatPort {
     const key = StepLedger.keyOf([notice, notice.type === 'grant.changed' ? (view.grant?.expiresAt ?? null) : null]);
     const opts = { now: this.ctx.clock.now(), dialect: this.dialect };
     const card = await this.syncCard(approvalCard(view, opts), view);
+    if (card && notice.type === 'action.ran') await this.ledger.once(key, 'thread', () => this.transport.replyInThread(card, actionThreadLine(view, notice)));
     const event = threadEventOf(notice);
     if (card && event) {
       const reviewer = notice.type === 'request.reviewed' ? notice.reviewer : null;

@@ -12,6 +12,7 @@ import type { Block, ChatMessage } from '../message.ts';
 import { bold, joinRich, mention, rich, type RichText } from '../rich-text.ts';
 import { whoYouAre } from '../refusals.ts';
 import { helpMessage, type HelpInput } from './help.ts';
+import { endedItem } from './ended-grant.ts';
 import { reviewItem } from './personal-view.ts';
 import type { Person } from '../../domain/identity.ts';
 import { type RequestId, requestRef } from '../../domain/request-id.ts';
@@ -120,12 +121,14 @@ function pendingItem(view: RequestView): Block[] {
 
 export function myAccessAnswer(mine: MyAccess, opts: AnswerOptions): ChatMessage {
   const cmd = (words: string) => command(opts.dialect, words);
-  if (mine.active.length === 0 && mine.pending.length === 0) {
+  const ended = mine.ended ?? [];
+  if (mine.active.length === 0 && mine.pending.length === 0 && ended.length === 0) {
     return plainAnswer(rich('You have no active access and no pending requests. Ask for some with ', cmd('request-access'), '.'));
   }
   const blocks: Block[] = [];
   if (mine.active.length) blocks.push({ type: 'paragraph', text: rich(bold('Your access')) }, ...limited(mine.active, opts, grantItem));
   if (mine.pending.length) blocks.push({ type: 'paragraph', text: rich(bold('Your pending requests')) }, ...limited(mine.pending, opts, pendingItem));
+  if (ended.length) blocks.push({ type: 'paragraph', text: rich(bold('Recently ended')) }, ...limited(ended, opts, endedItem));
   blocks.push({ type: 'note', text: joinRich([cmd('access revoke AR-42'), cmd('access extend AR-42 30m'), cmd('access cancel AR-42')].map((c) => rich(c)), ' · ') });
   return { summary: rich(`You have ${mine.active.length} active and ${mine.pending.length} pending.`), blocks };
 }

@@ -49,6 +49,7 @@ function usage(input: HelpInput): RichText[] {
     rich('• ', cmd('access cancel AR-42'), ' — withdraw a pending request'),
     rich('• ', cmd('access expedite AR-42 reason'), ' — urgent: page the approvers of your pending request now (once)'),
     rich('• ', cmd('access extend AR-42 30m'), ' — ask for more time (needs approval)'),
+    rich('• ', cmd('access run ACTION'), ' — run a runbook action of access you hold now'),
     rich('• ', cmd('access pending'), ' — requests waiting for your review'),
     rich('• ', cmd('access help'), ' — this help'),
   ];

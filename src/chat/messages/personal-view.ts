@@ -1,4 +1,6 @@
 /** The personal view (Slack's App Home): my access, my pending requests, and what waits for my review. */
+import { runActionButton } from './action-run.ts';
+import { endedItem } from './ended-grant.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { RequestView } from '../../app/request-view.ts';
 import { command, type ChatDialect } from '../dialect.ts';
@@ -12,6 +14,8 @@ export interface PersonalViewInput {
   grants: RequestView[];
   /** My pending requests. */
   pending: RequestView[];
+  /** My recently ended grants, with what happened during them (shown only when there are some). */
+  ended?: RequestView[];
   /** Pending requests I may review. */
   toReview: RequestView[];
   now: number;
@@ -54,6 +58,7 @@ function grantItem(view: RequestView): Block[] {
     ...(active && grant.hasCredentials ? [{ action: 'show_credentials' as const, requestId: view.id, label: 'Show credentials', style: 'primary' as const }] : []),
     ...(active ? [{ action: 'extend' as const, requestId: view.id, label: 'Extend' }] : []),
     { action: 'revoke', requestId: view.id, label: 'Revoke', style: 'danger', confirm: { title: 'End access now?', text: `${view.ref} ends immediately.`, yes: 'Revoke', no: 'Keep it' } },
+    ...(active ? (view.actions ?? []).slice(0, 5).map((action) => runActionButton(action, view.id)) : []),
   ];
   return [
     { type: 'paragraph', text: rich(roleOnResource(view), ` · ${view.ref}\n`, line), id: `grant_${view.id}` },
@@ -83,6 +88,7 @@ export function personalView(input: PersonalViewInput): PersonalView {
     blocks: [
       { type: 'buttons', id: 'home_actions', buttons: [{ action: 'open_request_form', requestId: null, label: 'Request access', style: 'primary' }] },
       ...list('Your access', input.grants, rich('No active access. Use ', command(input.dialect, 'request-access'), ' or the button above.'), grantItem),
+      ...(input.ended?.length ? [{ type: 'divider' } as const, ...list('Recently ended', input.ended, rich(''), endedItem)] : []),
       { type: 'divider' },
       ...list('Your pending requests', input.pending, rich('Nothing pending.'), pendingItem),
       { type: 'divider' },

@@ -2,6 +2,7 @@
  * Private messages to the person who asked: filed, decided, active, ending (with Extend), ended, failed — and
  * the same message once its buttons no longer do anything.
  */
+import { runActionButton } from './action-run.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { GrantEvent, Notice } from '../../app/ports.ts';
 import type { RequestView } from '../../app/request-view.ts';
@@ -71,6 +72,7 @@ export function requesterNotice(view: RequestView, notice: Notice, opts: RenderO
     case 'request.reminded':
     case 'request.escalated':
     case 'request.expedited':
+    case 'action.ran': // the holder saw the output privately when they ran it
       return null;
   }
 }
@@ -91,6 +93,7 @@ function grantNotice(view: RequestView, event: GrantEvent, opts: RenderOptions, 
       const buttons: Button[] = [
         ...(grant.hasCredentials ? [{ action: 'show_credentials' as const, requestId: view.id, label: 'Show credentials', style: 'primary' as const }] : []),
         { action: 'revoke', requestId: view.id, label: 'End access now', style: 'danger', confirm: { title: 'End access now?', text: `Your access ${view.ref} ends immediately.`, yes: 'End it', no: 'Keep it' } },
+        ...(view.actions ?? []).slice(0, 5).map((action) => runActionButton(action, view.id)),
       ];
       const creds = grant.hasCredentials ? rich('\nYour credentials are shown only to you: press ', bold('Show credentials'), '.') : null;
       return message(view, rich('🟢 Your access ', what, ' is active until ', until, '.', creds), buttons);

@@ -2,7 +2,7 @@
 import type { GrantEvent, Notice } from '../../app/ports.ts';
 import type { RequestView } from '../../app/request-view.ts';
 import { approvedBy, at, deniedBy, endedText, oneApproval } from '../describe.ts';
-import { mention, rich, type RichText } from '../rich-text.ts';
+import { mention, rich, text, type RichText } from '../rich-text.ts';
 
 /** `approval`: one approval recorded, more needed. */
 export type ThreadEvent = GrantEvent | 'approved' | 'denied' | 'cancelled' | 'expired' | 'approval';
@@ -50,7 +50,7 @@ export function threadStep(view: RequestView, event: ThreadEvent, opts: ThreadOp
     case 'failed':
       return rich('❗ Granting failed; the admins were alerted.');
     case 'revoked':
-      return grant ? rich('⏹️ Access ', endedText(view), '.') : rich('⏹️ Access ended.');
+      return grant ? rich('⏹️ Access ', endedText(view), '.', grant.activity ? rich(' Activity: ', text(grant.activity, 300), '.') : null) : rich('⏹️ Access ended.');
     case 'extended':
       // The notice belongs to the original request, so its duration is not the extension's: say only the new end.
       return grant ? rich('⏩ Extended: access now ends ', at(view, grant.expiresAt), '.') : rich('⏩ Extended.');

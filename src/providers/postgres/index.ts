@@ -1,13 +1,16 @@
 /** PostgreSQL provider (driver `pg`): ephemeral login roles per grant, or memberships for existing users. */
 import type { z } from 'zod';
+import { emptyActivity } from '../../domain/activity.ts';
 import { ProviderError, type Provider, type ProviderDeps, type ProviderFactory } from '../types.ts';
 import { extendEphemeral, grantEphemeral, type EphemeralContext } from './ephemeral.ts';
 import { scrub, urlPassword } from './errors.ts';
 import { grantExisting, type ExistingContext } from './existing.ts';
 import { createAdminPool } from './pool.ts';
-import { checkGrantRoles, grantRoleName, listGrantRoles, revokeGrantRole, type RoleContext } from './roles.ts';
+import { checkGrantRoles, grantRoleName, listGrantRoles, revokeGrantRole, sampleGrantRole, type RoleContext } from './roles.ts';
 import { postgresGrantSchema, postgresResourceSchema, type PostgresGrant, type PostgresSettings } from './settings.ts';
 import { connectTarget } from './target.ts';
+
+const EXISTING_MODE_ACTIVITY = "activity not recorded: mode existing grants a role to the person's own login, whose sessions and statements are not this grant's alone";
 
 export { postgresGrantSchema, postgresResourceSchema, type PostgresGrant, type PostgresSettings } from './settings.ts';
 
@@ -47,7 +50,14 @@ export function createPostgresProvider(resource: string, settings: PostgresSetti
   const common = {
     kind: 'postgres',
     resource,
-    revoke: async (target: { grantId: string }) => revokeGrantRole(roles, grantRoleName(resource, target.grantId)),
+    // Mode ephemeral: the login is the grant's own, so what it did is read before it is dropped. Mode existing:
+    // the holder works under their own login, whose activity is not the grant's alone (see README).
+    revoke: async (target: { grantId: string }) =>
+      settings.mode === 'existing'
+        ? { ...(await revokeGrantRole(roles, grantRoleName(resource, target.grantId))), activity: { ...emptyActivity('postgres'), statementsUnavailable: EXISTING_MODE_ACTIVITY } }
+        : revokeGrantRole(roles, grantRoleName(resource, target.grantId), 'login'),
+    activity: async (target: { grantId: string }) =>
+      settings.mode === 'existing' ? { ...emptyActivity('postgres'), statementsUnavailable: EXISTING_MODE_ACTIVITY } : sampleGrantRole(roles, grantRoleName(resource, target.grantId)),
     verify: () => listGrantRoles(roles),
     checkGrant: async (params: Record<string, unknown>) => {
       let grant: PostgresGrant;

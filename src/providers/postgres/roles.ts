@@ -6,7 +6,9 @@
  * (or any other look-alike) is never touched.
  */
 import type pg from 'pg';
+import { emptyActivity, type ActivityReport } from '../../domain/activity.ts';
 import { ProviderError, type RevokeOutcome, type VerifyOutcome } from '../types.ts';
+import { readActivitySafely } from './activity.ts';
 import { scrub, toProviderError } from './errors.ts';
 import { inTransaction } from './pool.ts';
 import * as sql from './sql.ts';
@@ -154,7 +156,7 @@ export async function checkGrantRoles(ctx: RoleContext, roles: readonly string[]
  * forever: the role stays without login, memberships, members or privileges, marked "cleanup pending", and the
  * outcome says so (`dropped: false`, `cleanup_pending: [...]`).
  */
-export async function revokeGrantRole(ctx: RoleContext, role: string): Promise<RevokeOutcome> {
+export async function revokeGrantRole(ctx: RoleContext, role: string, activity: 'login' | 'none' = 'none'): Promise<RevokeOutcome> {
   try {
     const cut = await inTransaction(ctx.pool, async (client) => {
       await client.query(sql.LOCK_ROLE, [role]);
@@ -168,10 +170,12 @@ export async function revokeGrantRole(ctx: RoleContext, role: string): Promise<R
     });
     if (cut === null) return { detail: { user: role, existed: false } };
 
+    // What the login did, read while its sessions and statistics are still there (it can no longer log in).
+    const report = activity === 'login' ? await readActivitySafely(ctx, cut.oid) : undefined;
     const terminated = await terminateSessions(ctx, role, cut.oid);
     const cleanup = await dropRole(ctx, role);
     const members = cut.members.length > 0 ? { members: cut.members } : {};
-    return { detail: { user: role, existed: true, ...members, sessions_terminated: terminated, ...cleanup } };
+    return { detail: { user: role, existed: true, ...members, sessions_terminated: terminated, ...cleanup }, ...(report ? { activity: report } : {}) };
   } catch (error) {
     throw toProviderError(error, ctx.resource, 'revoke', ctx.secrets);
   }
@@ -357,6 +361,20 @@ async function leftoversRole(ctx: RoleContext, client: pg.PoolClient): Promise<s
   }
   if (!state.admin_has_privileges) await client.query(sql.grantToAdmin(holder));
   return holder;
+}
+
+/** The activity of a grant's login now (while the grant is active); an empty report when the login is gone. */
+export async function sampleGrantRole(ctx: RoleContext, role: string): Promise<ActivityReport> {
+  const client = await ctx.pool.connect();
+  let oid: string | null;
+  try {
+    oid = await ownRoleOid(client, ctx.resource, role);
+  } catch (error) {
+    throw toProviderError(error, ctx.resource, 'verify', ctx.secrets);
+  } finally {
+    client.release();
+  }
+  return oid === null ? emptyActivity('postgres') : readActivitySafely(ctx, oid);
 }
 
 /** Grant ids whose role exists at the target (only roles accessbot marked as its own). */
