@@ -149,9 +149,9 @@ function cliTime(runtime: Runtime, args: string[], runs: number, env: Record<str
 }
 
 export async function bench(mode: Mode): Promise<BenchResult> {
-  const requests = sized(mode, { full: 10_000, quick: 1_000, smoke: 20 });
-  const starts = sized(mode, { full: 5, quick: 3, smoke: 1 });
-  const cliRuns = sized(mode, { full: 10, quick: 5, smoke: 1 });
+  const requests = sized(mode, { full: 10_000, quick: 500, smoke: 20 });
+  const starts = sized(mode, { full: 5, quick: 2, smoke: 1 });
+  const cliRuns = sized(mode, { full: 10, quick: 3, smoke: 1 });
   const runtimes: Runtime[] = mode === 'smoke' ? ['compiled'] : ['compiled', 'tsx'];
   const f = await fixture(requests);
   const figures: Figure[] = [];
