@@ -27,6 +27,8 @@ const WARMUP_PER_REPLICA = 10;
 const SIGNING_SECRET = 'bench-throughput-signing-secret';
 const HOOK_SECRET = 'bench-throughput-hook-secret-0123456789';
 const APPROVALS = 'C0APPROVALS';
+/** A keyed audit log, as production should run (and no start-up warning about it). */
+const AUDIT_KEY = 'ab'.repeat(32);
 const APPROVER: EmulatedUser = { id: 'U0APPROVER', name: 'approver', email: 'approver@example.com' };
 
 interface Scenario {
@@ -119,6 +121,7 @@ async function run(scenario: Scenario, N: number): Promise<Outcome> {
           ACCESSBOT_POLICY: policyPath,
           ACCESSBOT_INSTANCE_ID: `bench-replica-${i + 1}`,
           BENCH_HOOK_SECRET: HOOK_SECRET,
+          ACCESSBOT_AUDIT_KEY: AUDIT_KEY,
           PORT: '0',
           LOG_LEVEL: 'info',
           SLACK_BOT_TOKEN: emu.botToken,

@@ -8,6 +8,7 @@ import { bench as footprint } from '../../../bench/footprint.ts';
 import { bench as logScale } from '../../../bench/log-scale.ts';
 import { bench as revokeLateness } from '../../../bench/revoke-lateness.ts';
 import { bench as throughput } from '../../../bench/throughput.ts';
+import { bench as timeToAccess } from '../../../bench/time-to-access.ts';
 import { BENCHMARKS } from '../../../bench/lib/benchmarks.ts';
 import type { BenchResult } from '../../../bench/lib/report.ts';
 
@@ -26,13 +27,17 @@ function expectShape(result: BenchResult, metrics: string[]): void {
 
 describe('npm run bench, at smoke size', () => {
   it('lists every benchmark file it runs', () => {
-    expect([...BENCHMARKS].sort()).toEqual(['footprint', 'log-scale', 'revoke-lateness', 'slack-ack', 'throughput']);
+    expect([...BENCHMARKS].sort()).toEqual(['footprint', 'log-scale', 'revoke-lateness', 'slack-ack', 'throughput', 'time-to-access']);
   });
 
   it('ack latency: accessbot and the bare Bolt floor, per concurrency', async () => {
     const result = await ack('smoke');
     expectShape(result, ['ack_request_access_p99', 'ack_approve_click_p99', 'ack_request_access_p99_ratio_to_bare_bolt']);
     expect(new Set(result.figures.map((f) => f.labels.concurrency))).toEqual(new Set([1, 5]));
+  }, 120_000);
+
+  it('time to access: Approve → the PostgreSQL login connects', async () => {
+    expectShape(await timeToAccess('smoke'), ['approve_to_login_connects_p50', 'approve_to_login_connects_p99']);
   }, 120_000);
 
   it('throughput: requests filed per second, command → card', async () => {
