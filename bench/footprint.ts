@@ -194,6 +194,15 @@ export async function bench(mode: Mode): Promise<BenchResult> {
         notes.push(`/metrics default process metrics named accessbot_process_* and none doubled: ${load.metricsOk ? 'yes' : 'NO'}`);
       }
     }
+    // The floor on this machine: node itself starting and exiting, with nothing loaded.
+    const bare: number[] = [];
+    for (let i = 0; i < cliRuns; i++) {
+      const t0 = performance.now();
+      spawnSync(process.execPath, ['-e', '']);
+      bare.push(performance.now() - t0);
+    }
+    figures.push({ metric: 'bare_node_start_p50', value: round(median(bare)), unit: 'ms', labels: {} });
+    notes.push(`the floor on this machine: \`node -e ''\` starts and exits in ${num(median(bare), 0)} ms (median of ${cliRuns}); the CLI times include it.`);
   } finally {
     await f.close();
   }
