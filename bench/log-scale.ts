@@ -77,7 +77,7 @@ interface Sizes {
 
 export async function bench(mode: Mode): Promise<BenchResult> {
   const sizes = sized<Sizes>(mode, {
-    full: { sqlite: [10_000, 100_000, 1_000_000, 10_000_000], postgres: [10_000, 100_000], cliAt: 1_000_000 },
+    full: { sqlite: [10_000, 100_000, 1_000_000, 10_000_000], postgres: [10_000, 100_000, 1_000_000], cliAt: 1_000_000 },
     quick: { sqlite: [10_000, 100_000], postgres: [10_000], cliAt: 100_000 },
     smoke: { sqlite: [2_000], postgres: [], cliAt: 2_000 },
   });

@@ -233,7 +233,7 @@ async function measure(kind: Kind, store: StoreKind | null, n: number, levels: r
 }
 
 export async function bench(mode: Mode): Promise<BenchResult> {
-  const n = sized(mode, { full: 500, quick: 100, smoke: 10 });
+  const n = sized(mode, { full: 300, quick: 100, smoke: 10 });
   const warmup = sized(mode, { full: WARMUP, quick: WARMUP, smoke: 5 });
   const levels = sized(mode, { full: [1, 20, 100], quick: [1, 20, 100], smoke: [1, 5] });
   if (warmup + n * levels.length > MAX_REQUESTERS) throw new Error('more requests than requesters');
