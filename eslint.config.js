@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'db/*/migrations/**', 'coverage/**', '.tmp/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'db/*/migrations/**', 'coverage/**', '.tmp/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -10,6 +10,11 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Plain JavaScript run by node directly (the installed entry point, the build's asset copy).
+    files: ['bin/**/*.js', 'scripts/**/*.js'],
+    languageOptions: { globals: { URL: 'readonly', console: 'readonly', process: 'readonly' } },
   },
   {
     // The store is async: a call whose promise nobody awaits is a lost write or an unhandled rejection.

@@ -8,7 +8,7 @@
  *   - PostgreSQL, 3 replicas sharing one fresh database
  * Requests/s = N / (last card posted − first command sent). Everything (PostgreSQL, the replicas, this process
  * with the emulator and the senders) shares the machine's cores. Prints; never asserts.
- * Usage: tsx bench/throughput.ts [N requests, default 600] [concurrent senders, default 32]
+ * Sizes by mode (full: 600 requests, all three set-ups; quick: 200, one replica per store).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,15 +18,17 @@ import { postToApp, SlackRequestSigner, startSlackEmulator, type EmulatedUser, t
 import { onInterrupt } from './lib/cleanup.ts';
 import { BENCH_PG_URL, freshPostgresDatabase, postgresSkipReason, shownUrl } from './lib/postgres.ts';
 import { startServe, type ServeProcess } from './lib/serve.ts';
-import { num, printTable, spread, type Spread } from './lib/stats.ts';
+import { round, runIfMain, sized, spreadFigures, type BenchResult, type Figure, type Mode } from './lib/report.ts';
+import { num, spread, type Spread } from './lib/stats.ts';
 
-const N = Number(process.argv[2] ?? process.env.ACCESSBOT_BENCH_THROUGHPUT_N ?? 600);
-const SENDERS = Number(process.argv[3] ?? 32);
+const SENDERS = 32;
 /** Requests per replica before measuring (tsx compile, pools, JIT), not counted. */
 const WARMUP_PER_REPLICA = 10;
 const SIGNING_SECRET = 'bench-throughput-signing-secret';
 const HOOK_SECRET = 'bench-throughput-hook-secret-0123456789';
 const APPROVALS = 'C0APPROVALS';
+/** A keyed audit log, as production should run (and no start-up warning about it). */
+const AUDIT_KEY = 'ab'.repeat(32);
 const APPROVER: EmulatedUser = { id: 'U0APPROVER', name: 'approver', email: 'approver@example.com' };
 
 interface Scenario {
@@ -95,7 +97,7 @@ async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
   return true;
 }
 
-async function run(scenario: Scenario): Promise<Outcome> {
+async function run(scenario: Scenario, N: number): Promise<Outcome> {
   const warmup = WARMUP_PER_REPLICA * scenario.replicas;
   const users = usersFor(warmup + N);
   const dir = mkdtempSync(join(tmpdir(), 'accessbot-bench-throughput-'));
@@ -119,6 +121,7 @@ async function run(scenario: Scenario): Promise<Outcome> {
           ACCESSBOT_POLICY: policyPath,
           ACCESSBOT_INSTANCE_ID: `bench-replica-${i + 1}`,
           BENCH_HOOK_SECRET: HOOK_SECRET,
+          ACCESSBOT_AUDIT_KEY: AUDIT_KEY,
           PORT: '0',
           LOG_LEVEL: 'info',
           SLACK_BOT_TOKEN: emu.botToken,
@@ -192,42 +195,43 @@ async function run(scenario: Scenario): Promise<Outcome> {
   }
 }
 
-const pgSkip = await postgresSkipReason();
-const scenarios: Scenario[] = [
-  { label: 'SQLite, 1 replica', store: 'sqlite', replicas: 1 },
-  { label: 'PostgreSQL, 1 replica', store: 'postgres', replicas: 1 },
-  { label: 'PostgreSQL, 3 replicas', store: 'postgres', replicas: 3 },
-];
-console.log(
-  `Filing throughput, real \`accessbot serve\` processes: ${N} signed /request-access commands (role needs approval) from ${SENDERS} concurrent senders, ` +
-    `round-robin over the replicas, after ${WARMUP_PER_REPLICA} warm-up requests per replica. Latency = command sent → approval card posted.` +
-    (pgSkip ? '' : ` PostgreSQL: ${shownUrl(BENCH_PG_URL)}, a fresh database per run.`),
-);
-if (pgSkip) console.log(pgSkip);
-const outcomes: Outcome[] = [];
-for (const scenario of scenarios) {
-  if (scenario.store === 'postgres' && pgSkip) continue;
-  outcomes.push(await run(scenario));
-}
-printTable(
-  ['setup', 'requests/s', 'cards', 'wall s', 'card p50 ms', 'card p99 ms', 'card max ms', 'ack p50 ms', 'ack p99 ms'],
-  outcomes.map((o) => [
-    o.scenario.label,
-    num(o.perSecond, 1),
-    `${o.cards}/${o.sent}`,
-    num(o.seconds, 2),
-    num(o.latency.p50),
-    num(o.latency.p99),
-    num(o.latency.max),
-    num(o.ack.p50),
-    num(o.ack.p99),
-  ]),
-);
-for (const o of outcomes) {
-  if (o.failures) console.log(`  ${o.scenario.label}: ${o.failures} commands were not answered with HTTP 200`);
-  if (o.warnings.length) {
-    const counted = new Map<string, number>();
-    for (const w of o.warnings) counted.set(w, (counted.get(w) ?? 0) + 1);
-    console.log(`  ${o.scenario.label}: replicas logged ${o.warnings.length} warnings/errors: ${[...counted].map(([w, n]) => `${n}× ${w}`).join('; ')}`);
+export async function bench(mode: Mode): Promise<BenchResult> {
+  const N = sized(mode, { full: 600, quick: 200, smoke: 10 });
+  const pgSkip = mode === 'smoke' ? 'PostgreSQL not measured in this mode' : await postgresSkipReason();
+  const scenarios: Scenario[] = [
+    { label: 'SQLite, 1 replica', store: 'sqlite', replicas: 1 },
+    { label: 'PostgreSQL, 1 replica', store: 'postgres', replicas: 1 },
+    ...(mode === 'full' ? [{ label: 'PostgreSQL, 3 replicas', store: 'postgres' as const, replicas: 3 }] : []),
+  ];
+  const outcomes: Outcome[] = [];
+  for (const scenario of scenarios) {
+    if (scenario.store === 'postgres' && pgSkip) continue;
+    outcomes.push(await run(scenario, N));
   }
+  const notes = [
+    `Real \`accessbot serve\` processes (compiled JS): ${N} signed /request-access commands (role needs approval) from ${SENDERS} concurrent senders, round-robin over the replicas, after ${WARMUP_PER_REPLICA} warm-up requests per replica. Card latency = command sent → approval card posted to the Slack emulator.`,
+    pgSkip ?? `PostgreSQL: ${shownUrl(BENCH_PG_URL)}, a fresh database per run.`,
+  ];
+  const figures: Figure[] = [];
+  for (const o of outcomes) {
+    const labels = { store: o.scenario.store, replicas: o.scenario.replicas, senders: SENDERS };
+    figures.push({ metric: 'requests_filed_per_second', value: round(o.perSecond), unit: 'requests/s', labels });
+    figures.push(...spreadFigures('command_to_card', o.latency, labels), ...spreadFigures('ack_under_load', o.ack, labels));
+    if (o.failures) notes.push(`${o.scenario.label}: ${o.failures} commands were not answered with HTTP 200`);
+    if (o.warnings.length) {
+      const counted = new Map<string, number>();
+      for (const w of o.warnings) counted.set(w, (counted.get(w) ?? 0) + 1);
+      notes.push(`${o.scenario.label}: replicas logged ${o.warnings.length} warnings/errors: ${[...counted].map(([w, n]) => `${n}× ${w}`).join('; ')}`);
+    }
+  }
+  return {
+    id: 'throughput',
+    title: 'Throughput: requests filed end to end (command → approval card posted)',
+    header: ['setup', 'requests/s', 'cards', 'wall s', 'card p50 ms', 'card p99 ms', 'card max ms', 'ack p50 ms', 'ack p99 ms'],
+    rows: outcomes.map((o) => [o.scenario.label, num(o.perSecond, 1), `${o.cards}/${o.sent}`, num(o.seconds, 2), num(o.latency.p50), num(o.latency.p99), num(o.latency.max), num(o.ack.p50), num(o.ack.p99)]),
+    figures,
+    notes,
+  };
 }
+
+await runIfMain(import.meta.url, bench);

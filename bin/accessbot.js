@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Installed entry point: runs the TypeScript CLI through tsx so a checkout needs no build step.
-import { register } from 'tsx/esm/api';
+// Installed entry point. Runs the compiled CLI in dist/ (built by `npm run build`, which `npm ci`/`npm install`
+// run through "prepare" and `npm start` through "prestart"): no TypeScript is transpiled at start. A checkout
+// that has never been built (dist/ missing) still works, through tsx, only slower to start.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli.ts');
+const compiled = new URL('../dist/src/cli.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli.ts');
+}

@@ -1,7 +1,7 @@
 /** The accessbot command line (DESIGN.md §6). Exit codes: 0 ok, 1 a check failed, 2 bad usage. */
 import { pathToFileURL } from 'node:url';
 import { EXIT, UsageError, processIo, type CliIo } from './cli/io.ts';
-import { ConfigError, loadEnv } from './config/env.ts';
+import { ConfigError } from './config/config-error.ts';
 import { isAccessError } from './domain/errors.ts';
 import { StartupError } from './config/startup-error.ts';
 import type { RunningAccessbot } from './main.ts';
@@ -82,7 +82,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     );
     return EXIT.ok;
   }
-  const config = loadEnv(io.env);
+  const config = (await import('./config/env.ts')).loadEnv(io.env);
   // Signals are taken from the start: a SIGTERM during start-up catch-up stops cleanly once start-up is done.
   let signalled: ((signal: string) => void) | null = null;
   const stopRequested = new Promise<string>((resolve) => (signalled = resolve));

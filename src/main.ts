@@ -34,8 +34,8 @@ import { auditKeyringFor, installAuditKeyring } from './audit/key.ts';
 import { providersForPolicy } from './providers/registry.ts';
 import type { Provider } from './providers/types.ts';
 import { recoverOnStart, startScheduler, type Scheduler } from './scheduler/index.ts';
-import { createSlackAdapter } from '../adapters/slack/index.ts';
-import { createTeamsAdapter, type TeamsAuthSettings } from '../adapters/teams/index.ts';
+// The chat adapters are imported only when their platform is configured: a Slack-only bot never loads botbuilder.
+import type { TeamsAuthSettings } from '../adapters/teams/index.ts';
 
 export { StartupError, loadPolicyOrThrow } from './config/startup-policy.ts';
 
@@ -158,10 +158,10 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   options.routes?.(http);
 
   const adapters: ChatAdapter[] = [];
-  if (config.slack) adapters.push(createSlackAdapter({ ctx, http, config: config.slack, metrics }));
+  if (config.slack) adapters.push((await import('../adapters/slack/index.ts')).createSlackAdapter({ ctx, http, config: config.slack, metrics }));
   if (!config.slack && !config.teams && !config.teamsEmulator) log.warn('no chat platform is configured (set SLACK_BOT_TOKEN …); only the CLI, /healthz and /metrics work');
   if (config.teams || config.teamsEmulator) {
-    adapters.push(createTeamsAdapter({ ctx, http, config: config.teams ?? null, ...(options.teamsAuthSettings ? { authSettings: options.teamsAuthSettings } : {}) }));
+    adapters.push((await import('../adapters/teams/index.ts')).createTeamsAdapter({ ctx, http, config: config.teams ?? null, ...(options.teamsAuthSettings ? { authSettings: options.teamsAuthSettings } : {}) }));
   }
   http.get('/', statusPage(ctx)); // after `routes`, which may serve `/` itself
   const chatPorts = adapters.map((a) => a.port);

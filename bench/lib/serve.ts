@@ -1,25 +1,35 @@
 /**
- * Real `accessbot serve` processes for the benchmarks (the same way test/support/serve-process.ts starts them):
- * `node --import tsx src/cli.ts serve` with the given environment; the port comes from the JSON log line
- * `accessbot is serving`. Each process is killed on Ctrl-C too.
+ * Real `accessbot serve` processes for the benchmarks, started the way production starts them:
+ * `node bin/accessbot.js serve` (the compiled JavaScript in dist/; `npm run build` first), or, to compare,
+ * `node --import tsx src/cli.ts serve` (runtime 'tsx', what `npm start` ran before). The port comes from the JSON
+ * log line `accessbot is serving`. Each process is killed on Ctrl-C too.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { onInterrupt } from './cleanup.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export type Runtime = 'compiled' | 'tsx';
+
+/** The node arguments that run the CLI with `args` on this runtime. */
+export const cliCommand = (runtime: Runtime, args: readonly string[]): string[] =>
+  runtime === 'compiled' ? ['bin/accessbot.js', ...args] : ['--import', 'tsx', 'src/cli.ts', ...args];
 
 export interface ServeProcess {
   port: number;
   pid: number;
+  child: ChildProcess;
   /** Log lines at warn level or above (pino level ≥ 40), for the report. */
   warnings: Array<Record<string, unknown>>;
   /** SIGTERM, then SIGKILL after 10 s; resolves once the process is gone. */
   stop(): Promise<void>;
 }
 
-export async function startServe(env: Record<string, string>, startTimeoutMs = 60_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServe(env: Record<string, string>, options: { runtime?: Runtime; startTimeoutMs?: number } = {}): Promise<ServeProcess> {
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  const child = spawn(process.execPath, cliCommand(options.runtime ?? 'compiled', ['serve']), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const warnings: ServeProcess['warnings'] = [];
   let stderr = '';
@@ -52,9 +62,16 @@ export async function startServe(env: Record<string, string>, startTimeoutMs = 6
   });
   try {
     const p = await port;
-    return { port: p, pid: child.pid!, warnings, stop: () => stop() };
+    return { port: p, pid: child.pid!, child, warnings, stop: () => stop() };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Resident set size of a process now and at its peak, in MB (Linux /proc). */
+export function rssOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }

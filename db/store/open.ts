@@ -2,7 +2,6 @@
  * Opens the configured store: PostgreSQL when a `postgres://` URL is given (DATABASE_URL), else the embedded
  * SQLite file (ACCESSBOT_DB). Pending migrations are applied unless `migrate: false`.
  */
-import { openPostgresEngine } from '../postgres/engine.ts';
 import { openSqliteEngine } from '../sqlite/engine.ts';
 import type { Store } from './port.ts';
 import { SqlStore } from './sql/sql-store.ts';
@@ -20,6 +19,8 @@ export interface OpenStoreOptions {
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.databaseUrl) {
+    // Loaded only for PostgreSQL: a SQLite deployment never loads the pg driver.
+    const { openPostgresEngine } = await import('../postgres/engine.ts');
     const engine = await openPostgresEngine(options.databaseUrl, {
       ...(options.migrate === false ? { migrate: false } : {}),
       ...(options.onConnectionError ? { onError: options.onConnectionError } : {}),

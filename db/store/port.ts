@@ -116,6 +116,8 @@ export interface UnitOfWork extends StoreReads {
   releaseLeasesOf(owner: string): Promise<number>;
   /** Appends one row; fails if the sequence is taken (the chain can never fork). */
   insertAuditRow(row: AuditRow): Promise<void>;
+  /** Appends rows already chained in order, many per statement (bulk loads: imports, the log-scale benchmark). */
+  insertAuditRows(rows: readonly AuditRow[]): Promise<void>;
   /** Queue a notice once: false when (platform, dedupeKey) is already queued. */
   enqueueNotice(notice: { platform: string; dedupeKey: string; notice: string; now: number }): Promise<boolean>;
   updateNotice(id: number, expect: OutboxExpect, patch: OutboxPatch): Promise<OutboxRecord | null>;

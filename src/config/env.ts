@@ -3,6 +3,7 @@
  * saying what to set, so an operator fixes the environment in one go.
  */
 import { z } from 'zod';
+import { ConfigError } from './config-error.ts';
 
 export { resolvePolicyPath, bundledPolicyPath } from './policy-path.ts';
 
@@ -55,12 +56,7 @@ export interface Config {
   logLevel: LogLevel;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`accessbot cannot start; fix the environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error.ts';
 
 /** Blank values (common in .env files) count as unset. */
 const optional = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional());

@@ -67,6 +67,10 @@ const num = (value: unknown): number => (typeof value === 'number' ? value : Num
 const rid = (value: unknown): RequestId => num(value) as RequestId;
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : num(value));
 
+/** Every column of an audit row, in one order for multi-row inserts (11 × 500 bind values stays under both engines' limits). */
+const AUDIT_FIELDS = ['seq', 'at', 'actor', 'action', 'requestId', 'grantId', 'fromStatus', 'toStatus', 'details', 'prevHash', 'hash'] as const satisfies readonly (keyof AuditRow)[];
+const AUDIT_ROWS_PER_STATEMENT = 500;
+
 function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
 }
@@ -361,6 +365,15 @@ export class SqlRepository implements UnitOfWork {
   async insertAuditRow(row: AuditRow): Promise<void> {
     const values = insertClause({ ...row });
     await this.db.run(`INSERT INTO audit_events (${values.columns}) VALUES (${values.marks})`, values.params);
+  }
+
+  async insertAuditRows(rows: readonly AuditRow[]): Promise<void> {
+    const columns = AUDIT_FIELDS.map(snake).join(', ');
+    for (let start = 0; start < rows.length; start += AUDIT_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + AUDIT_ROWS_PER_STATEMENT);
+      const marks = chunk.map(() => `(${placeholders(AUDIT_FIELDS.length)})`).join(', ');
+      await this.db.run(`INSERT INTO audit_events (${columns}) VALUES ${marks}`, chunk.flatMap((row) => AUDIT_FIELDS.map((c) => row[c])));
+    }
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────────────────────

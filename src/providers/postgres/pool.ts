@@ -1,11 +1,12 @@
 /** One small admin pool per resource, and a transaction helper that always gives the connection back. */
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './load-pg.ts';
 import type { ProviderDeps } from '../types.ts';
 
 export type PgClient = pg.PoolClient;
 
 export function createAdminPool(resource: string, url: string, max: number, deps: ProviderDeps, scrub: (text: string) => string): pg.Pool {
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: url,
     max,
     idleTimeoutMillis: 30_000,

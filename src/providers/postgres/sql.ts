@@ -2,11 +2,11 @@
  * SQL text for the PostgreSQL provider. Every name goes through `escapeIdentifier` and every value through
  * `escapeLiteral` (DDL takes no bind parameters); keywords come only from fixed lists in settings.ts.
  */
-import pg from 'pg';
+import { loadPg } from './load-pg.ts';
 import { privilegesFor, privilegeTarget, type PrivilegeGrant } from './settings.ts';
 
-const ident = (name: string): string => pg.escapeIdentifier(name);
-const literal = (value: string): string => pg.escapeLiteral(value);
+const ident = (name: string): string => loadPg().escapeIdentifier(name);
+const literal = (value: string): string => loadPg().escapeLiteral(value);
 
 export const EPHEMERAL_PREFIX = 'accessbot_';
 export const EPHEMERAL_ROLE_PATTERN = /^accessbot_[a-z0-9_]{1,40}$/;

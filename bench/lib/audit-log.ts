@@ -1,159 +1,16 @@
 /**
- * The digest over a big audit log: writes N (default 100,000) hash-chained audit events — a year of realistic
- * request/grant lifecycles — through the store port (5,000 rows per unit of work) into each store: a temporary
- * SQLite file, and a fresh PostgreSQL database (dropped afterwards; skipped with a line saying so when no server
- * answers). Then times `buildDigest` over one day and over the whole year, each in a fresh process so its peak
- * RSS is its own, and prints the stores side by side. Prints; never asserts.
- *
- *   npm run bench -- digest                            # 100,000 events on each store
- *   npx tsx bench/digest.ts 1000000                    # more (or ACCESSBOT_BENCH_DIGEST_EVENTS=1000000)
+ * A big, realistic audit log for the log-scale benchmark: request/grant lifecycles over a year, interleaved in
+ * time, appended with a valid hash chain (and the chain head anchor) through the store port's bulk append —
+ * many rows per statement, 10,000 per unit of work. Seeded, so every run writes the same log.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { openStore, type OpenStoreOptions } from '../db/store/open.ts';
-import type { AuditRow, Store, UnitOfWork } from '../db/store/port.ts';
-import type { RequestId } from '../src/domain/request-id.ts';
-import { AUDIT_HEAD_KEY, GENESIS_HASH, hashRow } from '../src/audit/chain.ts';
-import { buildDigest } from '../src/audit/digest.ts';
-import { formatDigest } from '../src/audit/digest-format.ts';
-import { onInterrupt } from './lib/cleanup.ts';
-import { BENCH_PG_URL, freshPostgresDatabase, postgresSkipReason, shownUrl } from './lib/postgres.ts';
-import { num, printTable, ratio } from './lib/stats.ts';
+import { openStore, type OpenStoreOptions } from '../../db/store/open.ts';
+import type { AuditRow, Store, UnitOfWork } from '../../db/store/port.ts';
+import { AUDIT_HEAD_KEY, GENESIS_HASH, hashRow } from '../../src/audit/chain.ts';
+import { asRequestId } from '../../src/domain/request-id.ts';
 
-const DAY = 86_400_000;
-const START = Date.UTC(2025, 0, 1, 0, 0, 0);
+export const DAY = 86_400_000;
+export const START = Date.UTC(2025, 0, 1, 0, 0, 0);
 const SPAN_DAYS = 365;
-const TIMEZONE = 'Europe/Berlin';
-const ONE_DAY = START + 200 * DAY;
-
-/** A store to measure: where it is (for the child process) and how big it is on disk. */
-interface Target {
-  label: string;
-  /** `sqlite:<path>` or a postgres:// URL, as the measuring child gets it. */
-  location: string;
-  sizeBytes(): Promise<number>;
-}
-
-const optionsFor = (location: string): OpenStoreOptions => (location.startsWith('sqlite:') ? { sqlitePath: location.slice('sqlite:'.length) } : { databaseUrl: location });
-
-interface StoreFigures {
-  label: string;
-  written: number;
-  days: number;
-  seconds: number;
-  sizeMb: number;
-  day: Measured;
-  whole: Measured;
-}
-
-async function main(target: number): Promise<void> {
-  const pgSkip = await postgresSkipReason();
-  console.log(`Digest over a hash-chained audit log of ${target.toLocaleString('en')} events (a year of request/grant lifecycles), written through the store port; each digest built in its own process.`);
-  console.log(pgSkip ?? `PostgreSQL: ${shownUrl(BENCH_PG_URL)}, a fresh database.`);
-  const figures: StoreFigures[] = [];
-
-  const dir = mkdtempSync(join(tmpdir(), 'accessbot-bench-digest-'));
-  const removeDir = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
-  try {
-    const path = join(dir, 'audit.db');
-    figures.push(await measureStore(target, { label: 'SQLite', location: `sqlite:${path}`, sizeBytes: async () => statSync(path).size }));
-  } finally {
-    await removeDir();
-  }
-  if (!pgSkip) {
-    const database = await freshPostgresDatabase();
-    const drop = onInterrupt(() => database.drop());
-    try {
-      figures.push(await measureStore(target, { label: 'PostgreSQL', location: database.url, sizeBytes: () => database.sizeBytes() }));
-    } finally {
-      await drop();
-    }
-  }
-
-  const [a, b] = figures;
-  const col = (f: StoreFigures | undefined, pick: (f: StoreFigures) => string) => (f ? pick(f) : '–');
-  const row = (label: string, pick: (f: StoreFigures) => string, ratioOf?: (f: StoreFigures) => number) => [
-    label,
-    col(a, pick),
-    col(b, pick),
-    ratioOf && a && b ? ratio(ratioOf(a), ratioOf(b)) : '',
-  ];
-  printTable(
-    ['', 'SQLite', 'PostgreSQL', 'PG/SQLite'],
-    [
-      row('events written', (f) => f.written.toLocaleString('en')),
-      row('write rate, events/s', (f) => num(f.written / f.seconds, 0), (f) => f.written / f.seconds),
-      row('size on disk, MB', (f) => num(f.sizeMb, 0), (f) => f.sizeMb),
-      row('one day (24 h): digest ms', (f) => num(f.day.ms, 0), (f) => f.day.ms),
-      row('one day: peak RSS MB (before building)', (f) => `${num(f.day.maxRssMb, 0)} (${num(f.day.baseRssMb, 0)})`, (f) => f.day.maxRssMb),
-      row('one day: events in window / grants held / alerts', (f) => `${f.day.events.toLocaleString('en')} / ${f.day.held.toLocaleString('en')} / ${f.day.alerts}`),
-      row('whole log: digest ms', (f) => num(f.whole.ms, 0), (f) => f.whole.ms),
-      row('whole log: peak RSS MB (before building)', (f) => `${num(f.whole.maxRssMb, 0)} (${num(f.whole.baseRssMb, 0)})`, (f) => f.whole.maxRssMb),
-      row('whole log: events / days', (f) => `${f.whole.events.toLocaleString('en')} / ${f.days}`),
-      row('whole log: markdown chars, longest section', (f) => `${f.whole.markdownChars.toLocaleString('en')}, ${f.whole.longestSection.toLocaleString('en')}`),
-    ],
-  );
-}
-
-async function measureStore(target: number, store: Target): Promise<StoreFigures> {
-  const started = performance.now();
-  const { written, lastAt } = await generate(optionsFor(store.location), target);
-  const seconds = (performance.now() - started) / 1000;
-  const sizeMb = (await store.sizeBytes()) / 1e6;
-  return {
-    label: store.label,
-    written,
-    days: Math.round((lastAt - START) / DAY),
-    seconds,
-    sizeMb,
-    day: run(`${store.label}, one day`, store.location, ONE_DAY, ONE_DAY + DAY),
-    whole: run(`${store.label}, whole log`, store.location, START, lastAt + 1),
-  };
-}
-
-function run(label: string, location: string, since: number, until: number): Measured {
-  const script = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', script, '--measure', location, String(since), String(until)], { encoding: 'utf8' });
-  if (child.status !== 0) throw new Error(`measuring ${label} failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Measured;
-}
-
-interface Measured {
-  ms: number;
-  events: number;
-  held: number;
-  alerts: number;
-  maxRssMb: number;
-  baseRssMb: number;
-  markdownChars: number;
-  longestSection: number;
-}
-
-async function measure(location: string, since: number, until: number): Promise<void> {
-  const store = await openStore({ ...optionsFor(location), migrate: false });
-  const baseRssMb = process.memoryUsage().rss / 1e6;
-  const started = performance.now();
-  const digest = await buildDigest(store, { since, until, timezone: TIMEZONE, label: 'bench' });
-  const ms = performance.now() - started;
-  const markdown = formatDigest(digest, 'markdown');
-  await store.close();
-  const measured: Measured = {
-    ms,
-    events: digest.totals.events,
-    held: digest.totals.grants.held,
-    alerts: digest.totals.alerts,
-    maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6,
-    baseRssMb,
-    markdownChars: markdown.length,
-    longestSection: Math.max(...markdown.split('\n\n').map((s) => s.length)),
-  };
-  console.log(JSON.stringify(measured));
-}
-
-// ---- generation: request lifecycles interleaved in time through a small heap, appended with a valid chain ----
 
 type Event = Omit<AuditRow, 'seq' | 'prevHash' | 'hash'>;
 interface Pending {
@@ -163,13 +20,14 @@ interface Pending {
 }
 
 /** Rows appended per unit of work. */
-const BATCH = 5_000;
+const BATCH = 10_000;
 
-async function generate(where: OpenStoreOptions, target: number): Promise<{ written: number; lastAt: number }> {
+/** Writes `target` hash-chained events (a year of request lifecycles from START) into the store at `where`. */
+export async function generateAuditLog(where: OpenStoreOptions, target: number, spanDays = SPAN_DAYS): Promise<{ written: number; lastAt: number }> {
   const store = await openStore(where);
   const random = mulberry32(42);
   const heap = new MinHeap();
-  const meanGapMs = (SPAN_DAYS * DAY) / (target / 6.3);
+  const meanGapMs = (spanDays * DAY) / (target / 6.3);
   let order = 0;
   let seq = 0;
   let prevHash = GENESIS_HASH;
@@ -208,7 +66,7 @@ async function generate(where: OpenStoreOptions, target: number): Promise<{ writ
 /** Append `rows` in one unit of work (then `also`, e.g. the head anchor, in the same one). */
 function flush(store: Store, rows: readonly AuditRow[], also?: (uow: UnitOfWork) => Promise<void>): Promise<void> {
   return store.tx(async (uow) => {
-    for (const row of rows) await uow.insertAuditRow(row);
+    await uow.insertAuditRows(rows);
     await also?.(uow);
   });
 }
@@ -235,7 +93,7 @@ function lifecycle(id: number, t: number, random: () => number): Event[] {
     at,
     actor,
     action,
-    requestId: id as RequestId,
+    requestId: asRequestId(id),
     grantId: null,
     fromStatus: null,
     toStatus: null,
@@ -344,8 +202,3 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-if (process.argv[2] === '--measure') {
-  await measure(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
-} else {
-  await main(Number(process.argv[2] ?? process.env.ACCESSBOT_BENCH_DIGEST_EVENTS ?? 100_000));
-}

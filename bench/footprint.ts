@@ -1,0 +1,221 @@
+/**
+ * Footprint of the running bot and of the command line, as a user runs them:
+ *   - cold start: process spawned → first `GET /healthz` 200 (SQLite, Slack against the emulator), median of runs
+ *   - idle RSS 2 s after it answers, and RSS (and peak) after N signed `/request-access` filings (each posts a card)
+ *   - one-shot CLI: `accessbot --help` and `accessbot policy check` (whole process), median of runs
+ *   - `/metrics` names: the default process metrics are `accessbot_process_*` (never `…_process_process_*`)
+ * for the compiled JavaScript (`node bin/accessbot.js`, what `npm start` runs) and, to compare, the TypeScript
+ * sources through tsx (what `npm start` ran before the build step). Prints; never asserts.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { postToApp, SlackRequestSigner, startSlackEmulator } from '../playground/slack-emulator/index.ts';
+import { onInterrupt } from './lib/cleanup.ts';
+import { round, runIfMain, sized, type BenchResult, type Figure, type Mode } from './lib/report.ts';
+import { cliCommand, ROOT, rssOf, startServe, type Runtime } from './lib/serve.ts';
+import { APPROVER, CHANNELS, HOOK_SECRET, policyYaml, usersFor } from './lib/slack-fixture.ts';
+import { num, percentile } from './lib/stats.ts';
+
+const SIGNING_SECRET = 'bench-footprint-signing-secret';
+const TARGETS = { coldStartMs: 1_000, idleRssMb: 100, cliMs: 200 };
+
+const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Fixture {
+  env: Record<string, string>;
+  users: ReturnType<typeof usersFor>;
+  signer: SlackRequestSigner;
+  emu: Awaited<ReturnType<typeof startSlackEmulator>>;
+  dir: string;
+}
+
+async function fixture(requests: number): Promise<Fixture & { close(): Promise<void> }> {
+  const users = usersFor(requests);
+  const dir = mkdtempSync(join(tmpdir(), 'accessbot-bench-footprint-'));
+  const removeDir = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'policy.yaml'), policyYaml(users));
+  const emu = await startSlackEmulator({ users: [...users, APPROVER], channels: CHANNELS });
+  const env = {
+    ACCESSBOT_POLICY: join(dir, 'policy.yaml'),
+    BENCH_HOOK_SECRET: HOOK_SECRET,
+    LOG_LEVEL: 'warn',
+    SLACK_BOT_TOKEN: emu.botToken,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: emu.url,
+  };
+  const signer = new SlackRequestSigner({ signingSecret: SIGNING_SECRET, teamId: emu.team.id, appId: emu.bot.appId });
+  return {
+    env,
+    users,
+    signer,
+    emu,
+    dir,
+    close: async () => {
+      await emu.close();
+      await removeDir();
+    },
+  };
+}
+
+/** Spawn → first /healthz 200, then idle RSS 2 s later; the process is stopped afterwards. */
+async function coldStart(runtime: Runtime, f: Fixture, run: number): Promise<{ ms: number; idleRssMb: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, cliCommand(runtime, ['serve']), {
+    cwd: ROOT,
+    env: { ...process.env, ...f.env, PORT: String(port), ACCESSBOT_DB: join(f.dir, `cold-${runtime}-${run}.db`) },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const kill = onInterrupt(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`accessbot serve (${runtime}) exited ${child.exitCode} before /healthz answered`);
+      if (performance.now() - started > 60_000) throw new Error(`accessbot serve (${runtime}): no /healthz 200 within 60 s`);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false);
+      if (ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const ms = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    return { ms, idleRssMb: rssOf(child.pid!).rssMb };
+  } finally {
+    await kill();
+  }
+}
+
+/** RSS after `count` signed filings from 20 concurrent senders, and the /metrics names. */
+async function underLoad(runtime: Runtime, f: Fixture, count: number): Promise<{ rssMb: number; peakMb: number; perSecond: number; metricsOk: boolean }> {
+  const app = await startServe({ ...f.env, LOG_LEVEL: 'info', PORT: '0', ACCESSBOT_DB: join(f.dir, `load-${runtime}.db`) }, { runtime });
+  try {
+    let next = 0;
+    let failures = 0;
+    const started = performance.now();
+    const sender = async (): Promise<void> => {
+      while (next < count) {
+        const i = next++;
+        const user = f.users[i]!;
+        const request = f.signer.slashCommand({
+          command: '/request-access',
+          text: `reviewed 1h footprint bench ${i}`,
+          userId: user.id,
+          userName: user.name,
+          channelId: 'C0GENERAL',
+          responseUrl: f.emu.responseUrlFor(`f${i}`, { channel: 'C0GENERAL', user: user.id }),
+        });
+        const response = await postToApp(`http://127.0.0.1:${app.port}/slack/events`, request);
+        if (response.status !== 200) failures++;
+      }
+    };
+    await Promise.all(Array.from({ length: 20 }, sender));
+    const deadline = Date.now() + 120_000;
+    while (f.emu.messages('C0APPROVALS').length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const perSecond = f.emu.messages('C0APPROVALS').length / ((performance.now() - started) / 1000);
+    if (failures) throw new Error(`${failures} of ${count} filings were not answered with HTTP 200`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const metrics = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
+    const metricsOk = metrics.includes('accessbot_process_cpu_seconds_total') && !metrics.includes('process_process');
+    return { ...rssOf(app.pid), perSecond, metricsOk };
+  } finally {
+    await app.stop();
+  }
+}
+
+/** Whole-process time of one CLI command, median of `runs`. */
+function cliTime(runtime: Runtime, args: string[], runs: number, env: Record<string, string>): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, cliCommand(runtime, args), { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+    times.push(performance.now() - started);
+    if (result.status !== 0) throw new Error(`accessbot ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  }
+  return median(times);
+}
+
+export async function bench(mode: Mode): Promise<BenchResult> {
+  const requests = sized(mode, { full: 10_000, quick: 500, smoke: 20 });
+  const starts = sized(mode, { full: 5, quick: 2, smoke: 1 });
+  const cliRuns = sized(mode, { full: 10, quick: 3, smoke: 1 });
+  const runtimes: Runtime[] = mode === 'smoke' ? ['compiled'] : ['compiled', 'tsx'];
+  const f = await fixture(requests);
+  const figures: Figure[] = [];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  try {
+    for (const runtime of runtimes) {
+      const labels = { runtime };
+      const cold: number[] = [];
+      const idle: number[] = [];
+      for (let i = 0; i < starts; i++) {
+        const r = await coldStart(runtime, f, i);
+        cold.push(r.ms);
+        idle.push(r.idleRssMb);
+      }
+      const help = cliTime(runtime, ['--help'], cliRuns, f.env);
+      const check = cliTime(runtime, ['policy', 'check', f.env.ACCESSBOT_POLICY!], cliRuns, f.env);
+      const load = runtime === 'compiled' ? await underLoad(runtime, f, requests) : null;
+      const at = (v: number | undefined, target?: number) => `${num(v, 0)}${target !== undefined && v !== undefined ? (v <= target ? ' ✓' : ' ✗') : ''}`;
+      rows.push([
+        runtime === 'compiled' ? 'compiled JS (node bin/accessbot.js)' : 'TypeScript via tsx (before)',
+        at(median(cold), TARGETS.coldStartMs),
+        at(median(idle), TARGETS.idleRssMb),
+        load ? `${num(load.rssMb, 0)} (peak ${num(load.peakMb, 0)})` : '–',
+        at(help, TARGETS.cliMs),
+        at(check, TARGETS.cliMs),
+      ]);
+      figures.push(
+        { metric: 'cold_start_to_healthz_p50', value: round(median(cold)), unit: 'ms', labels },
+        { metric: 'idle_rss', value: round(median(idle)), unit: 'MB', labels },
+        { metric: 'cli_help_p50', value: round(help), unit: 'ms', labels },
+        { metric: 'cli_policy_check_p50', value: round(check), unit: 'ms', labels },
+      );
+      if (load) {
+        figures.push(
+          { metric: 'rss_after_requests', value: round(load.rssMb), unit: 'MB', labels: { ...labels, requests } },
+          { metric: 'peak_rss_during_requests', value: round(load.peakMb), unit: 'MB', labels: { ...labels, requests } },
+          { metric: 'filings_per_second_during_load', value: round(load.perSecond), unit: 'requests/s', labels: { ...labels, requests } },
+        );
+        notes.push(`/metrics default process metrics named accessbot_process_* and none doubled: ${load.metricsOk ? 'yes' : 'NO'}`);
+      }
+    }
+    // The floor on this machine: node itself starting and exiting, with nothing loaded.
+    const bare: number[] = [];
+    for (let i = 0; i < cliRuns; i++) {
+      const t0 = performance.now();
+      spawnSync(process.execPath, ['-e', '']);
+      bare.push(performance.now() - t0);
+    }
+    figures.push({ metric: 'bare_node_start_p50', value: round(median(bare)), unit: 'ms', labels: {} });
+    notes.push(`the floor on this machine: \`node -e ''\` starts and exits in ${num(median(bare), 0)} ms (median of ${cliRuns}); the CLI times include it.`);
+  } finally {
+    await f.close();
+  }
+  notes.push(`cold start and idle RSS: median of ${starts} starts (SQLite, Slack against the emulator, policy with ${requests.toLocaleString('en')} requesters); CLI: median of ${cliRuns} runs; RSS after ${requests.toLocaleString('en')} signed /request-access filings from 20 senders, each card posted.`);
+  notes.push(`targets: cold start ≤ ${TARGETS.coldStartMs} ms, idle RSS ≤ ${TARGETS.idleRssMb} MB, one-shot CLI ≤ ${TARGETS.cliMs} ms (✓ met, ✗ missed).`);
+  return {
+    id: 'footprint',
+    title: 'Footprint',
+    header: ['runtime', 'cold start → /healthz ms', 'idle RSS MB', `RSS after ${requests.toLocaleString('en')} requests MB`, 'CLI --help ms', 'CLI policy check ms'],
+    rows,
+    figures,
+    notes,
+  };
+}
+
+await runIfMain(import.meta.url, bench);

@@ -1,0 +1,166 @@
+/**
+ * Scale of the audit log: the one-day digest (what the daily digest builds) over logs of growing size, at the
+ * same daily traffic (~2,700 events a day, so a bigger log is a longer history, as in production), and
+ * `accessbot audit verify` / `audit export` over the largest log that has a chain on both stores. Each
+ * digest is built in its own process, so its time and peak RSS are its own; verify and export run as the
+ * compiled CLI (`node bin/accessbot.js`). Logs are written through the store port's bulk append with a valid
+ * hash chain. PostgreSQL stops at a smaller size than SQLite in the sizes below (writing 10M rows there takes
+ * longer than the whole run may); the table says which sizes ran where. Prints; never asserts.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { openStore, type OpenStoreOptions } from '../db/store/open.ts';
+import { buildDigest } from '../src/audit/digest.ts';
+import { DAY, generateAuditLog, START } from './lib/audit-log.ts';
+import { onInterrupt } from './lib/cleanup.ts';
+import { freshPostgresDatabase, postgresSkipReason } from './lib/postgres.ts';
+import { round, runIfMain, sized, type BenchResult, type Figure, type Mode } from './lib/report.ts';
+import { cliCommand, ROOT } from './lib/serve.ts';
+import { num } from './lib/stats.ts';
+
+const EVENTS_PER_DAY = 2_700;
+const TIMEZONE = 'Europe/Berlin';
+const DIGEST_TARGET_MS = 200;
+
+const optionsFor = (location: string): OpenStoreOptions => (location.startsWith('sqlite:') ? { sqlitePath: location.slice('sqlite:'.length) } : { databaseUrl: location });
+
+interface DigestRun {
+  ms: number;
+  events: number;
+  maxRssMb: number;
+}
+
+/** Child process: builds the digest of [since, until) and prints its time, events and peak RSS as JSON. */
+async function measureDigest(location: string, since: number, until: number): Promise<void> {
+  const store = await openStore({ ...optionsFor(location), migrate: false });
+  const started = performance.now();
+  const digest = await buildDigest(store, { since, until, timezone: TIMEZONE, label: 'bench' });
+  const ms = performance.now() - started;
+  await store.close();
+  const run: DigestRun = { ms, events: digest.totals.events, maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6 };
+  console.log(JSON.stringify(run));
+}
+
+function digestInChild(location: string, since: number, until: number): DigestRun {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--measure', location, String(since), String(until)], { encoding: 'utf8', cwd: ROOT });
+  if (child.status !== 0) throw new Error(`digest measurement failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as DigestRun;
+}
+
+/** `accessbot audit <args>` on the compiled CLI against the store; wall time and peak RSS (GNU time). */
+function cliRun(location: string, args: string[], out: string): { ms: number; maxRssMb: number | null; outMb: number } {
+  const env = { ...process.env, ...(location.startsWith('sqlite:') ? { ACCESSBOT_DB: location.slice('sqlite:'.length), DATABASE_URL: '' } : { DATABASE_URL: location }) };
+  const fd = openSync(out, 'w');
+  const started = performance.now();
+  const timed = statSync('/usr/bin/time', { throwIfNoEntry: false }) !== undefined;
+  const command = cliCommand('compiled', ['audit', ...args]);
+  const child = timed
+    ? spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', process.execPath, ...command], { cwd: ROOT, env, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' })
+    : spawnSync(process.execPath, command, { cwd: ROOT, env, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+  const ms = performance.now() - started;
+  closeSync(fd);
+  if (child.status !== 0) throw new Error(`accessbot audit ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+  const kb = /MAXRSS (\d+)/.exec(child.stderr ?? '')?.[1];
+  return { ms, maxRssMb: kb ? (Number(kb) * 1024) / 1e6 : null, outMb: statSync(out).size / 1e6 };
+}
+
+interface Sizes {
+  sqlite: number[];
+  postgres: number[];
+  /** verify/export run over this size (each store that has it). */
+  cliAt: number;
+}
+
+export async function bench(mode: Mode): Promise<BenchResult> {
+  const sizes = sized<Sizes>(mode, {
+    full: { sqlite: [10_000, 100_000, 1_000_000, 10_000_000], postgres: [10_000, 100_000, 1_000_000], cliAt: 1_000_000 },
+    quick: { sqlite: [10_000, 100_000], postgres: [10_000], cliAt: 100_000 },
+    smoke: { sqlite: [2_000], postgres: [], cliAt: 2_000 },
+  });
+  const pgSkip = sizes.postgres.length ? await postgresSkipReason() : 'PostgreSQL not measured in this mode';
+  const rows: string[][] = [];
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'accessbot-bench-log-'));
+  const removeDir = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
+  try {
+    for (const store of ['sqlite', 'postgres'] as const) {
+      if (store === 'postgres' && pgSkip) {
+        notes.push(pgSkip);
+        continue;
+      }
+      for (const size of sizes[store]) {
+        const database = store === 'postgres' ? await freshPostgresDatabase() : null;
+        const drop = onInterrupt(async () => database?.drop());
+        const path = join(dir, `audit-${size}.db`);
+        const location = database ? database.url : `sqlite:${path}`;
+        try {
+          const spanDays = Math.max(2, Math.ceil(size / EVENTS_PER_DAY));
+          const started = performance.now();
+          const { written, lastAt } = await generateAuditLog(optionsFor(location), size, spanDays);
+          const writeSeconds = (performance.now() - started) / 1000;
+          // The last whole day of the log: what the daily digest builds the morning after.
+          const dayStart = START + (Math.floor((lastAt - START) / DAY) - 1) * DAY;
+          const day = digestInChild(location, dayStart, dayStart + DAY);
+          const labels = { store, events: written };
+          figures.push(
+            { metric: 'one_day_digest', value: round(day.ms), unit: 'ms', labels },
+            { metric: 'one_day_digest_peak_rss', value: round(day.maxRssMb), unit: 'MB', labels },
+            { metric: 'one_day_digest_events_in_day', value: day.events, unit: 'count', labels },
+            { metric: 'bulk_write_rate', value: Math.round(written / writeSeconds), unit: 'events/s', labels },
+          );
+          let verify = '–';
+          let exported = '–';
+          if (size === sizes.cliAt) {
+            const v = cliRun(location, ['verify'], join(dir, 'verify.txt'));
+            const e = cliRun(location, ['export', '--format', 'jsonl'], join(dir, 'export.jsonl'));
+            verify = `${num(v.ms / 1000, 1)} s / ${num(v.maxRssMb, 0)} MB`;
+            exported = `${num(e.ms / 1000, 1)} s / ${num(e.maxRssMb, 0)} MB (${num(e.outMb, 0)} MB out)`;
+            figures.push(
+              { metric: 'audit_verify', value: round(v.ms), unit: 'ms', labels },
+              { metric: 'audit_export_jsonl', value: round(e.ms), unit: 'ms', labels },
+              ...(v.maxRssMb === null ? [] : [{ metric: 'audit_verify_peak_rss', value: round(v.maxRssMb), unit: 'MB' as const, labels }]),
+              ...(e.maxRssMb === null ? [] : [{ metric: 'audit_export_peak_rss', value: round(e.maxRssMb), unit: 'MB' as const, labels }]),
+            );
+          }
+          rows.push([
+            store === 'sqlite' ? 'SQLite' : 'PostgreSQL',
+            written.toLocaleString('en'),
+            `${spanDays.toLocaleString('en')} d`,
+            num(written / writeSeconds, 0),
+            day.events.toLocaleString('en'),
+            `${num(day.ms, 0)}${day.ms <= DIGEST_TARGET_MS ? ' ✓' : ' ✗'}`,
+            num(day.maxRssMb, 0),
+            verify,
+            exported,
+          ]);
+        } finally {
+          await drop();
+          rmSync(path, { force: true });
+          rmSync(`${path}-wal`, { force: true });
+          rmSync(`${path}-shm`, { force: true });
+        }
+      }
+    }
+  } finally {
+    await removeDir();
+  }
+  notes.push(`one-day digest: the last whole day of a log with ~${EVENTS_PER_DAY.toLocaleString('en')} events a day (a bigger log is a longer history); target ≤ ${DIGEST_TARGET_MS} ms at the largest size (✓ met, ✗ missed).`);
+  if (mode === 'full' && !sizes.postgres.includes(Math.max(...sizes.sqlite)) && sizes.postgres.length) notes.push(`PostgreSQL stops at ${Math.max(...sizes.postgres).toLocaleString('en')} events: writing ${Math.max(...sizes.sqlite).toLocaleString('en')} rows there would take most of the run's time budget.`);
+  notes.push(`audit verify / export (jsonl): whole process of the compiled CLI over ${sizes.cliAt.toLocaleString('en')} events, wall time / peak RSS.`);
+  return {
+    id: 'log-scale',
+    title: 'Scale of the audit log',
+    header: ['store', 'events', 'history', 'write events/s', 'events that day', 'one-day digest ms', 'digest peak RSS MB', 'audit verify', 'audit export'],
+    rows,
+    figures,
+    notes,
+  };
+}
+
+if (process.argv[2] === '--measure') await measureDigest(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
+else await runIfMain(import.meta.url, bench);
