@@ -11,12 +11,7 @@ import { join } from 'node:path';
 import { openStore } from '../db/store/open.ts';
 import type { GrantRecord, StoreReads } from '../db/store/port.ts';
 import type { RequestId } from '../src/domain/request-id.ts';
-import { DEFAULT_RETRY, type AppContext } from '../src/app/context.ts';
 import { requestAccess } from '../src/app/request-access.ts';
-import { Worker } from '../src/app/worker.ts';
-import { systemClock } from '../src/domain/clock.ts';
-import { silentLogger } from '../src/logging.ts';
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPostgresProvider, postgresResourceSchema } from '../src/providers/postgres/index.ts';
@@ -24,6 +19,7 @@ import type { Provider } from '../src/providers/types.ts';
 import { createWebhookProvider, webhookResourceSchema } from '../src/providers/webhook.ts';
 import { recoverOnStart, startScheduler } from '../src/scheduler/index.ts';
 import { selfServePolicy } from '../test/support/policy-fixture.ts';
+import { benchContext } from './lib/core-context.ts';
 import { BENCH_PG_URL, postgresSkipReason } from './lib/postgres.ts';
 import { round, runIfMain, sized, spreadFigures, type BenchResult, type Figure, type Mode } from './lib/report.ts';
 import { num, percentile } from './lib/stats.ts';
@@ -69,22 +65,7 @@ export async function measureRevokeLateness(count: number, windowMs: number, kin
   const store = await openStore(where.databaseUrl ? { databaseUrl: where.databaseUrl } : { sqlitePath: join(dir, 'bench.db') });
   const target = await targetFor(kind);
   const provider = target.provider;
-  const worker = new Worker();
-  const ctx: AppContext = {
-    store,
-    policy: selfServePolicy(count, { name: 'db', provider: kind, grant: target.grant }),
-    clock: systemClock,
-    log: silentLogger(),
-    providers: new Map([['db', provider]]),
-    platforms: [],
-    // PostgreSQL logins come with a password, sealed in the store as in production.
-    secretKey: randomBytes(32),
-    instanceId: 'bench',
-    afterCommit: worker,
-    retry: { ...DEFAULT_RETRY },
-    random: Math.random,
-  };
-  worker.attach(ctx);
+  const { ctx, worker } = benchContext(store, selfServePolicy(count, { name: 'db', provider: kind, grant: target.grant }), provider);
   try {
     const setupStart = Date.now();
     const requestIds: RequestId[] = [];

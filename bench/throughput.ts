@@ -14,8 +14,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { postToApp, SlackRequestSigner, startSlackEmulator, type EmulatedUser, type SlackEmulator } from '../playground/slack-emulator/index.ts';
+import { postToApp, SlackRequestSigner, startSlackEmulator, type SlackEmulator } from '../playground/slack-emulator/index.ts';
 import { onInterrupt } from './lib/cleanup.ts';
+import { APPROVALS, APPROVER, CHANNELS, HOOK_SECRET, policyYaml, usersFor } from './lib/slack-fixture.ts';
 import { BENCH_PG_URL, freshPostgresDatabase, postgresSkipReason, shownUrl } from './lib/postgres.ts';
 import { startServe, type ServeProcess } from './lib/serve.ts';
 import { round, runIfMain, sized, spreadFigures, type BenchResult, type Figure, type Mode } from './lib/report.ts';
@@ -25,11 +26,8 @@ const SENDERS = 32;
 /** Requests per replica before measuring (tsx compile, pools, JIT), not counted. */
 const WARMUP_PER_REPLICA = 10;
 const SIGNING_SECRET = 'bench-throughput-signing-secret';
-const HOOK_SECRET = 'bench-throughput-hook-secret-0123456789';
-const APPROVALS = 'C0APPROVALS';
 /** A keyed audit log, as production should run (and no start-up warning about it). */
 const AUDIT_KEY = 'ab'.repeat(32);
-const APPROVER: EmulatedUser = { id: 'U0APPROVER', name: 'approver', email: 'approver@example.com' };
 
 interface Scenario {
   label: string;
@@ -49,27 +47,6 @@ interface Outcome {
   warnings: string[];
 }
 
-const usersFor = (count: number): EmulatedUser[] =>
-  Array.from({ length: count }, (_, i) => ({ id: `U0B${String(i).padStart(6, '0')}`, name: `bench${i}`, email: `bench${i}@example.com` }));
-
-function policyYaml(users: readonly EmulatedUser[]): string {
-  return `version: 1
-channels:
-  approvals: { slack: ${APPROVALS} }
-  audit: { slack: C0AUDIT }
-groups:
-  benchers: [${users.map((u) => u.email).join(', ')}]
-resources:
-  hook: { provider: webhook, url: "http://127.0.0.1:9/access", secret: env:BENCH_HOOK_SECRET }
-roles:
-  reviewed:
-    description: Needs one approval, so every request posts a card
-    resource: hook
-    requesters: [group:benchers]
-    approvers: [${APPROVER.email}]
-    max_duration: 2h
-`;
-}
 
 /** Records when each requester's approval card first appears in the approvals channel. */
 function watchCards(emu: SlackEmulator): { cardAt: Map<string, number>; stop: () => void } {
@@ -106,7 +83,7 @@ async function run(scenario: Scenario, N: number): Promise<Outcome> {
   writeFileSync(policyPath, policyYaml(users));
   const emu = await startSlackEmulator({
     users: [...users, APPROVER],
-    channels: [{ id: APPROVALS, name: 'access-approvals' }, { id: 'C0AUDIT', name: 'access-audit' }, { id: 'C0GENERAL', name: 'general' }],
+    channels: CHANNELS,
   });
   const database = scenario.store === 'postgres' ? await freshPostgresDatabase() : null;
   const dropDatabase = onInterrupt(async () => database?.drop());

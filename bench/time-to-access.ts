@@ -7,22 +7,18 @@
  * approval card posted — is measured end to end through Slack by the throughput benchmark. Prints; never asserts.
  * Target: p99 ≤ 100 ms.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openStore } from '../db/store/open.ts';
-import { DEFAULT_RETRY, type AppContext } from '../src/app/context.ts';
 import { requestAccess } from '../src/app/request-access.ts';
 import { review } from '../src/app/review.ts';
 import { showCredentials } from '../src/app/show-credentials.ts';
-import { Worker } from '../src/app/worker.ts';
-import { systemClock } from '../src/domain/clock.ts';
-import { silentLogger } from '../src/logging.ts';
 import { createPostgresProvider, postgresResourceSchema } from '../src/providers/postgres/index.ts';
 import { selfServePolicy } from '../test/support/policy-fixture.ts';
+import { benchContext } from './lib/core-context.ts';
 import { BENCH_PG_URL, postgresSkipReason, shownUrl } from './lib/postgres.ts';
 import { runIfMain, sized, spreadFigures, type BenchResult, type Mode } from './lib/report.ts';
 import { num, spread } from './lib/stats.ts';
@@ -40,21 +36,7 @@ export async function bench(mode: Mode): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'accessbot-bench-tta-'));
   const store = await openStore({ sqlitePath: join(dir, 'bench.db') });
   const provider = createPostgresProvider('db', postgresResourceSchema.parse({ url: BENCH_PG_URL }), { log: { info: () => undefined, warn: () => undefined }, env: {} });
-  const worker = new Worker();
-  const ctx: AppContext = {
-    store,
-    policy: selfServePolicy(count + 1, { name: 'db', provider: 'postgres', grant: { roles: ['pg_read_all_data'] } }),
-    clock: systemClock,
-    log: silentLogger(),
-    providers: new Map([['db', provider]]),
-    platforms: [],
-    secretKey: randomBytes(32),
-    instanceId: 'bench',
-    afterCommit: worker,
-    retry: { ...DEFAULT_RETRY },
-    random: Math.random,
-  };
-  worker.attach(ctx);
+  const { ctx, worker } = benchContext(store, selfServePolicy(count + 1, { name: 'db', provider: 'postgres', grant: { roles: ['pg_read_all_data'] } }), provider);
   const times: number[] = [];
   try {
     for (let i = 0; i <= count; i++) {
