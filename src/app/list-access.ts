@@ -26,6 +26,12 @@ export function requesterMatches(person: Person): PersonIds | null {
   return keys.length ? ids : null;
 }
 
+/** This person's access that has not ended yet (granting, active or being removed), without their pending or ended requests. */
+export async function listHeldAccess(ctx: AppContext, person: Person): Promise<RequestView[]> {
+  const match = requesterMatches(person);
+  return match ? viewsOf(ctx, await ctx.store.liveGrantRequestIdsOf(match), ctx.clock.now()) : [];
+}
+
 export async function listMyAccess(ctx: AppContext, person: Person): Promise<MyAccess> {
   const match = requesterMatches(person);
   if (!match) return { active: [], pending: [] };

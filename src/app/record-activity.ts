@@ -21,7 +21,6 @@ import {
   sessionKey,
   sessionLine,
   statementLine,
-  MAX_SESSIONS,
   type ActivityReport,
   type ActivitySession,
   type BoundedActivity,
@@ -89,7 +88,7 @@ export async function recordRevokeActivity(uow: UnitOfWork, grant: GrantRecord, 
   const bounded = boundActivity(all);
   const recorded = details(bounded, 'at revoke');
   await appendAudit(uow, { at: now, actor: 'system', action: 'grant.activity', requestId: grant.requestId, grantId: grant.id, details: recorded });
-  const record: GrantActivityRecord = { sessions: bounded.report.sessions.slice(0, MAX_SESSIONS), summary: recorded.summary };
+  const record: GrantActivityRecord = { sessions: bounded.report.sessions, summary: recorded.summary };
   await uow.kvPut(RECORD_PREFIX + grant.id, JSON.stringify(record), now);
 }
 

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { callActionWebhook } from '../providers/action-webhook.ts';
 import { run, type RunResult } from '../providers/exec.ts';
 import type { AppContext } from './context.ts';
-import { listMyAccess } from './list-access.ts';
+import { listHeldAccess } from './list-access.ts';
 import { enqueueNotice } from './outbox.ts';
 import { actorOf } from './records.ts';
 import { loadRequestView, type RequestView } from './request-view.ts';
@@ -88,7 +88,7 @@ export async function runAction(ctx: AppContext, input: RunActionInput): Promise
   } else {
     const roles = rolesWithAction(policy, input.action);
     if (roles.length === 0) throw new AccessError('not_found', `No role has an action called "${input.action}".`);
-    const mine = (await listMyAccess(ctx, input.actor)).active.filter((v) => roles.includes(v.role) && v.grant?.status === 'active' && v.grant.expiresAt > now);
+    const mine = (await listHeldAccess(ctx, input.actor)).filter((v) => roles.includes(v.role) && v.grant?.status === 'active' && v.grant.expiresAt > now);
     if (mine.length === 0) {
       throw new AccessError('not_allowed', `You can run "${input.action}" only while you hold active access to ${roles.length === 1 ? 'the role' : 'one of the roles'} ${roles.map((r) => `"${r}"`).join(', ')}.`, { kind: 'new_request' });
     }
@@ -202,7 +202,7 @@ async function execute(ctx: AppContext, view: RequestView, action: ActionDef, ac
     outcome,
     exitCode: result.exitCode,
     output,
-    outputBytes: (result.stdoutLength ?? result.stdout.length) + result.stderr.length,
+    outputBytes: result.stdoutLength + result.stderr.length,
     outputTruncated: result.stdoutTruncated,
   };
 }

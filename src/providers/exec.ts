@@ -66,9 +66,9 @@ export interface RunResult {
   stderr: string;
   timedOut: boolean;
   /** Stopped through `options.signal` (e.g. a runbook action whose grant ended). */
-  stopped?: boolean;
+  stopped: boolean;
   /** Characters printed on stdout in all, kept or not. */
-  stdoutLength?: number;
+  stdoutLength: number;
 }
 
 export interface RunOptions {
@@ -109,7 +109,7 @@ export function run(command: readonly string[], env: Record<string, string>, tim
       options.signal?.removeEventListener('abort', onAbort);
       child.stdout.destroy();
       child.stderr.destroy();
-      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, stdout, stdoutTruncated, stderr, timedOut, stdoutLength, ...(stopped ? { stopped } : {}) });
+      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, stdout, stdoutTruncated, stderr, timedOut, stdoutLength, stopped });
     };
     let stopped = false;
     const stop = (why: 'timeout' | 'signal'): void => {
@@ -216,10 +216,7 @@ export function createExecProvider(resource: string, settings: ExecSettings, dep
     resource,
     grant: (target) => invoke('grant', target),
     extend: (target) => invoke('extend', target),
-    revoke: async (target) => {
-      const outcome = await invoke('revoke', target);
-      return { ...(outcome.detail ? { detail: outcome.detail } : {}), ...(outcome.activity ? { activity: outcome.activity } : {}) };
-    },
+    revoke: (target) => invoke('revoke', target),
   };
 }
 

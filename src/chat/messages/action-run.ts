@@ -21,7 +21,6 @@ const took = (ms: number): string => (ms < 1000 ? `${ms} ms` : formatDuration(Ma
 
 function outcomeText(outcome: string, exitCode: number | null): string {
   if (outcome === 'failed' && exitCode !== null) return `failed (exit ${exitCode})`;
-  if (outcome === 'succeeded') return 'succeeded';
   return outcome;
 }
 
