@@ -3,7 +3,8 @@
  * person sees is readable while collectors still get JSON. Anything that smells like a secret is redacted first.
  */
 import { pino, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type pinoPrettyModule from 'pino-pretty';
 
 export type { Logger };
 
@@ -37,6 +38,8 @@ const REDACT_PATHS = [
 
 /** Readable lines for a terminal: time, level, message, then the fields. */
 function terminalStream(): NodeJS.WritableStream {
+  // Loaded only for a terminal: JSON output (production, every CLI command piped) never loads it.
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof pinoPrettyModule;
   return pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true, sync: true });
 }
 

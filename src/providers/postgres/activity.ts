@@ -7,7 +7,7 @@
  * roles' statement texts read as "<insufficient privilege>"). When any of that is missing the report says so in
  * plain words, and the sessions are still recorded. Reading never fails a revoke: a failure is reported instead.
  */
-import pg from 'pg';
+import { loadPg } from './load-pg.ts';
 import { emptyActivity, type ActivityReport, type ActivitySession } from '../../domain/activity.ts';
 import { scrub } from './errors.ts';
 import type { RoleContext } from './roles.ts';
@@ -21,7 +21,7 @@ const SESSIONS = `SELECT to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T
 
 const EXTENSION_SCHEMA = `SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'`;
 
-const statementsFrom = (schema: string): string => `SELECT query, sum(calls)::float8 AS calls FROM ${pg.escapeIdentifier(schema)}.pg_stat_statements
+const statementsFrom = (schema: string): string => `SELECT query, sum(calls)::float8 AS calls FROM ${loadPg().escapeIdentifier(schema)}.pg_stat_statements
   WHERE userid = $1::oid GROUP BY query ORDER BY sum(calls) DESC, query LIMIT ${STATEMENT_ROWS}`;
 
 export const PG_STAT_STATEMENTS_HELP =
