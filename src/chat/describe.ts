@@ -1,7 +1,8 @@
 /** Sentences about a request that the card, its thread, private notices and the personal view share. */
 import { formatDuration } from '../domain/duration.ts';
 import type { RequestView, ReviewView } from '../app/request-view.ts';
-import { displayName, memberKeys, type Person } from '../domain/identity.ts';
+import { displayName, type Person } from '../domain/identity.ts';
+import { membersStillToReview } from '../domain/waiting.ts';
 import { otherPlatforms, type ChatDialect } from './dialect.ts';
 import { bold, code, date, joinAnd, mention, oneLine, plural, rich, roughLength, text, type Inline, type RichText } from './rich-text.ts';
 
@@ -71,8 +72,7 @@ export function deniedBy(view: RequestView, maxNote = 500): RichText {
  * whatever the role's list says). About `max` characters at most, then "and N more".
  */
 export function approversText(view: RequestView, dialect: ChatDialect, max = 1500): RichText {
-  const cannot = new Set([view.requester, ...view.reviews.map((r) => r.who)].flatMap(memberKeys));
-  const members = view.approverMembers.filter((m) => !cannot.has(m));
+  const members = membersStillToReview(new Set(view.approverMembers), view.requester, view.reviews.map((r) => r.who));
   const others = otherPlatforms(dialect);
   const shown = members.filter((m) => !others.some((o) => m.startsWith(o.prefix))).map((m) => rich(mention(memberAsPerson(m))));
   const summarised = others.flatMap((o) => {
