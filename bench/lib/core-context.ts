@@ -4,28 +4,24 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../../db/store/port.ts';
-import { DEFAULT_RETRY, type AppContext } from '../../src/app/context.ts';
+import { createContext, DEFAULT_RETRY, type AppContext } from '../../src/app/context.ts';
 import { Worker } from '../../src/app/worker.ts';
-import { systemClock } from '../../src/domain/clock.ts';
 import type { Policy } from '../../src/domain/policy.ts';
 import { silentLogger } from '../../src/logging.ts';
 import type { Provider } from '../../src/providers/types.ts';
 
 export function benchContext(store: Store, policy: Policy, provider: Provider): { ctx: AppContext; worker: Worker } {
   const worker = new Worker();
-  const ctx: AppContext = {
+  const ctx = createContext({
     store,
     policy,
-    clock: systemClock,
     log: silentLogger(),
     providers: new Map([['db', provider]]),
-    platforms: [],
-    secretKey: randomBytes(32),
     instanceId: 'bench',
+    secretKey: randomBytes(32),
     afterCommit: worker,
     retry: { ...DEFAULT_RETRY },
-    random: Math.random,
-  };
+  });
   worker.attach(ctx);
   return { ctx, worker };
 }
