@@ -1,13 +1,14 @@
 /**
  * The expedite paging hook (issue 14): when a requester marks a request urgent and its role (or the policy's
  * defaults) sets `expedite_webhook`, the outbox row queued for this "platform" is delivered here as a signed
- * JSON POST — the same signature as the webhook provider (`X-Accessbot-Signature: sha256=<HMAC of
- * "<timestamp>.<body>">`, `X-Accessbot-Timestamp`), with `Idempotency-Key: expedite:<request id>` so a retry
- * pages once at a receiver that de-duplicates. A failure throws: the outbox retries with backoff, durably.
+ * JSON POST built by `signedPostInit`, as every signed POST is (`X-Accessbot-Signature: sha256=<HMAC of
+ * "<timestamp>.<body>">`, `X-Accessbot-Timestamp`, no redirect followed), with `Idempotency-Key:
+ * expedite:<request id>` so a retry pages once at a receiver that de-duplicates. A failure (a 3xx too) throws:
+ * the outbox retries with backoff, durably.
  */
 import { roleNamed, type Policy } from '../domain/policy.ts';
 import { waitingRulesOf } from '../domain/waiting.ts';
-import { signAccessbotPayload } from '../providers/webhook-signature.ts';
+import { signedPostInit } from '../providers/webhook-signature.ts';
 import type { ChatPort, Notice } from './ports.ts';
 import type { RequestView } from './request-view.ts';
 import { EXPEDITE_WEBHOOK_PLATFORM } from './waiting.ts';
@@ -52,18 +53,17 @@ export class ExpediteWebhookPort implements ChatPort {
     const now = this.deps.now();
     const body = JSON.stringify(expeditePayload(view, notice, now));
     const timestamp = Math.floor(now / 1000);
-    const response = await (this.deps.fetch ?? fetch)(hook.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'accessbot',
-        'idempotency-key': `expedite:${view.id}`,
-        'x-accessbot-timestamp': String(timestamp),
-        'x-accessbot-signature': signAccessbotPayload(hook.secret, timestamp, body),
-      },
-      body,
-      signal: AbortSignal.timeout(hook.timeoutMs),
-    });
+    const response = await (this.deps.fetch ?? fetch)(
+      hook.url,
+      signedPostInit({
+        secret: hook.secret,
+        timestampSeconds: timestamp,
+        body,
+        userAgent: 'accessbot',
+        idempotencyKey: `expedite:${view.id}`,
+        signal: AbortSignal.timeout(hook.timeoutMs),
+      }),
+    );
     await response.body?.cancel().catch(() => undefined);
     if (!response.ok) throw new Error(`the expedite webhook answered HTTP ${response.status}`);
   }

@@ -3,7 +3,7 @@
  * provider's signature: `X-Accessbot-Timestamp`, `X-Accessbot-Signature`), no retries (a person is waiting and
  * can run it again), the answer body read up to a cap as the action's output.
  */
-import { signAccessbotPayload } from './webhook-signature.ts';
+import { signedPostInit } from './webhook-signature.ts';
 
 export interface ActionWebhookCall {
   url: string;
@@ -34,19 +34,17 @@ export async function callActionWebhook(call: ActionWebhookCall): Promise<Action
   const timeout = AbortSignal.timeout(call.timeoutMs);
   const result: ActionWebhookResult = { status: null, body: '', bodyBytes: 0, truncated: false, timedOut: false, stopped: false, error: null };
   try {
-    const response = await fetch(call.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'accessbot-webhook/1',
-        'x-accessbot-timestamp': String(timestamp),
-        'x-accessbot-signature': signAccessbotPayload(call.secret, timestamp, rawBody),
-        'idempotency-key': call.idempotencyKey,
-      },
-      body: rawBody,
-      redirect: 'manual',
-      signal: AbortSignal.any([timeout, call.signal]),
-    });
+    const response = await fetch(
+      call.url,
+      signedPostInit({
+        secret: call.secret,
+        timestampSeconds: timestamp,
+        body: rawBody,
+        userAgent: 'accessbot-webhook/1',
+        idempotencyKey: call.idempotencyKey,
+        signal: AbortSignal.any([timeout, call.signal]),
+      }),
+    );
     result.status = response.status;
     const reader = response.body?.getReader();
     const chunks: Uint8Array[] = [];

@@ -9,6 +9,41 @@ export function signAccessbotPayload(secret: string, timestampSeconds: number, r
   return `sha256=${mac}`;
 }
 
+/** What one signed POST of accessbot's says; `headers` are extra ones (the signature and idempotency key win). */
+export interface SignedPost {
+  secret: string;
+  timestampSeconds: number;
+  /** The exact JSON text that is signed and sent. */
+  body: string;
+  userAgent: string;
+  idempotencyKey: string;
+  signal: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The `fetch` init of every signed POST accessbot makes (provider webhook, runbook action webhook, expedite
+ * hook, audit checkpoint sink), so that all of them sign the same way and none follows a redirect: following
+ * one would resend the signed body to a place the policy never named (or, as a 303, drop it for a GET).
+ * A 3xx therefore reaches the caller as an unsuccessful answer.
+ */
+export function signedPostInit(post: SignedPost): RequestInit {
+  return {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': post.userAgent,
+      ...post.headers,
+      'x-accessbot-timestamp': String(post.timestampSeconds),
+      'x-accessbot-signature': signAccessbotPayload(post.secret, post.timestampSeconds, post.body),
+      'idempotency-key': post.idempotencyKey,
+    },
+    body: post.body,
+    redirect: 'manual',
+    signal: post.signal,
+  };
+}
+
 /**
  * True when the signature matches the raw body (exact bytes as received, before any JSON parsing) and the
  * timestamp lies within `toleranceSeconds` of `nowSeconds` (rejects replays of old requests).

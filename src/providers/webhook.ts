@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { activityFromJsonBody } from './activity-answer.ts';
 import { credentialsSchema, durationMs, durationSetting } from './settings.ts';
-import { signAccessbotPayload } from './webhook-signature.ts';
+import { signedPostInit } from './webhook-signature.ts';
 import { ProviderError, type GrantOutcome, type GrantTarget, type Provider, type ProviderDeps, type ProviderFactory, type RevokeOutcome } from './types.ts';
 
 export { signAccessbotPayload, verifyAccessbotSignature } from './webhook-signature.ts';
@@ -204,19 +204,10 @@ export function createWebhookProvider(
       let retryAfterMs: number | null = null;
       const timestamp = Math.floor(rt.now() / 1000);
       try {
-        const response = await rt.fetch(settings.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'accessbot-webhook/1',
-            'x-accessbot-timestamp': String(timestamp),
-            'x-accessbot-signature': signAccessbotPayload(settings.secret, timestamp, rawBody),
-            'idempotency-key': idempotencyKey,
-          },
-          body: rawBody,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
-        });
+        const response = await rt.fetch(
+          settings.url,
+          signedPostInit({ secret: settings.secret, timestampSeconds: timestamp, body: rawBody, userAgent: 'accessbot-webhook/1', idempotencyKey, signal: AbortSignal.timeout(timeoutMs) }),
+        );
         const ok = response.status >= 200 && response.status < 300;
         const body = await readBody(response, ok ? MAX_BODY_BYTES : EXCERPT_CHARS * 4);
         if (ok) {

@@ -18,7 +18,7 @@ import { checkpointLine, checkpointRecord, makeCheckpoint, type Checkpoint } fro
 import { keyStateProblem, processAuditKeyring, type AuditKeyring } from '../audit/key.ts';
 import { auditEnv } from '../config/env.ts';
 import type { Platform } from '../domain/policy.ts';
-import { signAccessbotPayload } from '../providers/webhook-signature.ts';
+import { signedPostInit } from '../providers/webhook-signature.ts';
 
 /** Every 15 minutes, on the quarter hour (UTC). */
 export const CHECKPOINT_EVERY = '0 */15 * * * *';
@@ -107,20 +107,18 @@ async function sendToSink(ctx: AppContext, sink: CheckpointSink, checkpoint: Che
   const body = JSON.stringify(checkpointRecord(checkpoint));
   const timestamp = Math.floor(ctx.clock.now() / 1000);
   try {
-    const response = await (sink.fetch ?? fetch)(sink.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'accessbot-audit-checkpoint/1',
-        'x-accessbot-event': 'audit.checkpoint',
-        'x-accessbot-timestamp': String(timestamp),
-        'x-accessbot-signature': signAccessbotPayload(sink.secret, timestamp, body),
-        'idempotency-key': `audit-checkpoint-${checkpoint.seq}-${checkpoint.hash.slice(0, 16)}`,
-      },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(sink.timeoutMs ?? SINK_TIMEOUT_MS),
-    });
+    const response = await (sink.fetch ?? fetch)(
+      sink.url,
+      signedPostInit({
+        secret: sink.secret,
+        timestampSeconds: timestamp,
+        body,
+        userAgent: 'accessbot-audit-checkpoint/1',
+        headers: { 'x-accessbot-event': 'audit.checkpoint' },
+        idempotencyKey: `audit-checkpoint-${checkpoint.seq}-${checkpoint.hash.slice(0, 16)}`,
+        signal: AbortSignal.timeout(sink.timeoutMs ?? SINK_TIMEOUT_MS),
+      }),
+    );
     await response.body?.cancel().catch(() => {});
     if (response.status < 200 || response.status >= 300) throw new Error(`HTTP ${response.status}`);
   } catch (error) {

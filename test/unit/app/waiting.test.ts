@@ -177,13 +177,15 @@ describe.each(kinds)('waiting requests: $kind', ({ skip, fresh }) => {
 
   it.skipIf(skip)('expedites once: approvers paged at once with the note, the signed hook called, audited', async () => {
     const secret = 'expedite-secret-0123456789';
-    const calls: { headers: IncomingMessage['headers']; body: string }[] = [];
+    const calls: { url: string | undefined; headers: IncomingMessage['headers']; body: string }[] = [];
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       req.on('end', () => {
-        calls.push({ headers: req.headers, body });
-        res.writeHead(calls.length === 1 ? 503 : 200).end();
+        calls.push({ url: req.url, headers: req.headers, body });
+        // The first answer is a redirect: following it would resend the signed body (to /elsewhere here).
+        if (calls.length === 1) res.writeHead(302, { location: '/elsewhere' }).end();
+        else res.writeHead(200).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -202,11 +204,13 @@ describe.each(kinds)('waiting requests: $kind', ({ skip, fresh }) => {
       await dispatchOutbox(ctx, [chat, hook]);
       expect(chat.of('request.expedited')).toEqual([{ type: 'request.expedited', requestId: id, by: 'alice', note: 'checkout is down for everyone', members: ['bob@example.com', 'carol@example.com'] }]);
       expect(await auditActions(ctx.store, 'request.expedited')).toEqual([{ requestId: id, details: { note: 'checkout is down for everyone', paged: ['bob@example.com', 'carol@example.com'], webhook: true } }]);
+      expect(calls.map((c) => c.url)).toEqual(['/page']);
 
-      // The hook answered 503 the first time: the outbox retries it, and the receiver can verify the signature.
+      // The hook answered a redirect the first time, which is not followed but failed: the outbox retries it,
+      // and the receiver can verify the signature.
       ctx.clock.advance(10 * M);
       await dispatchOutbox(ctx, [chat, hook]);
-      expect(calls).toHaveLength(2);
+      expect(calls.map((c) => c.url)).toEqual(['/page', '/page']);
       const last = calls[1]!;
       expect(last.headers['idempotency-key']).toBe(`expedite:${id}`);
       const nowSeconds = Math.floor(ctx.clock.now() / 1000);
