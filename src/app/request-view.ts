@@ -1,7 +1,7 @@
 /** Everything an adapter needs to render a request, read from the database in one place. */
 import type { StoreReads } from '../../db/store/port.ts';
 import type { Person } from '../domain/identity.ts';
-import type { Policy } from '../domain/policy.ts';
+import { roleNamed, type Policy } from '../domain/policy.ts';
 import type { RequestStatus } from '../domain/request-rules.ts';
 import type { GrantStatus } from '../domain/grant-rules.ts';
 import { isRevokeOverdue } from '../domain/thresholds.ts';
@@ -72,7 +72,15 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
   if (!row) return null;
   const reviewRows = await reads.reviewsOf(requestId);
   const grantRow = row.kind === 'extend' && row.extendsGrantId ? await reads.getGrant(row.extendsGrantId) : await reads.grantOfRequest(requestId);
-  const role = policy.roles[row.role];
+  const role = roleNamed(policy, row.role);
+  const requester: Person = { email: row.requesterEmail, slackId: row.requesterSlackId, teamsId: row.requesterTeamsId, name: row.requesterName };
+  const reviews: ReviewView[] = reviewRows.map((r) => ({
+    who: { email: r.reviewerEmail, slackId: r.reviewerSlackId, teamsId: r.reviewerTeamsId, name: r.reviewerName },
+    decision: r.decision,
+    note: r.note,
+    at: r.createdAt,
+  }));
+  const eligible = role ? eligibleApprovers(role, row.createdAt, now) : new Set<never>();
   return {
     id: row.id,
     ref: requestRef(row.id),
@@ -81,7 +89,7 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
     role: row.role,
     roleDescription: role?.description ?? null,
     resource: row.resource,
-    requester: { email: row.requesterEmail, slackId: row.requesterSlackId, teamsId: row.requesterTeamsId, name: row.requesterName },
+    requester,
     durationMs: row.durationMs,
     reason: row.reason,
     ticket: row.ticket,
@@ -94,13 +102,8 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
     decidedBy: row.decidedBy,
     decisionNote: row.decisionNote,
     approvalsRequired: row.approvalsRequired,
-    reviews: reviewRows.map((r) => ({
-      who: { email: r.reviewerEmail, slackId: r.reviewerSlackId, teamsId: r.reviewerTeamsId, name: r.reviewerName },
-      decision: r.decision,
-      note: r.note,
-      at: r.createdAt,
-    })),
-    approverMembers: role ? [...eligibleApprovers(role, row.createdAt, now)] : [],
+    reviews,
+    approverMembers: [...eligible],
     actions: Object.values(role?.actions ?? {}).map((action) => ({ name: action.name, description: action.description, confirm: action.confirm })),
     grant: grantRow
       ? {
@@ -118,6 +121,6 @@ export async function loadRequestView(reads: StoreReads, policy: Policy, request
         }
       : null,
     timezone: policy.timezone,
-    waiting: await loadWaitingState(reads, policy, { ...row, requester: { email: row.requesterEmail, slackId: row.requesterSlackId, teamsId: row.requesterTeamsId } }, now),
+    waiting: await loadWaitingState(reads, role, { ...row, requester, reviewers: reviews.map((r) => r.who), eligible }, now),
   };
 }

@@ -3,8 +3,8 @@ import type { StoreReads } from '../../db/store/port.ts';
 import type { RequestRecord } from '../../db/store/records.ts';
 import type { Person } from '../domain/identity.ts';
 import { asRequestId, type RequestId } from '../domain/request-id.ts';
-import { roleNamed, type Policy } from '../domain/policy.ts';
-import { eligibleApprovers, escalatesAt, isEscalated, membersStillToReview, nextReminderAt, waitingRulesOf } from '../domain/waiting.ts';
+import type { Member, RoleDef } from '../domain/policy.ts';
+import { escalatesAt, isEscalated, membersStillToReview, nextReminderAt, waitingRulesOf } from '../domain/waiting.ts';
 
 /** The record of a request's expedite (epoch ms as text), written by src/app/waiting.ts. */
 export const expeditedKey = (id: RequestId): string => `waiting:expedited:${id}`;
@@ -21,19 +21,25 @@ export interface WaitingState {
   expeditedAt: number | null;
 }
 
-export async function loadWaitingState(reads: StoreReads, policy: Policy, row: Pick<RequestRecord, 'id' | 'role' | 'status' | 'createdAt' | 'lapsesAt'> & { requester: Person }, now: number): Promise<WaitingState | null> {
-  if (row.status !== 'pending') return null;
-  const role = roleNamed(policy, row.role);
-  if (!role) return null;
+/**
+ * `request` carries what the caller (loadRequestView) has already read and worked out: who reviewed it and
+ * who may decide it now (`eligibleApprovers`), so that neither is read or computed twice.
+ */
+export async function loadWaitingState(
+  reads: StoreReads,
+  role: RoleDef | undefined,
+  request: Pick<RequestRecord, 'id' | 'status' | 'createdAt' | 'lapsesAt'> & { requester: Person; reviewers: readonly Person[]; eligible: ReadonlySet<Member> },
+  now: number,
+): Promise<WaitingState | null> {
+  if (request.status !== 'pending' || !role) return null;
   const rules = waitingRulesOf(role);
-  const reviewers = (await reads.reviewsOf(row.id)).map((r) => ({ email: r.reviewerEmail, slackId: r.reviewerSlackId, teamsId: r.reviewerTeamsId }));
-  const expedited = await reads.kvGet(expeditedKey(asRequestId(row.id)));
-  const escalation = escalatesAt(rules, row.createdAt);
+  const expedited = await reads.kvGet(expeditedKey(asRequestId(request.id)));
+  const escalation = escalatesAt(rules, request.createdAt);
   return {
-    asked: membersStillToReview(eligibleApprovers(role, row.createdAt, now), row.requester, reviewers),
-    nextReminderAt: nextReminderAt(rules, row.createdAt, row.lapsesAt, now),
-    escalatesAt: escalation !== null && escalation > now && escalation < row.lapsesAt ? escalation : null,
-    escalated: isEscalated(rules, row.createdAt, now),
+    asked: membersStillToReview(request.eligible, request.requester, request.reviewers),
+    nextReminderAt: nextReminderAt(rules, request.createdAt, request.lapsesAt, now),
+    escalatesAt: escalation !== null && escalation > now && escalation < request.lapsesAt ? escalation : null,
+    escalated: isEscalated(rules, request.createdAt, now),
     expeditedAt: expedited === null ? null : Number(expedited),
   };
 }

@@ -114,8 +114,21 @@ describe.each(kinds)('waiting requests: $kind', ({ skip, fresh }) => {
       { round: 1, waited: '10m', reminded: ['bob@example.com', 'carol@example.com'] },
       { round: 2, waited: '20m', reminded: ['bob@example.com', 'carol@example.com'] },
     ]);
-    const later = (await loadRequestView(ctx.store, ctx.policy, id, ctx.clock.now()))!;
+    // The view reads the request's reviews once: the waiting state reuses them rather than reading them again.
+    let reviewReads = 0;
+    const counted = new Proxy(ctx.store, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (key === 'reviewsOf') reviewReads++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const later = (await loadRequestView(counted, ctx.policy, id, ctx.clock.now()))!;
     expect(later.waiting?.nextReminderAt).toBe(T0 + 30 * M);
+    expect(reviewReads).toBe(1);
   });
 
   it.skipIf(skip)('sends no reminder once the request is decided', async () => {
