@@ -138,6 +138,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
     policy,
     log,
     providers,
+    env,
     secretKey: config.secretKey ?? null,
     instanceId: options.instanceId ?? config.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     afterCommit,

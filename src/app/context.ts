@@ -32,6 +32,11 @@ export interface AppContext {
   platforms: readonly string[];
   /** Key that seals credentials at rest; null when none is configured. */
   secretKey: Buffer | null;
+  /**
+   * The environment the process was configured with (ProviderDeps.env for the providers): runbook actions take
+   * PATH from it, never from process.env directly, so a test or an embedding decides what a child sees.
+   */
+  env: Readonly<Record<string, string | undefined>>;
   /** Identifies this process in leases. */
   instanceId: string;
   afterCommit: AfterCommit;
@@ -70,7 +75,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
 export type ContextParts = Pick<AppContext, 'store' | 'policy' | 'log' | 'providers' | 'instanceId'> &
   Partial<Omit<AppContext, 'store' | 'policy' | 'log' | 'providers' | 'instanceId'>>;
 
-/** An AppContext with the production defaults (system clock, default retries, no chat platform) for what is not given. */
+/** An AppContext with the production defaults (system clock, process.env, default retries, no chat platform) for what is not given. */
 export function createContext(parts: ContextParts): AppContext {
-  return { clock: systemClock, platforms: [], secretKey: null, afterCommit: noAfterCommit, retry: DEFAULT_RETRY, random: Math.random, ...parts };
+  return { clock: systemClock, env: process.env, platforms: [], secretKey: null, afterCommit: noAfterCommit, retry: DEFAULT_RETRY, random: Math.random, ...parts };
 }

@@ -167,7 +167,7 @@ async function execute(ctx: AppContext, view: RequestView, action: ActionDef, ac
   watch.unref();
   const started = performance.now();
   const env: Record<string, string> = {
-    ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
+    ...(ctx.env.PATH ? { PATH: ctx.env.PATH } : {}),
     ACCESSBOT_ACTION: action.name,
     ACCESSBOT_GRANT_ID: grant.id,
     ACCESSBOT_REQUEST_ID: view.ref,

@@ -44,6 +44,7 @@ export async function cliContext(io: CliIo, options: { withProviders: boolean })
     policy,
     log,
     providers,
+    env: io.env,
     platforms: configuredPlatforms(config),
     secretKey: config.secretKey ?? null,
     // Never ACCESSBOT_INSTANCE_ID: run next to the server (same env), the CLI would share its leases.

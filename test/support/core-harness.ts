@@ -38,6 +38,7 @@ export function createHarness(options: { policy?: Policy; ports?: ChatPort[]; db
     policy: options.policy ?? testPolicy(),
     clock,
     log: silentLogger(),
+    env: process.env,
     providers: new Map([['orders-db', provider]]),
     platforms: (options.ports ?? []).map((p) => p.platform),
     secretKey: Buffer.alloc(32, 7),

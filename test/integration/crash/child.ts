@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     policy: selfServePolicy(10_000, { name: 'orders-db', provider: env.TARGET_KIND, grant: { roles: ['pg_read_all_data'] } }),
     clock: systemClock,
     log,
+    env: process.env,
     providers: new Map([['orders-db', provider]]),
     platforms: env.CHAT === 'off' ? [] : ['slack'],
     secretKey: Buffer.alloc(32, 7),

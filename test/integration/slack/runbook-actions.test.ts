@@ -29,7 +29,7 @@ function action(name: string, script: string, extra: Partial<ActionDef> = {}): A
 const PID_DIR = mkdtempSync(join(tmpdir(), 'accessbot-run-'));
 
 const ACTIONS: Record<string, ActionDef> = {
-  'restart-api': action('restart-api', `console.log('deployment.apps/api restarted by ' + process.env.ACCESSBOT_RUN_BY + ' for ' + process.env.ACCESSBOT_REQUEST_ID)`),
+  'restart-api': action('restart-api', `console.log('deployment.apps/api restarted by ' + process.env.ACCESSBOT_RUN_BY + ' for ' + process.env.ACCESSBOT_REQUEST_ID + ', PATH ' + (process.env.PATH ?? 'unset'))`),
   'flush-cache': action('flush-cache', `console.log('flushed <!channel>')`, { confirm: true }),
   slow: action('slow', `setTimeout(() => {}, 30000)`, { timeoutMs: 1_000 }),
   chatty: action('chatty', `process.stdout.write('y'.repeat(200000)); process.stderr.write('warn: big')`),
@@ -112,7 +112,8 @@ describe('runbook actions from Slack', () => {
 
     await h.command(ALICE, '/access', 'run restart-api');
     const ran = visible(await answer(ALICE, /restart-api.*on AR-1 succeeded/));
-    expect(ran).toContain('deployment.apps/api restarted by alice@example.com for AR-1');
+    // PATH comes from the bot's configured env (the harness sets none), not from this test process's.
+    expect(ran).toContain('deployment.apps/api restarted by alice@example.com for AR-1, PATH unset');
     expect(h.ephemeralsFor(BOB).some((e) => visible(e).includes('deployment.apps'))).toBe(false);
 
     await h.settle();
