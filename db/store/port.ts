@@ -75,6 +75,8 @@ export interface StoreReads {
   nextExpiry(): Promise<number | null>;
   /** Requests of every grant being applied, active or being revoked, soonest expiry first. */
   liveGrantRequestIds(): Promise<RequestId[]>;
+  /** Every grant being applied, active or being revoked, soonest expiry first (one read, for a pass over all of them). */
+  liveGrants(): Promise<GrantRecord[]>;
   /** Active grants on a resource that have not expired. */
   activeGrantsOn(resource: string, now: number): Promise<GrantRecord[]>;
   /** Grants past expiry (or an early revoke) before `cutoff` and not revoked: what /healthz calls overdue. */

@@ -90,6 +90,69 @@ export async function keptPolicies(reads: Pick<StoreReads, 'kvList'>): Promise<P
   });
 }
 
+/** What a policy in force has, for telling which live grants it does not cover. */
+export interface InForce {
+  hash: string;
+  hasRole(name: string): boolean;
+  hasResource(name: string): boolean;
+}
+
+/** A live grant whose role or resource the policy in force lacks, with what the kept policies say of them. */
+export interface UncoveredGrant {
+  grant: GrantRecord;
+  /** Absent: the policy in force has the role. Else the role as the last kept policy that had it on this grant's resource defined it, or null when none did. */
+  formerRole?: RoleDef | null;
+  /** Absent: the policy in force has the resource. Else as the last kept policy that had it defined it, or null when none did. */
+  formerResource?: ResourceDef | null;
+}
+
+/**
+ * The one search for definitions a policy dropped (used by the running bot and by `policy check --db`): for each
+ * grant `inForce` does not cover, the most recent kept policy (other than the one in force) that knew its role
+ * — on the same resource — and its resource. Kept policies are read and resolved only when a grant needs them,
+ * each at most once.
+ */
+export async function uncoveredGrants(
+  reads: Pick<StoreReads, 'kvList'>,
+  grants: readonly GrantRecord[],
+  inForce: InForce,
+  resolve: (source: PolicySource) => Policy | null,
+): Promise<UncoveredGrant[]> {
+  const uncovered = grants.filter((grant) => !inForce.hasRole(grant.role) || !inForce.hasResource(grant.resource));
+  if (uncovered.length === 0) return [];
+  const kept = (await keptPolicies(reads)).filter((source) => source.hash !== inForce.hash);
+  const resolved = new Map<string, Policy | null>();
+  const policies = function* (): Generator<Policy> {
+    for (const source of kept) {
+      if (!resolved.has(source.hash)) resolved.set(source.hash, resolve(source));
+      const policy = resolved.get(source.hash);
+      if (policy) yield policy;
+    }
+  };
+  const firstIn = <T>(pick: (policy: Policy) => T | undefined): T | null => {
+    for (const policy of policies()) {
+      const found = pick(policy);
+      if (found) return found;
+    }
+    return null;
+  };
+  const roles = new Map<string, RoleDef | null>();
+  const resources = new Map<string, ResourceDef | null>();
+  return uncovered.map((grant) => {
+    const out: UncoveredGrant = { grant };
+    if (!inForce.hasRole(grant.role)) {
+      const key = `${grant.role}\0${grant.resource}`;
+      if (!roles.has(key)) roles.set(key, firstIn((policy) => { const role = roleNamed(policy, grant.role); return role?.resource === grant.resource ? role : undefined; }));
+      out.formerRole = roles.get(key)!;
+    }
+    if (!inForce.hasResource(grant.resource)) {
+      if (!resources.has(grant.resource)) resources.set(grant.resource, firstIn((policy) => resourceNamed(policy, grant.resource)));
+      out.formerResource = resources.get(grant.resource)!;
+    }
+    return out;
+  });
+}
+
 export interface FormerDefinitions {
   /** Roles the policy in force lacks, as the last kept policy that knew them defined them. */
   roles: RoleDef[];
@@ -101,54 +164,20 @@ export interface FormerDefinitions {
 
 /** For the live grants the policy in force does not cover: the definitions of the last kept policy that knew them. */
 export async function formerDefinitions(ctx: Pick<AppContext, 'store' | 'policy' | 'providers'>, resolve: ResolvePolicyText): Promise<FormerDefinitions> {
-  const uncovered: GrantRecord[] = [];
-  for (const requestId of await ctx.store.liveGrantRequestIds()) {
-    const grant = await ctx.store.grantOfRequest(requestId);
-    if (grant && (!roleNamed(ctx.policy, grant.role) || !ctx.providers.has(grant.resource))) uncovered.push(grant);
-  }
-  const out: FormerDefinitions = { roles: [], resources: [], unknown: [] };
-  if (uncovered.length === 0) return out;
-  const kept = (await keptPolicies(ctx.store)).filter((source) => source.hash !== ctx.policy.hash);
-  const resolved = new Map<string, Policy | null>();
-  const policies = function* (): Generator<Policy> {
-    for (const source of kept) {
-      if (!resolved.has(source.hash)) {
-        const result = resolve(source);
-        resolved.set(source.hash, result.ok ? result.policy : null);
-      }
-      const policy = resolved.get(source.hash);
-      if (policy) yield policy;
-    }
-  };
+  const inForce: InForce = { hash: ctx.policy.hash, hasRole: (name) => roleNamed(ctx.policy, name) !== undefined, hasResource: (name) => ctx.providers.has(name) };
+  const uncovered = await uncoveredGrants(ctx.store, await ctx.store.liveGrants(), inForce, (source) => {
+    const result = resolve(source);
+    return result.ok ? result.policy : null;
+  });
   const roles = byName<RoleDef>();
   const resources = byName<ResourceDef>();
-  for (const grant of uncovered) {
-    let found = true;
-    if (!roleNamed(ctx.policy, grant.role) && !Object.hasOwn(roles, grant.role)) {
-      found = false;
-      for (const policy of policies()) {
-        const role = roleNamed(policy, grant.role);
-        if (role && role.resource === grant.resource) {
-          roles[grant.role] = role;
-          found = true;
-          break;
-        }
-      }
-    }
-    if (!ctx.providers.has(grant.resource) && !Object.hasOwn(resources, grant.resource)) {
-      found = false;
-      for (const policy of policies()) {
-        const resource = resourceNamed(policy, grant.resource);
-        if (resource) {
-          resources[grant.resource] = resource;
-          found = true;
-          break;
-        }
-      }
-    }
-    if (!found) out.unknown.push(grant);
+  const unknown: GrantRecord[] = [];
+  for (const { grant, formerRole, formerResource } of uncovered) {
+    if (formerRole) roles[formerRole.name] ??= formerRole;
+    if (formerResource) resources[formerResource.name] ??= formerResource;
+    if (formerRole === null || formerResource === null) unknown.push(grant);
   }
-  return { roles: Object.values(roles), resources: Object.values(resources), unknown: out.unknown };
+  return { roles: Object.values(roles), resources: Object.values(resources), unknown };
 }
 
 /**

@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { StoreReads } from '../../db/store/port.ts';
-import type { Policy } from '../domain/policy.ts';
+import { resourceNamed, roleNamed, type Policy } from '../domain/policy.ts';
 import { requestRef } from '../domain/request-id.ts';
-import { keptPolicies as keptPolicySources, type PolicySource } from '../app/last-good-policy.ts';
+import { uncoveredGrants, type PolicySource } from '../app/last-good-policy.ts';
 
 export interface StoreTarget {
   databaseUrl?: string;
@@ -42,48 +42,44 @@ function redact(url: string): string {
   }
 }
 
-type GrantReads = Pick<StoreReads, 'liveGrantRequestIds' | 'getRequest' | 'grantOfRequest' | 'kvList'>;
+type GrantReads = Pick<StoreReads, 'liveGrants' | 'getRequest' | 'kvList'>;
 
 /** A policy text kept in the store, read again as this check reads files; null when it does not load. */
 export type ReadKeptPolicy = (source: PolicySource) => Policy | null;
 
 /**
  * One line per live grant the policy strands. The running bot revokes a grant whose role or resource is gone
- * with the last policy kept in its database that knew them (src/app/last-good-policy.ts): each line says whether
- * one does, so the warning is about what will actually happen.
+ * with the last policy kept in its database that knew them (src/app/last-good-policy.ts, the same search):
+ * each line says whether one does, so the warning is about what will actually happen.
  */
 export async function strandedGrants(reads: GrantReads, policy: Policy, readKept: ReadKeptPolicy = () => null): Promise<string[]> {
+  const grants = await reads.liveGrants();
+  const inForce = { hash: policy.hash, hasRole: (name: string) => roleNamed(policy, name) !== undefined, hasResource: (name: string) => resourceNamed(policy, name) !== undefined };
+  const former = new Map((await uncoveredGrants(reads, grants, inForce, readKept)).map((u) => [u.grant, u]));
   const warnings: string[] = [];
-  let kept: Policy[] | null = null;
-  const keptPolicies = async (): Promise<Policy[]> =>
-    (kept ??= (await keptPolicySources(reads)).filter((source) => source.hash !== policy.hash).flatMap((source) => {
-      const read = readKept(source);
-      return read ? [read] : [];
-    }));
-  for (const requestId of await reads.liveGrantRequestIds()) {
-    const grant = await reads.grantOfRequest(requestId);
-    if (!grant) continue;
+  for (const grant of grants) {
+    const uncovered = former.get(grant);
+    const role = roleNamed(policy, grant.role);
+    if (!uncovered && role?.resource === grant.resource) continue;
+    const requestId = grant.requestId;
     const request = await reads.getRequest(requestId);
     const holder = request?.requesterEmail ?? (request?.requesterSlackId ? `slack:${request.requesterSlackId}` : request?.requesterTeamsId ? `teams:${request.requesterTeamsId}` : 'someone');
     const what = `${requestRef(requestId)} (${holder}, "${grant.role}" on ${grant.resource}, ${grant.status} until ${new Date(grant.expiresAt).toISOString()})`;
     const revokeFirst = `revoke it first (accessbot grants revoke ${requestRef(requestId)} --reason …) or keep it until the grant ends`;
-    const roleGone = !Object.hasOwn(policy.roles, grant.role);
-    if (!Object.hasOwn(policy.resources, grant.resource)) {
-      const knew = (await keptPolicies()).some((p) => Object.hasOwn(p.resources, grant.resource));
+    if (uncovered?.formerResource !== undefined) {
       warnings.push(
-        knew
+        uncovered.formerResource
           ? `${what}: this policy removes resource ${grant.resource}; the bot still revokes it there, with the last policy in its database that had ${grant.resource} (its provider settings as then), but it cannot be extended`
           : `${what}: this policy removes resource ${grant.resource}, and no policy kept in the database has it, so the bot could not revoke it at the target (no provider; the revoke keeps retrying with alerts); ${revokeFirst}`,
       );
-    } else if (roleGone) {
-      const knew = (await keptPolicies()).some((p) => Object.hasOwn(p.roles, grant.role) && p.roles[grant.role]!.resource === grant.resource);
+    } else if (uncovered?.formerRole !== undefined) {
       warnings.push(
-        knew
+        uncovered.formerRole
           ? `${what}: this policy removes role "${grant.role}": the grant cannot be extended; its revoke uses the role's grant parameters from the last policy in the database that had it`
           : `${what}: this policy removes role "${grant.role}": the grant cannot be extended, and its revoke is sent without the role's grant parameters (no policy kept in the database has it); ${revokeFirst}`,
       );
-    } else if (policy.roles[grant.role]!.resource !== grant.resource) {
-      warnings.push(`${what}: role "${grant.role}" now uses ${policy.roles[grant.role]!.resource}; this grant stays on ${grant.resource} and is revoked there`);
+    } else if (role) {
+      warnings.push(`${what}: role "${grant.role}" now uses ${role.resource}; this grant stays on ${grant.resource} and is revoked there`);
     }
   }
   return warnings;

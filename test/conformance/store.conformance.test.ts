@@ -206,6 +206,8 @@ describe.each(kinds)('store conformance: $kind', ({ skip, fresh }) => {
     expect(grant?.expiresAt).toBe(2 ** 41 + 123 + 600_000);
     expect(await a.nextExpiry()).toBe(2 ** 41 + 123 + 600_000);
     expect((await a.getRequest(view.id))?.createdAt).toBe(2 ** 41 + 123);
+    // The one-read listing of live grants returns the same record, times exact.
+    expect(await a.liveGrants()).toEqual([grant]);
   });
 });
 

@@ -275,6 +275,11 @@ export class SqlRepository implements UnitOfWork {
     return rows.map((r) => rid(r.request_id));
   }
 
+  async liveGrants(): Promise<GrantRecord[]> {
+    const rows = await this.db.all(`SELECT * FROM grants WHERE status IN (${placeholders(HELD.length)}) ORDER BY expires_at, request_id`, HELD);
+    return rows.map((r) => as<GrantRecord>(r));
+  }
+
   async activeGrantsOn(resource: string, now: number): Promise<GrantRecord[]> {
     const rows = await this.db.all("SELECT * FROM grants WHERE resource = ? AND status = 'active' AND expires_at > ? ORDER BY expires_at, id", [resource, now]);
     return rows.map((r) => as<GrantRecord>(r));

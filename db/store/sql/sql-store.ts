@@ -156,6 +156,9 @@ export class SqlStore implements Store {
   liveGrantRequestIds() {
     return this.read('liveGrantRequestIds', (r) => r.liveGrantRequestIds());
   }
+  liveGrants() {
+    return this.read('liveGrants', (r) => r.liveGrants());
+  }
   activeGrantsOn(resource: string, now: number) {
     return this.read('activeGrantsOn', (r) => r.activeGrantsOn(resource, now));
   }

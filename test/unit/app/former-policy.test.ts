@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDueRevokes } from '../../../src/app/expire.ts';
-import { lastGoodPolicy, rememberGoodPolicy, restoreFormerDefinitions, type PolicySource } from '../../../src/app/last-good-policy.ts';
+import { formerDefinitions, lastGoodPolicy, rememberGoodPolicy, restoreFormerDefinitions, type PolicySource } from '../../../src/app/last-good-policy.ts';
 import { auditKey, installAuditKeyring } from '../../../src/audit/key.ts';
 import { PolicyReloader } from '../../../src/app/reload-policy.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
@@ -111,6 +111,29 @@ describe('revoking a grant whose role left the policy', () => {
     // A signed one is read back.
     await second.store.tx((uow) => rememberGoodPolicy(uow, { hash: sha256(V2_TEXT), text: V2_TEXT }, second.clock.now() + 120_000));
     expect(await lastGoodPolicy(second.store)).toEqual({ hash: sha256(V2_TEXT), text: V2_TEXT });
+  });
+});
+
+describe('formerDefinitions', () => {
+  it('reads the live grants in one store call, not one read per grant', async () => {
+    const first = harness(v1(), { 'legacy-db': new ParamsProvider('legacy-db') });
+    await first.store.tx((uow) => rememberGoodPolicy(uow, { hash: sha256(V1_TEXT), text: V1_TEXT }, first.clock.now()));
+    await grantLegacy(first);
+    const calls: string[] = [];
+    const store = new Proxy(first.store, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.push(String(key));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const former = await formerDefinitions({ store, policy: v2(), providers: new Map() }, (source) => (source.text === V1_TEXT ? { ok: true, policy: v1() } : { ok: false, problems: [] }));
+    expect(former.roles.map((r) => r.name)).toEqual(['legacy']);
+    expect(former.resources.map((r) => r.name)).toEqual(['legacy-db']);
+    expect(calls.sort()).toEqual(['kvList', 'liveGrants']);
   });
 });
 
