@@ -8,7 +8,7 @@ import type { Express } from 'express';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { openStore } from '../db/store/open.ts';
-import { DEFAULT_RETRY, createContext, type AfterCommit, type AppContext, type RetryPolicy } from './app/context.ts';
+import { createContext, retryWithLease, type AfterCommit, type AppContext, type RetryPolicy } from './app/context.ts';
 import { Worker } from './app/worker.ts';
 import { postDigest } from './app/post-digest.ts';
 import type { ChatAdapter } from './chat-adapter.ts';
@@ -142,7 +142,7 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
     secretKey: config.secretKey ?? null,
     instanceId: options.instanceId ?? config.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     afterCommit,
-    retry: { ...DEFAULT_RETRY, ...options.retry },
+    retry: { ...retryWithLease(config.leaseMs), ...options.retry },
     ...(options.clock ? { clock: options.clock } : {}),
   });
   ctx.policyFault = fault;

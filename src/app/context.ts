@@ -72,6 +72,11 @@ export const DEFAULT_RETRY: RetryPolicy = {
   leaseMs: 60_000,
 };
 
+/** DEFAULT_RETRY with the lease length the environment sets (ACCESSBOT_LEASE_SECONDS), when it sets one. */
+export function retryWithLease(leaseMs: number | undefined): RetryPolicy {
+  return leaseMs === undefined ? DEFAULT_RETRY : { ...DEFAULT_RETRY, leaseMs };
+}
+
 export type ContextParts = Pick<AppContext, 'store' | 'policy' | 'log' | 'providers' | 'instanceId'> &
   Partial<Omit<AppContext, 'store' | 'policy' | 'log' | 'providers' | 'instanceId'>>;
 

@@ -1,5 +1,5 @@
 /** Builds a core context for one-shot CLI commands against the configured store and policy. */
-import { createContext, type AppContext } from '../app/context.ts';
+import { createContext, retryWithLease, type AppContext } from '../app/context.ts';
 import { Worker } from '../app/worker.ts';
 import { loadEnv, resolvePolicyPath, type Config } from '../config/env.ts';
 import { silentLogger, createLogger } from '../logging.ts';
@@ -45,6 +45,7 @@ export async function cliContext(io: CliIo, options: { withProviders: boolean })
     log,
     providers,
     env: io.env,
+    retry: retryWithLease(config.leaseMs),
     platforms: configuredPlatforms(config),
     secretKey: config.secretKey ?? null,
     // Never ACCESSBOT_INSTANCE_ID: run next to the server (same env), the CLI would share its leases.

@@ -37,6 +37,11 @@ export interface Config {
   databaseUrl: string | null;
   /** ACCESSBOT_INSTANCE_ID: names this process in leases (e.g. the pod name); null: a random one per start. */
   instanceId: string | null;
+  /**
+   * ACCESSBOT_LEASE_SECONDS, in ms: how long a grant's lease lasts before another replica may take its work over
+   * (a live holder renews it every third of that). Absent: the default (DEFAULT_RETRY.leaseMs, 60 s).
+   */
+  leaseMs?: number;
   port: number;
   slack?: SlackConfig;
   teams?: TeamsConfig;
@@ -66,6 +71,7 @@ const VARIABLES = [
   'ACCESSBOT_DB',
   'DATABASE_URL',
   'ACCESSBOT_INSTANCE_ID',
+  'ACCESSBOT_LEASE_SECONDS',
   'PORT',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
@@ -86,6 +92,13 @@ const VARIABLES = [
 
 const envSchema = z.object(Object.fromEntries(VARIABLES.map((name) => [name, optional])) as Record<(typeof VARIABLES)[number], typeof optional>);
 
+/**
+ * A lease shorter than a few seconds would be renewed (every third of it) more often than a busy replica can be
+ * sure to manage, and hand work to a second replica while the first still does it; longer than an hour
+ * leaves a crashed replica's revokes waiting that long.
+ */
+const leaseSeconds = z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().int().min(3).max(3600));
+
 /** Format rules: each returns the problem, or null when the value (or its absence) is fine. */
 const FORMAT_RULES: Partial<Record<(typeof VARIABLES)[number], (value: string) => string | null>> = {
   // Never echo DATABASE_URL: it usually carries a password.
@@ -97,6 +110,10 @@ const FORMAT_RULES: Partial<Record<(typeof VARIABLES)[number], (value: string) =
     /^[A-Za-z0-9._:-]{1,64}$/.test(v)
       ? null
       : `ACCESSBOT_INSTANCE_ID must be 1 to 64 characters of letters, digits, ".", "_", ":" or "-" (e.g. the pod name), not ${JSON.stringify(v)}`,
+  ACCESSBOT_LEASE_SECONDS: (v) =>
+    leaseSeconds.safeParse(v).success
+      ? null
+      : `ACCESSBOT_LEASE_SECONDS must be a whole number of seconds from 3 to 3600 (how long a replica's lease on a grant lasts; default 60), not ${JSON.stringify(v)}`,
   PORT: (v) => (/^\d{1,5}$/.test(v) && Number(v) <= 65535 ? null : `PORT must be a port number from 0 to 65535, not ${JSON.stringify(v)}`),
   SLACK_BOT_TOKEN: (v) => (v.startsWith('xoxb-') ? null : 'SLACK_BOT_TOKEN must be a bot token starting with "xoxb-" (Slack app → OAuth & Permissions)'),
   SLACK_APP_TOKEN: (v) =>
@@ -233,6 +250,7 @@ export function loadEnv(env: Readonly<Record<string, string | undefined>> = proc
     dbPath: e.ACCESSBOT_DB ?? './data/accessbot.db',
     databaseUrl: e.DATABASE_URL ?? null,
     instanceId: e.ACCESSBOT_INSTANCE_ID ?? null,
+    ...(e.ACCESSBOT_LEASE_SECONDS && { leaseMs: leaseSeconds.parse(e.ACCESSBOT_LEASE_SECONDS) * 1000 }),
     port: e.PORT === undefined ? 3000 : Number(e.PORT),
     ...(slack && { slack }),
     ...(teams && { teams }),

@@ -49,7 +49,7 @@ interface Fleet {
   users: EmulatedUser[];
 }
 
-async function fleet(databaseUrl: string, count: number, users: EmulatedUser[], hook: Target): Promise<Fleet> {
+async function fleet(databaseUrl: string, count: number, users: EmulatedUser[], hook: Target, extraEnv: Record<string, string> = {}): Promise<Fleet> {
   emulator = await startSlackEmulator({ users: [...users, APPROVER], channels: [{ id: 'C0APPROVALS', name: 'access-approvals' }, { id: 'C0AUDIT', name: 'access-audit' }] });
   const policyPath = join(dirname(tempDbPath()), 'policy.yaml');
   writeFileSync(
@@ -87,6 +87,7 @@ roles:
       SLACK_BOT_TOKEN: emulator!.botToken,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: emulator!.url,
+      ...extraEnv,
     };
     return { serve: serve(env, { guardMs: 170_000 }), id };
   });
@@ -200,7 +201,8 @@ describe.skipIf(pg.skipReason)('replicas on one PostgreSQL database', () => {
   it('a replica SIGKILLed in the middle of a revoke: another replica finishes it', async () => {
     target = await startTarget();
     database = await freshPostgresDatabase(pg.url);
-    const f = await fleet(database.location, 2, people(1), target);
+    // A 3-second lease (not the default minute) so the survivor takes the work over within seconds.
+    const f = await fleet(database.location, 2, people(1), target, { ACCESSBOT_LEASE_SECONDS: '3' });
     const store = await openStore({ databaseUrl: database.location, migrate: false });
     stores.push(store);
 
@@ -211,14 +213,17 @@ describe.skipIf(pg.skipReason)('replicas on one PostgreSQL database', () => {
     const revokeArrived = target.next('revoke');
     const [grantId] = await expireTogether(store, 500);
     await revokeArrived;
-    const holder = (await store.getGrant(grantId!))!.leaseOwner;
+    const held = (await store.getGrant(grantId!))!;
+    const holder = held.leaseOwner;
+    // The replica took the lease for the configured 3 s (renewing it each second), not for a minute.
+    expect(held.leaseUntil! - Date.now()).toBeLessThanOrEqual(3_000);
     const victim = f.replicas.find((r) => r.id === holder)!;
     expect(victim).toBeDefined();
     victim.serve.kill('SIGKILL');
     await victim.serve.exited;
 
-    // Its lease runs out (60 s at most), then the survivor revokes again (idempotent at the target) and records it.
-    await until('the survivor revokes', async () => (await store.getGrant(grantId!))?.status === 'revoked', 150_000);
+    // Its lease runs out (3 s at most), then the survivor revokes again (idempotent at the target) and records it.
+    await until('the survivor revokes', async () => (await store.getGrant(grantId!))?.status === 'revoked', 60_000);
     expect(eventsOf(target, 'revoke').length).toBeGreaterThanOrEqual(2);
     const survivor = f.replicas.find((r) => r !== victim)!;
     let recordedBy: string | null = null;

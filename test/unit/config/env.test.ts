@@ -100,6 +100,15 @@ describe('loadEnv', () => {
     expect(problems(env).join('\n')).toContain(expected);
   });
 
+  it('reads the lease length in seconds, within 3 s to an hour', () => {
+    expect(loadEnv({ ACCESSBOT_LEASE_SECONDS: '3' }).leaseMs).toBe(3_000);
+    expect(loadEnv({ ACCESSBOT_LEASE_SECONDS: ' 3600 ' }).leaseMs).toBe(3_600_000);
+    expect(loadEnv({}).leaseMs).toBeUndefined();
+    for (const value of ['2', '3601', '1.5', '10s', '-5']) {
+      expect(problems({ ACCESSBOT_LEASE_SECONDS: value })).toEqual([expect.stringMatching(/^ACCESSBOT_LEASE_SECONDS must be a whole number of seconds from 3 to 3600 /)]);
+    }
+  });
+
   it('lets a managed identity run without a password (with its tenant)', () => {
     expect(loadEnv({ MICROSOFT_APP_ID: 'a', MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: 't' }).teams).toEqual({ appId: 'a', appType: 'UserAssignedMSI', tenantId: 't' });
     expect(problems({ MICROSOFT_APP_ID: 'a', MICROSOFT_APP_TYPE: 'UserAssignedMSI' }).join('\n')).toContain('MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE is UserAssignedMSI');
