@@ -2,11 +2,13 @@
  * Real `accessbot serve` processes for the benchmarks, started the way production starts them:
  * `node bin/accessbot.js serve` (the compiled JavaScript in dist/; `npm run build` first), or, to compare,
  * `node --import tsx src/cli.ts serve` (runtime 'tsx', what `npm start` ran before). The port comes from the JSON
- * log line `accessbot is serving`. Each process is killed on Ctrl-C too.
+ * log line `accessbot is serving` (read with test/support/json-lines.ts, as the tests' serve processes are). Each
+ * process is killed on Ctrl-C too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { onJsonLines } from '../../test/support/json-lines.ts';
 import { onInterrupt } from './cleanup.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,24 +35,15 @@ export async function startServe(env: Record<string, string>, options: { runtime
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const warnings: ServeProcess['warnings'] = [];
   let stderr = '';
-  let buffered = '';
   let onPort: (port: number) => void = () => {};
   const port = new Promise<number>((resolve, reject) => {
     onPort = resolve;
     child.once('close', (code, signal) => reject(new Error(`accessbot serve exited (${code ?? signal}) before serving: ${stderr.slice(-2000)}`)));
     setTimeout(() => reject(new Error(`accessbot serve did not log 'accessbot is serving' within ${startTimeoutMs} ms`)), startTimeoutMs).unref();
   });
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      if (!line.startsWith('{')) continue;
-      const entry = JSON.parse(line) as { msg?: string; level?: number; port?: number };
-      if (entry.msg === 'accessbot is serving') onPort(Number(entry.port));
-      if ((entry.level ?? 0) >= 40 && warnings.length < 200) warnings.push(entry);
-    }
+  onJsonLines<{ msg?: string; level?: number; port?: number }>(child.stdout, (entry) => {
+    if (entry.msg === 'accessbot is serving') onPort(Number(entry.port));
+    if ((entry.level ?? 0) >= 40 && warnings.length < 200) warnings.push(entry);
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
   const stop = onInterrupt(async () => {

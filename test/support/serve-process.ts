@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { onJsonLines } from './json-lines.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -69,20 +70,11 @@ export function serve(env: Record<string, string>, options: { guardMs?: number }
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ACCESSBOT_PLAYGROUND: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Serve['logs'] = [];
   let stderr = '';
-  let buffered = '';
   let onServing: () => void = () => {};
   const serving = new Promise<void>((resolve) => (onServing = resolve));
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      if (!line.startsWith('{')) continue;
-      const entry = JSON.parse(line) as Serve['logs'][number];
-      logs.push(entry);
-      if (entry.msg === 'accessbot is serving') onServing();
-    }
+  onJsonLines<Serve['logs'][number]>(child.stdout, (entry) => {
+    logs.push(entry);
+    if (entry.msg === 'accessbot is serving') onServing();
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const guard = setTimeout(() => child.kill('SIGKILL'), options.guardMs ?? 40_000);

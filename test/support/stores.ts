@@ -3,12 +3,11 @@
  * PostgreSQL server (created per call, dropped at cleanup). Without PostgreSQL the postgres case is skipped
  * with a line saying why — or fails the run under CI (see detectPostgres).
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openSqliteStore, openStore } from '../../db/store/open.ts';
 import type { Store, StoreKind } from '../../db/store/port.ts';
 import { tempDbPath } from './core-harness.ts';
 import { DEFAULT_TEST_PG_URL, detectPostgres } from './postgres.ts';
+import { createThrowawayDatabase } from './throwaway-postgres.ts';
 
 export interface TestDatabase {
   kind: StoreKind;
@@ -20,37 +19,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
 /** A new, empty database on the shared test server; `drop()` removes it (ending leftover sessions). */
 export async function freshPostgresDatabase(baseUrl = process.env.ACCESSBOT_TEST_PG_URL ?? DEFAULT_TEST_PG_URL): Promise<TestDatabase> {
-  const name = `accessbot_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = withDatabase(baseUrl, name);
+  const database = await createThrowawayDatabase(baseUrl, 'accessbot_t');
   return {
     kind: 'postgres',
-    location: url,
-    env: { DATABASE_URL: url },
-    open: (options = {}) => openStore({ databaseUrl: url, ...options }),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: baseUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
+    location: database.url,
+    env: { DATABASE_URL: database.url },
+    open: (options = {}) => openStore({ databaseUrl: database.url, ...options }),
+    drop: () => database.drop(),
   };
 }
 

@@ -1,6 +1,7 @@
 /** Starts child.ts as a real process (node + tsx) and collects its JSON-line events. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onJsonLines } from '../../support/json-lines.ts';
 
 export const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -32,7 +33,6 @@ export function startChild(vars: Record<string, string | number | undefined>, ti
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const events: ChildEvent[] = [];
   let stderr = '';
-  let buffered = '';
   let onReady: (event: ChildEvent) => void = () => {};
   let onExitEarly: (error: Error) => void = () => {};
   const ready = new Promise<ChildEvent>((resolve, reject) => {
@@ -40,17 +40,9 @@ export function startChild(vars: Record<string, string | number | undefined>, ti
     onExitEarly = reject;
   });
   ready.catch(() => {});
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      if (!line.trim()) continue;
-      const event = JSON.parse(line) as ChildEvent;
-      events.push(event);
-      if (event.event === 'ready') onReady(event);
-    }
+  onJsonLines<ChildEvent>(child.stdout, (event) => {
+    events.push(event);
+    if (event.event === 'ready') onReady(event);
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
