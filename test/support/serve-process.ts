@@ -65,6 +65,12 @@ export interface Serve {
 
 export const running = new Set<Serve>();
 
+/** SIGKILL every serve process still running and wait until they are gone (a test's afterEach). */
+export async function killRunning(): Promise<void> {
+  for (const s of running) s.kill('SIGKILL');
+  await Promise.all([...running].map((s) => s.exited));
+}
+
 /** Start `accessbot serve`; it is SIGKILLed after `guardMs` (default 40 s) so a hung child never outlives its test. */
 export function serve(env: Record<string, string>, options: { guardMs?: number } = {}): Serve {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ACCESSBOT_PLAYGROUND: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

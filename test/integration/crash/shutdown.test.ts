@@ -12,7 +12,7 @@ import type { GrantRecord } from '../../../db/store/port.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
 import { tempDbPath } from '../../support/core-harness.ts';
-import { running, serve, startTarget, type Serve, type Target } from '../../support/serve-process.ts';
+import { killRunning, serve, startTarget, type Serve, type Target } from '../../support/serve-process.ts';
 import { withPolicyContext } from '../../support/policy-context.ts';
 
 const SECRET = 'a-very-long-test-secret-123';
@@ -77,7 +77,7 @@ function messages(s: Serve): string[] {
 
 let target: Target | null = null;
 afterEach(async () => {
-  for (const s of running) s.kill('SIGKILL');
+  await killRunning();
   await target?.close();
   target = null;
 });

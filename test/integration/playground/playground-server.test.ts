@@ -10,6 +10,7 @@ import type { PlaygroundSnapshot, SnapshotMessage } from '../../../playground/se
 import { readDemoState } from '../../../playground/server/demo-state.ts';
 import { startSlackEmulator } from '../../../playground/slack-emulator/index.ts';
 import { startTestPlayground, type TestPlayground } from '../../support/playground.ts';
+import { eventually } from '../../support/eventually.ts';
 
 let pg: TestPlayground;
 
@@ -29,16 +30,6 @@ async function state(user: string): Promise<PlaygroundSnapshot> {
   const response = await fetch(`${pg.baseUrl}/playground/api/state?user=${user}`);
   expect(response.status).toBe(200);
   return (await response.json()) as PlaygroundSnapshot;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const blockText = (m: SnapshotMessage): string => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postToApp, SlackRequestSigner, startSlackEmulator, type EmulatedUser, type SlackEmulator } from '../../../playground/slack-emulator/index.ts';
 import { openSqliteStore } from '../../../db/store/open.ts';
-import { running, serve, startTarget, type Serve, type Target } from '../../support/serve-process.ts';
+import { killRunning, serve, startTarget, type Serve, type Target } from '../../support/serve-process.ts';
+import { eventually as until } from '../../support/eventually.ts';
 
 const SIGNING_SECRET = 'policy-reload-test-signing-secret';
 const HOOK_SECRET = 'a-very-long-test-secret-123';
@@ -52,8 +53,7 @@ let target: Target | null = null;
 let emulator: SlackEmulator | null = null;
 
 afterEach(async () => {
-  for (const s of running) s.kill('SIGKILL');
-  await Promise.all([...running].map((s) => s.exited));
+  await killRunning();
   await target?.close();
   await emulator?.close();
   target = emulator = null;
@@ -105,16 +105,6 @@ async function audit(dbPath: string): Promise<AuditEntry[]> {
 /** Each decision as `action requester-or-actor hash`, in order. */
 async function decisions(dbPath: string): Promise<string[]> {
   return (await audit(dbPath)).filter((r) => typeof r.details.policy_hash === 'string').map((r) => `${r.action} ${r.details.policy_hash as string}`);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const loadedEvents = async (dbPath: string) => (await audit(dbPath)).filter((r) => r.action === 'policy.loaded').map((r) => r.details);

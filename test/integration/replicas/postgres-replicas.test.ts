@@ -15,7 +15,8 @@ import type { Store } from '../../../db/store/port.ts';
 import { verifyAuditChain } from '../../../src/audit/verify.ts';
 import { tempDbPath } from '../../support/core-harness.ts';
 import { detectPostgres, scramClusterSkipReason, startScramCluster, type ScramCluster } from '../../support/postgres.ts';
-import { running, serve, startTarget, type Serve, type Target } from '../../support/serve-process.ts';
+import { killRunning, running, serve, startTarget, type Serve, type Target } from '../../support/serve-process.ts';
+import { eventually as until } from '../../support/eventually.ts';
 import { freshPostgresDatabase, type TestDatabase } from '../../support/stores.ts';
 
 const SIGNING_SECRET = 'replica-test-signing-secret';
@@ -33,8 +34,7 @@ let cluster: ScramCluster | null = null;
 const stores: Store[] = [];
 
 afterEach(async () => {
-  for (const s of running) s.kill('SIGKILL');
-  await Promise.all([...running].map((s) => s.exited));
+  await killRunning();
   for (const store of stores.splice(0)) await store.close().catch(() => {});
   await target?.close();
   await emulator?.close();
@@ -121,14 +121,6 @@ async function fileRequests(f: Fleet, role: string, parallel = 8): Promise<void>
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
-}
-
-async function until(what: string, done: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const eventsOf = (t: Target, event: string) => t.events.filter((e) => e.event === event).map((e) => e.grant_id);

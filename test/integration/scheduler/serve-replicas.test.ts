@@ -9,7 +9,7 @@ import { openSqliteStore } from '../../../db/store/open.ts';
 import { allGrants } from '../crash/consistency.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { tempDbPath } from '../../support/core-harness.ts';
-import { running, serve, startTarget, type Target } from '../../support/serve-process.ts';
+import { killRunning, serve, startTarget, type Target } from '../../support/serve-process.ts';
 import { withPolicyContext } from '../../support/policy-context.ts';
 
 const GRANTS = 200;
@@ -17,7 +17,7 @@ const SECRET = 'a-very-long-test-secret-123';
 let target: Target | null = null;
 
 afterEach(async () => {
-  for (const s of running) s.kill('SIGKILL');
+  await killRunning();
   await target?.close();
   target = null;
 });

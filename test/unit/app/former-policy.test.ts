@@ -12,6 +12,7 @@ import { PolicyReloader } from '../../../src/app/reload-policy.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import type { Policy } from '../../../src/domain/policy.ts';
 import type { GrantTarget } from '../../../src/providers/types.ts';
+import { withCallLog } from '../../support/call-log.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { alice, role, testPolicy } from '../../support/policy-fixture.ts';
 import { RecordingProvider } from '../../support/recording-provider.ts';
@@ -119,17 +120,7 @@ describe('formerDefinitions', () => {
     const first = harness(v1(), { 'legacy-db': new ParamsProvider('legacy-db') });
     await first.store.tx((uow) => rememberGoodPolicy(uow, { hash: sha256(V1_TEXT), text: V1_TEXT }, first.clock.now()));
     await grantLegacy(first);
-    const calls: string[] = [];
-    const store = new Proxy(first.store, {
-      get(target, key) {
-        const value: unknown = Reflect.get(target, key, target);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          calls.push(String(key));
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
+    const { proxy: store, calls } = withCallLog(first.store);
     const former = await formerDefinitions({ store, policy: v2(), providers: new Map() }, (source) => (source.text === V1_TEXT ? { ok: true, policy: v1() } : { ok: false, problems: [] }));
     expect(former.roles.map((r) => r.name)).toEqual(['legacy']);
     expect(former.resources.map((r) => r.name)).toEqual(['legacy-db']);

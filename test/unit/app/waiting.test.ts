@@ -24,6 +24,7 @@ import type { WaitingRules } from '../../../src/domain/waiting.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { verifyAccessbotSignature } from '../../../src/providers/webhook-signature.ts';
 import { alice, bob, carol, dave, role, testPolicy } from '../../support/policy-fixture.ts';
+import { withCallLog } from '../../support/call-log.ts';
 import { storeKinds, type TestDatabase } from '../../support/stores.ts';
 
 const M = 60_000;
@@ -115,20 +116,10 @@ describe.each(kinds)('waiting requests: $kind', ({ skip, fresh }) => {
       { round: 2, waited: '20m', reminded: ['bob@example.com', 'carol@example.com'] },
     ]);
     // The view reads the request's reviews once: the waiting state reuses them rather than reading them again.
-    let reviewReads = 0;
-    const counted = new Proxy(ctx.store, {
-      get(target, key) {
-        const value: unknown = Reflect.get(target, key, target);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          if (key === 'reviewsOf') reviewReads++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
-    const later = (await loadRequestView(counted, ctx.policy, id, ctx.clock.now()))!;
+    const counted = withCallLog(ctx.store);
+    const later = (await loadRequestView(counted.proxy, ctx.policy, id, ctx.clock.now()))!;
     expect(later.waiting?.nextReminderAt).toBe(T0 + 30 * M);
-    expect(reviewReads).toBe(1);
+    expect(counted.calls.filter((call) => call === 'reviewsOf')).toHaveLength(1);
   });
 
   it.skipIf(skip)('sends no reminder once the request is decided', async () => {
