@@ -378,17 +378,16 @@ export class SqlRepository implements UnitOfWork {
   async *auditRows(range: AuditRange = {}): AsyncIterable<AuditRow> {
     const since = range.since ?? null;
     const until = range.until ?? null;
-    const select = (sql: string, params: SqlValue[]): Promise<unknown[][]> => {
-      const rows = this.db.tuples(sql, params);
-      // Read ahead (below) may be abandoned when the caller stops early: its failure is then nobody's to report.
-      rows.catch(() => undefined);
-      return rows;
-    };
     if (since === null && until === null) {
       // The whole log: walk the primary key until a short batch (rows appended meanwhile are read too). The next
       // batch is asked for before this one is handed out, so the database reads while the caller works
       // (PostgreSQL: a round trip per batch hidden behind hashing or writing the rows).
-      const batch = (after: number) => select(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`, [after, AUDIT_BATCH]);
+      const batch = (after: number): Promise<unknown[][]> => {
+        const rows = this.db.tuples(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`, [after, AUDIT_BATCH]);
+        // A batch read ahead is abandoned when the caller stops early: its failure is then nobody's to report.
+        rows.catch(() => undefined);
+        return rows;
+      };
       for (let pending = batch(0); ; ) {
         const rows = await pending;
         const full = rows.length === AUDIT_BATCH;
@@ -405,12 +404,11 @@ export class SqlRepository implements UnitOfWork {
     if (bounds?.lo === null || bounds?.lo === undefined) return;
     const hi = num(bounds.hi);
     // Each batch is an exact key range, not "after N, LIMIT n, up to hi": without statistics (a freshly loaded
-    // table) PostgreSQL would read every row up to `hi` and sort them for each batch. Read ahead as above.
-    const batch = (after: number) => select(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq`, [after, Math.min(after + AUDIT_BATCH, hi)]);
-    for (let after = num(bounds.lo) - 1, pending = batch(after); after < hi; ) {
-      const rows = await pending;
-      after += AUDIT_BATCH;
-      if (after < hi) pending = batch(after);
+    // table) PostgreSQL would read every row up to `hi` and sort them for each batch. No read-ahead here: a
+    // window's caller (the digest) interleaves reads of its own, and a second query in flight costs PostgreSQL a
+    // second connection in a fresh process — more than the one or two round trips a day's window has.
+    for (let after = num(bounds.lo) - 1; after < hi; after += AUDIT_BATCH) {
+      const rows = await this.db.tuples(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq`, [after, Math.min(after + AUDIT_BATCH, hi)]);
       for (const tuple of rows) {
         const row = auditRowOf(tuple);
         if ((since !== null && row.at < since) || (until !== null && row.at >= until)) continue;
