@@ -1,11 +1,15 @@
 /**
  * Scale of the audit log: the one-day digest (what the daily digest builds) over logs of growing size, at the
  * same daily traffic (~2,700 events a day, so a bigger log is a longer history, as in production), and
- * `accessbot audit verify` / `audit export` over the largest log that has a chain on both stores. Each
- * digest is built in its own process, so its time and peak RSS are its own; verify and export run as the
+ * `accessbot audit verify` / `audit export` over the largest log that has a chain on both stores. One log per
+ * store grows in place through the sizes (10k → 100k → …; the log of N events is the first N of any bigger
+ * one), and each size is measured when the log holds exactly that many. Each digest is built in its own
+ * process, so its time and peak RSS are its own: the first build there is cold (statements prepared, pages
+ * read, code not yet optimised — what a CLI digest pays), the second is the same day again in that process
+ * (what the long-running bot's scheduled digest is closer to); both are printed. verify and export run as the
  * compiled CLI (`node bin/accessbot.js`). Logs are written through the store port's bulk append with a valid
- * hash chain. PostgreSQL stops at a smaller size than SQLite in the sizes below (writing 10M rows there takes
- * longer than the whole run may); the table says which sizes ran where. Prints; never asserts.
+ * hash chain. PostgreSQL stops at a smaller size than SQLite (see the note); the table says which sizes ran
+ * where. Prints; never asserts.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
@@ -15,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { openStore, type OpenStoreOptions } from '../db/store/open.ts';
 import { buildDigest } from '../src/audit/digest.ts';
-import { DAY, generateAuditLog, START } from './lib/audit-log.ts';
+import { AuditLogWriter, DAY, START } from './lib/audit-log.ts';
 import { onInterrupt } from './lib/cleanup.ts';
 import { freshPostgresDatabase, postgresSkipReason } from './lib/postgres.ts';
 import { round, runIfMain, sized, type BenchResult, type Figure, type Mode } from './lib/report.ts';
@@ -29,19 +33,26 @@ const DIGEST_TARGET_MS = 200;
 const optionsFor = (location: string): OpenStoreOptions => (location.startsWith('sqlite:') ? { sqlitePath: location.slice('sqlite:'.length) } : { databaseUrl: location });
 
 interface DigestRun {
+  /** The first build in a fresh process. */
   ms: number;
+  /** The same day built again in that process. */
+  warmMs: number;
   events: number;
   maxRssMb: number;
 }
 
-/** Child process: builds the digest of [since, until) and prints its time, events and peak RSS as JSON. */
+/** Child process: builds the digest of [since, until) twice and prints both times, events and peak RSS as JSON. */
 async function measureDigest(location: string, since: number, until: number): Promise<void> {
   const store = await openStore({ ...optionsFor(location), migrate: false });
-  const started = performance.now();
-  const digest = await buildDigest(store, { since, until, timezone: TIMEZONE, label: 'bench' });
-  const ms = performance.now() - started;
+  const build = async () => {
+    const started = performance.now();
+    const digest = await buildDigest(store, { since, until, timezone: TIMEZONE, label: 'bench' });
+    return { ms: performance.now() - started, events: digest.totals.events };
+  };
+  const cold = await build();
+  const warm = await build();
   await store.close();
-  const run: DigestRun = { ms, events: digest.totals.events, maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6 };
+  const run: DigestRun = { ms: cold.ms, warmMs: warm.ms, events: cold.events, maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6 };
   console.log(JSON.stringify(run));
 }
 
@@ -93,31 +104,35 @@ export async function bench(mode: Mode): Promise<BenchResult> {
         notes.push(pgSkip);
         continue;
       }
-      for (const size of sizes[store]) {
-        const database = store === 'postgres' ? await freshPostgresDatabase() : null;
-        const drop = onInterrupt(async () => database?.drop());
-        const path = join(dir, `audit-${size}.db`);
-        const location = database ? database.url : `sqlite:${path}`;
-        try {
-          const spanDays = Math.max(2, Math.ceil(size / EVENTS_PER_DAY));
+      if (sizes[store].length === 0) continue;
+      const database = store === 'postgres' ? await freshPostgresDatabase() : null;
+      const drop = onInterrupt(async () => database?.drop());
+      const path = join(dir, `audit-${store}.db`);
+      const location = database ? database.url : `sqlite:${path}`;
+      const writer = await AuditLogWriter.open(optionsFor(location), EVENTS_PER_DAY);
+      try {
+        for (const size of sizes[store]) {
+          const before = writer.written;
           const started = performance.now();
-          const { written, lastAt } = await generateAuditLog(optionsFor(location), size, spanDays);
-          const writeSeconds = (performance.now() - started) / 1000;
+          const { written, lastAt } = await writer.growTo(size);
+          const writeRate = (written - before) / ((performance.now() - started) / 1000);
           // The last whole day of the log: what the daily digest builds the morning after.
           const dayStart = START + (Math.floor((lastAt - START) / DAY) - 1) * DAY;
           const day = digestInChild(location, dayStart, dayStart + DAY);
           const labels = { store, events: written };
           figures.push(
             { metric: 'one_day_digest', value: round(day.ms), unit: 'ms', labels },
+            { metric: 'one_day_digest_warm', value: round(day.warmMs), unit: 'ms', labels },
             { metric: 'one_day_digest_peak_rss', value: round(day.maxRssMb), unit: 'MB', labels },
             { metric: 'one_day_digest_events_in_day', value: day.events, unit: 'count', labels },
-            { metric: 'bulk_write_rate', value: Math.round(written / writeSeconds), unit: 'events/s', labels },
+            { metric: 'bulk_write_rate', value: Math.round(writeRate), unit: 'events/s', labels },
           );
           let verify = '–';
           let exported = '–';
           if (size === sizes.cliAt) {
             const v = cliRun(location, ['verify'], join(dir, 'verify.txt'));
             const e = cliRun(location, ['export', '--format', 'jsonl'], join(dir, 'export.jsonl'));
+            rmSync(join(dir, 'export.jsonl'), { force: true });
             verify = `${num(v.ms / 1000, 1)} s / ${num(v.maxRssMb, 0)} MB`;
             exported = `${num(e.ms / 1000, 1)} s / ${num(e.maxRssMb, 0)} MB (${num(e.outMb, 0)} MB out)`;
             figures.push(
@@ -127,35 +142,41 @@ export async function bench(mode: Mode): Promise<BenchResult> {
               ...(e.maxRssMb === null ? [] : [{ metric: 'audit_export_peak_rss', value: round(e.maxRssMb), unit: 'MB' as const, labels }]),
             );
           }
+          const spanDays = Math.ceil((lastAt - START) / DAY);
           rows.push([
             store === 'sqlite' ? 'SQLite' : 'PostgreSQL',
             written.toLocaleString('en'),
             `${spanDays.toLocaleString('en')} d`,
-            num(written / writeSeconds, 0),
+            num(writeRate, 0),
             day.events.toLocaleString('en'),
             `${num(day.ms, 0)}${day.ms <= DIGEST_TARGET_MS ? ' ✓' : ' ✗'}`,
+            num(day.warmMs, 0),
             num(day.maxRssMb, 0),
             verify,
             exported,
           ]);
-        } finally {
-          await drop();
-          rmSync(path, { force: true });
-          rmSync(`${path}-wal`, { force: true });
-          rmSync(`${path}-shm`, { force: true });
         }
+      } finally {
+        await writer.close();
+        await drop();
+        rmSync(path, { force: true });
+        rmSync(`${path}-wal`, { force: true });
+        rmSync(`${path}-shm`, { force: true });
       }
     }
   } finally {
     await removeDir();
   }
-  notes.push(`one-day digest: the last whole day of a log with ~${EVENTS_PER_DAY.toLocaleString('en')} events a day (a bigger log is a longer history); target ≤ ${DIGEST_TARGET_MS} ms at the largest size (✓ met, ✗ missed).`);
+  notes.push(
+    `one-day digest: the last whole day of a log with ~${EVENTS_PER_DAY.toLocaleString('en')} events a day (a bigger log is a longer history), built in a fresh process: the first (cold) build is the figure, target ≤ ${DIGEST_TARGET_MS} ms at the largest size (✓ met, ✗ missed); "again" is the same day rebuilt in that process.`,
+  );
+  notes.push('write events/s: the bulk append (hash chain computed by the writer) for the rows added since the size before: one log grows through the sizes.');
   if (mode === 'full' && !sizes.postgres.includes(Math.max(...sizes.sqlite)) && sizes.postgres.length) notes.push(`PostgreSQL stops at ${Math.max(...sizes.postgres).toLocaleString('en')} events: writing ${Math.max(...sizes.sqlite).toLocaleString('en')} rows there would take most of the run's time budget.`);
   notes.push(`audit verify / export (jsonl): whole process of the compiled CLI over ${sizes.cliAt.toLocaleString('en')} events, wall time / peak RSS.`);
   return {
     id: 'log-scale',
     title: 'Scale of the audit log',
-    header: ['store', 'events', 'history', 'write events/s', 'events that day', 'one-day digest ms', 'digest peak RSS MB', 'audit verify', 'audit export'],
+    header: ['store', 'events', 'history', 'write events/s', 'events that day', 'one-day digest ms', 'again ms', 'digest peak RSS MB', 'audit verify', 'audit export'],
     rows,
     figures,
     notes,

@@ -1,7 +1,9 @@
 /**
- * A big, realistic audit log for the log-scale benchmark: request/grant lifecycles over a year, interleaved in
- * time, appended with a valid hash chain (and the chain head anchor) through the store port's bulk append —
- * many rows per statement, 10,000 per unit of work. Seeded, so every run writes the same log.
+ * A big, realistic audit log for the log-scale benchmark: request/grant lifecycles at a steady daily rate from
+ * START, interleaved in time, appended with a valid hash chain (and the chain head anchor) through the store
+ * port's bulk append. Seeded, so every run writes the same log; and a log grows in place (10k → 100k → …): the
+ * log of N events is exactly the first N events of any bigger one, so each size is measured on a real log of
+ * that size without writing the smaller ones again.
  */
 import { openStore, type OpenStoreOptions } from '../../db/store/open.ts';
 import type { AuditRow, Store, UnitOfWork } from '../../db/store/port.ts';
@@ -10,7 +12,8 @@ import { asRequestId } from '../../src/domain/request-id.ts';
 
 export const DAY = 86_400_000;
 export const START = Date.UTC(2025, 0, 1, 0, 0, 0);
-const SPAN_DAYS = 365;
+/** Events per request lifecycle, on average (lifecycle() below). */
+const EVENTS_PER_REQUEST = 6.3;
 
 type Event = Omit<AuditRow, 'seq' | 'prevHash' | 'hash'>;
 interface Pending {
@@ -19,56 +22,82 @@ interface Pending {
   event: Event;
 }
 
-/** Rows appended per unit of work. */
-const BATCH = 10_000;
+/** Rows appended per unit of work: big transactions, few commits (the store splits them into statements). */
+const BATCH = 50_000;
 
-/** Writes `target` hash-chained events (a year of request lifecycles from START) into the store at `where`. */
-export async function generateAuditLog(where: OpenStoreOptions, target: number, spanDays = SPAN_DAYS): Promise<{ written: number; lastAt: number }> {
-  const store = await openStore(where);
-  const random = mulberry32(42);
-  const heap = new MinHeap();
-  const meanGapMs = (spanDays * DAY) / (target / 6.3);
-  let order = 0;
-  let seq = 0;
-  let prevHash = GENESIS_HASH;
-  let requestId = 0;
-  let nextRequestAt = START;
-  let lastAt = START;
-  const batch: AuditRow[] = [];
-  const write = (raw: Event): void => {
-    // Whole milliseconds: `at` is an integer column (PostgreSQL refuses a fraction; SQLite would keep a REAL).
-    const event = { ...raw, at: Math.round(raw.at) };
-    seq++;
-    lastAt = event.at;
-    const base = { seq, ...event, prevHash };
-    const row: AuditRow = { ...base, hash: hashRow(base) };
-    batch.push(row);
-    prevHash = row.hash;
-  };
-  try {
-    while (seq < target) {
-      // Emit everything due before the next request is filed, in time order.
-      while (heap.size > 0 && heap.peek()!.at <= nextRequestAt && seq < target) write(heap.pop()!.event);
-      if (batch.length >= BATCH) await flush(store, batch.splice(0));
-      if (seq >= target) break;
-      requestId++;
-      for (const event of lifecycle(requestId, nextRequestAt, random)) heap.push({ at: event.at, order: order++, event });
-      nextRequestAt += Math.max(1_000, Math.round(-Math.log(1 - random()) * meanGapMs));
-    }
-    const head = JSON.stringify({ seq, hash: prevHash });
-    await flush(store, batch, (uow) => uow.kvPut(AUDIT_HEAD_KEY, head, Date.now()));
-  } finally {
-    await store.close();
+export class AuditLogWriter {
+  private readonly random = mulberry32(42);
+  private readonly heap = new MinHeap();
+  private readonly meanGapMs: number;
+  private order = 0;
+  private seq = 0;
+  private prevHash = GENESIS_HASH;
+  private requestId = 0;
+  private nextRequestAt = START;
+  private lastAt = START;
+
+  private constructor(
+    private readonly store: Store,
+    eventsPerDay: number,
+  ) {
+    this.meanGapMs = DAY / (eventsPerDay / EVENTS_PER_REQUEST);
   }
-  return { written: seq, lastAt };
-}
 
-/** Append `rows` in one unit of work (then `also`, e.g. the head anchor, in the same one). */
-function flush(store: Store, rows: readonly AuditRow[], also?: (uow: UnitOfWork) => Promise<void>): Promise<void> {
-  return store.tx(async (uow) => {
-    await uow.insertAuditRows(rows);
-    await also?.(uow);
-  });
+  /** A writer appending to the (empty, migrated on open) store at `where`, at about `eventsPerDay`. */
+  static async open(where: OpenStoreOptions, eventsPerDay: number): Promise<AuditLogWriter> {
+    return new AuditLogWriter(await openStore(where), eventsPerDay);
+  }
+
+  get written(): number {
+    return this.seq;
+  }
+
+  /** Appends events until the log holds `target`; the head anchor is written with the last batch. */
+  async growTo(target: number): Promise<{ written: number; lastAt: number }> {
+    const batch: AuditRow[] = [];
+    // One batch is appended while the next is generated: on PostgreSQL the server inserts while this process
+    // hashes (SQLite's driver is synchronous, so there they simply take turns).
+    let appending: Promise<void> = Promise.resolve();
+    while (this.seq < target) {
+      // Emit everything due before the next request is filed, in time order.
+      while (this.heap.size > 0 && this.heap.peek()!.at <= this.nextRequestAt && this.seq < target) batch.push(this.next(this.heap.pop()!.event));
+      if (batch.length >= BATCH) {
+        await appending;
+        appending = this.flush(batch.splice(0));
+      }
+      if (this.seq >= target) break;
+      this.requestId++;
+      for (const event of lifecycle(this.requestId, this.nextRequestAt, this.random)) this.heap.push({ at: event.at, order: this.order++, event });
+      this.nextRequestAt += Math.max(1_000, Math.round(-Math.log(1 - this.random()) * this.meanGapMs));
+    }
+    await appending;
+    const head = JSON.stringify({ seq: this.seq, hash: this.prevHash });
+    await this.flush(batch, (uow) => uow.kvPut(AUDIT_HEAD_KEY, head, Date.now()));
+    return { written: this.seq, lastAt: this.lastAt };
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  /** The event as the next row of the chain (one object per row: this runs ten million times). */
+  private next(event: Event): AuditRow {
+    // Whole milliseconds: `at` is an integer column (PostgreSQL refuses a fraction; SQLite would keep a REAL).
+    const at = Math.round(event.at);
+    const row: AuditRow = { seq: ++this.seq, at, actor: event.actor, action: event.action, requestId: event.requestId, grantId: event.grantId, fromStatus: event.fromStatus, toStatus: event.toStatus, details: event.details, prevHash: this.prevHash, hash: '' };
+    row.hash = hashRow(row);
+    this.prevHash = row.hash;
+    this.lastAt = at;
+    return row;
+  }
+
+  /** Append `rows` in one unit of work (then `also`, e.g. the head anchor, in the same one). */
+  private flush(rows: readonly AuditRow[], also?: (uow: UnitOfWork) => Promise<void>): Promise<void> {
+    return this.store.tx(async (uow) => {
+      await uow.insertAuditRows(rows);
+      await also?.(uow);
+    });
+  }
 }
 
 const ROLES = [

@@ -35,7 +35,9 @@ function numbered(sql: string): string {
 
 function sessionOf(client: pg.Pool | pg.PoolClient): SqlSession {
   return {
+    dialect: 'postgres',
     all: async (sql: string, params: readonly SqlValue[] = []) => (await client.query(numbered(sql), [...params])).rows as SqlRow[],
+    tuples: async (sql: string, params: readonly SqlValue[] = []) => (await client.query({ text: numbered(sql), values: [...params], rowMode: 'array' })).rows as unknown[][],
     run: async (sql: string, params: readonly SqlValue[] = []) => (await client.query(numbered(sql), [...params])).rowCount ?? 0,
   };
 }

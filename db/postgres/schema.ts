@@ -112,7 +112,15 @@ export const auditEvents = pgTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_at').on(t.at), index('audit_request').on(t.requestId)],
+  (t) => [
+    index('audit_at').on(t.at),
+    // With `seq` in the key a request's history is one ordered index range (no sort, no other index mixed in).
+    index('audit_request_seq').on(t.requestId, t.seq),
+    // Grants live at an instant (the digest's window start): created in a bounded look-back and not ended before
+    // it. Two small partial indexes answer that without reading the rows in between (store: grantsLiveAt).
+    index('audit_grant_opened').on(t.at).where(sql`action = 'grant.created'`),
+    index('audit_grant_closed').on(t.grantId).where(sql`action IN ('grant.revoked', 'grant.failed')`),
+  ],
 );
 
 export const outbox = pgTable(

@@ -43,7 +43,9 @@ export class SqliteEngine implements Engine {
     private readonly lockWaitMs: number,
   ) {
     this.session = {
+      dialect: 'sqlite',
       all: async (sql, params) => this.all(sql, params ?? []),
+      tuples: async (sql, params) => this.tuples(sql, params ?? []),
       run: async (sql, params) => this.run(sql, params ?? []),
     };
   }
@@ -102,14 +104,21 @@ export class SqliteEngine implements Engine {
     }
   }
 
-  private prepare(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
+  private prepare(sql: string, raw = false): Database.Statement {
+    // A raw statement (rows as arrays) is a separate prepared statement: raw mode is a setting of the statement.
+    const key = raw ? `raw:${sql}` : sql;
+    let statement = this.statements.get(key);
     if (!statement) {
       if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
       statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
+      if (raw) statement.raw(true);
+      this.statements.set(key, statement);
     }
     return statement;
+  }
+
+  private tuples(sql: string, params: readonly SqlValue[]): unknown[][] {
+    return this.prepare(sql, true).all(...params.map(toSqlite)) as unknown[][];
   }
 
   private all(sql: string, params: readonly SqlValue[]): SqlRow[] {

@@ -116,7 +116,15 @@ export const auditEvents = sqliteTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_at').on(t.at), index('audit_request').on(t.requestId)],
+  (t) => [
+    // SQLite keys every index by the rowid (= seq) too: these already serve "by time, then seq" and a request's history in order.
+    index('audit_at').on(t.at),
+    index('audit_request').on(t.requestId),
+    // Grants live at an instant (the digest's window start): created in a bounded look-back and not ended before
+    // it. Two small partial indexes answer that without reading the rows in between (store: grantsLiveAt).
+    index('audit_grant_opened').on(t.at).where(sql`action = 'grant.created'`),
+    index('audit_grant_closed').on(t.grantId).where(sql`action IN ('grant.revoked', 'grant.failed')`),
+  ],
 );
 
 /** Chat deliveries, decoupled from decisions: written in the decision's transaction, delivered after commit. */

@@ -89,6 +89,12 @@ export interface StoreReads {
   auditRows(range?: AuditRange): AsyncIterable<AuditRow>;
   /** A request's rows before a point (sequence and time), in sequence order. */
   requestHistory(requestId: RequestId, beforeSeq: number, beforeAt: number): Promise<AuditRow[]>;
+  /**
+   * Grants live at `at` by the log: a `grant.created` row at or after `createdSince` and before `at`, and no
+   * `grant.revoked` / `grant.failed` row of that grant before `at`; in sequence order. Read through two partial
+   * indexes, so it costs what the grants created in that stretch cost, never the rows in it or the log's size.
+   */
+  grantsLiveAt(at: number, createdSince: number): Promise<{ requestId: RequestId; grantId: string }[]>;
   /** The last row (by time, then sequence) before `until`. */
   chainHeadBefore(until: number): Promise<Pick<AuditRow, 'seq' | 'hash' | 'at'> | null>;
 

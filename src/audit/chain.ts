@@ -14,7 +14,7 @@
  * key (and by the scheduler at start), so every writer is keyed without knowing about it. `verify.ts` walks the
  * same rules back; the checkpoints posted off the machine (checkpoint.ts) anchor the head.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { StoreReads, UnitOfWork } from '../../db/store/port.ts';
 import type { AuditRow } from '../../db/store/records.ts';
 import type { AuditEvent } from './events.ts';
@@ -61,9 +61,17 @@ export function canonicalContent(row: Omit<AuditRow, 'hash'>): string {
   ]);
 }
 
+/**
+ * SHA-256 as hex. `crypto.hash` (Node 20.12+) is the one-shot form, about twice as fast as a Hash object per
+ * row, which counts when `audit verify` or a bulk load hashes millions; older Node 20 gets the same bytes the
+ * long way.
+ */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 /** The hash of an unkeyed row (SHA-256): rows written before the chain was keyed, or without a key. */
 export function hashRow(row: Omit<AuditRow, 'hash'>): string {
-  return createHash('sha256').update(canonicalContent(row)).digest('hex');
+  return sha256Hex(canonicalContent(row));
 }
 
 /** The hash of a keyed row: HMAC-SHA256 of the same content under the audit key. */

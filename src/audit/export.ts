@@ -17,14 +17,16 @@ export async function* exportAudit(store: StoreReads, format: 'jsonl' | 'csv', s
       grant_id: row.grantId,
       from_status: row.fromStatus,
       to_status: row.toStatus,
-      details: JSON.parse(row.details) as unknown,
-      prev_hash: row.prevHash,
-      hash: row.hash,
     };
     if (format === 'jsonl') {
-      yield JSON.stringify(record);
+      // `details` is stored as JSON text: parsed only to be sure the line stays valid JSON (a broken value
+      // stops the export, as before), then written as stored — the exact bytes the row's hash covers, and the
+      // same text re-serialising gave for everything the core writes, without building and re-encoding it.
+      JSON.parse(row.details);
+      yield `${JSON.stringify(record).slice(0, -1)},"details":${row.details},"prev_hash":${JSON.stringify(row.prevHash)},"hash":${JSON.stringify(row.hash)}}`;
     } else {
-      yield EXPORT_COLUMNS.map((column) => csvCell(column === 'details' ? row.details : record[column])).join(',');
+      const cells: Record<(typeof EXPORT_COLUMNS)[number], unknown> = { ...record, details: row.details, prev_hash: row.prevHash, hash: row.hash };
+      yield EXPORT_COLUMNS.map((column) => csvCell(cells[column])).join(',');
     }
   }
 }

@@ -177,6 +177,9 @@ export class SqlStore implements Store {
   chainHeadBefore(until: number) {
     return this.read('chainHeadBefore', (r) => r.chainHeadBefore(until));
   }
+  grantsLiveAt(at: number, createdSince: number) {
+    return this.read('grantsLiveAt', (r) => r.grantsLiveAt(at, createdSince));
+  }
   dueNoticeIds(platforms: readonly string[], now: number, limit: number) {
     return this.read('dueNoticeIds', (r) => r.dueNoticeIds(platforms, now, limit));
   }
@@ -206,7 +209,13 @@ export class SqlStore implements Store {
 
 /** A session whose every statement is a separate engine read (so a long iteration never holds the engine). */
 class BatchedReader implements SqlSession {
-  constructor(private readonly engine: Engine) {}
+  readonly dialect: SqlSession['dialect'];
+  constructor(private readonly engine: Engine) {
+    this.dialect = engine.kind;
+  }
+  tuples(sql: string, params?: Parameters<SqlSession['tuples']>[1]) {
+    return this.engine.read((session) => session.tuples(sql, params));
+  }
   all(sql: string, params?: Parameters<SqlSession['all']>[1]) {
     return this.engine.read((session) => session.all(sql, params));
   }

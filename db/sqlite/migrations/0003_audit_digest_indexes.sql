@@ -1,0 +1,2 @@
+CREATE INDEX `audit_grant_opened` ON `audit_events` (`at`) WHERE action = 'grant.created';--> statement-breakpoint
+CREATE INDEX `audit_grant_closed` ON `audit_events` (`grant_id`) WHERE action IN ('grant.revoked', 'grant.failed');
