@@ -6,7 +6,9 @@ import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { markRevoking } from './revoke.ts';
 
-const BATCH = 200;
+/** Rows one step reads and moves at most; a step that got fewer has caught up with everything due. */
+export const EXPIRY_BATCH = 200;
+const BATCH = EXPIRY_BATCH;
 
 /** Pending requests past their TTL become expired. Returns how many. */
 export async function expireLapsedRequests(ctx: AppContext): Promise<number> {
