@@ -150,6 +150,8 @@ export async function bench(mode: Mode): Promise<BenchResult> {
     smoke: { webhook: [20], postgres: [] },
   });
   const WINDOW_MS = mode === 'smoke' ? 1_000 : 10_000;
+  // The quick run's 200 logins expire within 2 s: the rate of 1,000 within 10 s, in a fifth of the wall time.
+  const windowFor = (kind: TargetKind): number => (mode === 'quick' && kind === 'postgres' ? 2_000 : WINDOW_MS);
   const pgSkip = sizes.postgres.length ? await postgresSkipReason() : 'PostgreSQL logins not measured in this mode';
   const rows: string[][] = [];
   const figures: Figure[] = [];
@@ -160,8 +162,8 @@ export async function bench(mode: Mode): Promise<BenchResult> {
       continue;
     }
     for (const count of sizes[kind]) {
-      const r = await measureRevokeLateness(count, WINDOW_MS, kind);
-      const labels = { target: kind, grants: count, window_s: WINDOW_MS / 1000 };
+      const r = await measureRevokeLateness(count, windowFor(kind), kind);
+      const labels = { target: kind, grants: count, window_s: windowFor(kind) / 1000 };
       figures.push(...spreadFigures('revoke_lateness', r, labels), { metric: 'revoke_started_lateness_p99', value: round(r.startedP99), unit: 'ms', labels }, { metric: 'revoked', value: r.revoked, unit: 'count', labels }, { metric: 'setup', value: round(r.setupMs), unit: 'ms', labels }, { metric: 'revoke_cpu_per_grant', value: round(r.cpuMsPerRevoke, 2), unit: 'ms', labels });
       rows.push([
         kind === 'webhook' ? 'webhook' : 'PostgreSQL logins',
@@ -176,7 +178,7 @@ export async function bench(mode: Mode): Promise<BenchResult> {
       ]);
     }
   }
-  notes.push(`grants filed through the core (auto-approved, granted at the real target), then set to expire evenly within ${WINDOW_MS / 1000} s; the store is a SQLite file. Target: p99 ≤ ${TARGET_P99_MS} ms (✓ met, ✗ missed).`);
+  notes.push(`grants filed through the core (auto-approved, granted at the real target), then set to expire evenly within ${WINDOW_MS / 1000} s${mode === 'quick' ? ' (PostgreSQL logins: 2 s)' : ''}; the store is a SQLite file. Target: p99 ≤ ${TARGET_P99_MS} ms (✓ met, ✗ missed).`);
   notes.push(
     'The webhook receiver runs in the bot\'s own process (it answers at once, but parsing its requests and writing its answers costs that process CPU a real receiver would spend elsewhere): a harder case than production for throughput. ' +
       'No chat platform is configured, so a revoke queues no chat notice (one outbox row per platform in production). ' +
