@@ -1,11 +1,14 @@
 /** Time-driven transitions: lapse stale pending requests, start revoking expired grants, remind before expiry. */
 import { appendAudit } from '../audit/chain.ts';
 import { isLateRevoke, REMINDER_LEAD_MS, REMINDER_MIN_GRANT_MS } from '../domain/thresholds.ts';
+import type { GrantRecord } from '../../db/store/port.ts';
 import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
 import { markRevoking } from './revoke.ts';
 
-const BATCH = 200;
+/** Rows one step reads and moves at most; a step that got fewer has caught up with everything due. */
+export const EXPIRY_BATCH = 200;
+const BATCH = EXPIRY_BATCH;
 
 /** Pending requests past their TTL become expired. Returns how many. */
 export async function expireLapsedRequests(ctx: AppContext): Promise<number> {
@@ -32,6 +35,12 @@ export interface StartRevokesOptions {
    * caller processes the moved grants itself and waits for them (start-up catch-up).
    */
   handOff?: boolean;
+  /**
+   * This process's worker, to hand the moved grants to already leased: the move to revoking takes the lease in
+   * the same compare-and-set, so the worker calls the target without a claim statement of its own. A grant
+   * whose lease someone else holds moves without it and goes through `ctx.afterCommit` as usual.
+   */
+  claimFor?: { claimed(grants: readonly GrantRecord[]): void };
 }
 
 /** Grants whose expiry has passed move to revoking (the worker then revokes at the target). Returns their ids. */
@@ -39,18 +48,25 @@ export async function startDueRevokes(ctx: AppContext, options: StartRevokesOpti
   const now = ctx.clock.now();
   const due = await ctx.store.expiredLiveGrants(now, BATCH);
   if (due.length === 0) return [];
+  const handOff = options.handOff !== false;
+  const lease = handOff && options.claimFor ? { owner: ctx.instanceId, until: now + ctx.retry.leaseMs } : undefined;
   // One transaction for the whole batch: a burst of expiries takes the writers' lock once, not once per grant.
   // Each grant is still its own compare-and-set; one that moved meanwhile is skipped.
   const moved = await ctx.store.tx(async (uow) => {
-    const ids: string[] = [];
+    const rows: GrantRecord[] = [];
     for (const grant of due) {
       const late = now - grant.expiresAt;
-      if (await markRevoking(uow, grant, now, 'expired', 'system', isLateRevoke(late) ? `noticed ${Math.round(late / 1000)}s after expiry` : null)) ids.push(grant.id);
+      const row = await markRevoking(uow, grant, now, 'expired', 'system', isLateRevoke(late) ? `noticed ${Math.round(late / 1000)}s after expiry` : null, lease);
+      if (row) rows.push(row);
     }
-    return ids;
+    return rows;
   });
-  if (options.handOff !== false) for (const id of moved) ctx.afterCommit.grantChanged(id);
-  return moved;
+  if (handOff) {
+    const leased = new Set(lease ? moved.filter((row) => row.leaseOwner === lease.owner && row.leaseUntil === lease.until) : []);
+    if (leased.size > 0) options.claimFor!.claimed([...leased]);
+    for (const row of moved) if (!leased.has(row)) ctx.afterCommit.grantChanged(row.id);
+  }
+  return moved.map((row) => row.id);
 }
 
 /** One reminder per grant (and per extension) shortly before expiry, for grants long enough to need one. */

@@ -22,6 +22,7 @@ import { DeadlineExceeded, withDeadline } from './in-flight.ts';
 import { grantRows, leasesOn } from './lease.ts';
 import { enqueueNotice } from './outbox.ts';
 import { grantTargetFor } from './grant-target.ts';
+import { groupCommitOf } from './group-commit.ts';
 import { rolesOfLiveGrants } from './last-good-policy.ts';
 import { grantById, type GrantRecord } from './records.ts';
 import { requestRef } from '../domain/request-id.ts';
@@ -49,15 +50,26 @@ async function processGrant(ctx: AppContext, grantId: string): Promise<ProcessRe
   // Any grant with target work left (not ended), whose next attempt is due, that nobody else holds.
   const grant = await leases(ctx).claim(grantId, { status: LIVE_GRANT_STATUSES, dueBy: now }, now);
   if (!grant) return 'busy';
+  return processHeld(ctx, grant);
+}
+
+/** The work due on a grant whose lease we hold; the lease is handed back at the end (in the commit, when there is one). */
+async function processHeld(ctx: AppContext, grant: GrantRecord): Promise<ProcessResult> {
   try {
     if (grant.status === 'granting') return await applyGrant(ctx, grant);
     if (grant.status === 'revoking') return await applyRevoke(ctx, grant);
     if (grant.status === 'active' && grant.appliedExpiresAt !== grant.expiresAt) return await applyExtension(ctx, grant);
     return 'idle';
   } finally {
-    await leases(ctx).releaseNow(grant.id);
+    if (!releasedInCommit.delete(grant)) await leases(ctx).releaseNow(grant.id);
   }
 }
+
+/**
+ * Grants whose final transition handed the lease back in its own compare-and-set (one statement fewer per
+ * grant), so `processHeld` has nothing left to release. Marked only once that transaction has committed.
+ */
+const releasedInCommit = new WeakSet<GrantRecord>();
 
 /** Process until the grant settles for now (e.g. a grant that lost a race to a revoke is then revoked). */
 export async function settleGrant(ctx: AppContext, grantId: string): Promise<ProcessResult> {
@@ -66,6 +78,26 @@ export async function settleGrant(ctx: AppContext, grantId: string): Promise<Pro
     if (result !== 'again') return result;
   }
   return 'again';
+}
+
+/**
+ * Like settleGrant, for a grant this process already leased (the expiry step took the lease when it moved the
+ * grant to revoking). A lease that has used up half its length while the grant waited for a lane is renewed
+ * first — a compare-and-set that fails when it is no longer ours — so the target is never called on a lease
+ * that may run out before the call has even started.
+ */
+export async function settleLeasedGrant(ctx: AppContext, leased: GrantRecord): Promise<ProcessResult> {
+  let grant: GrantRecord | null = leased;
+  const now = ctx.clock.now();
+  if ((leased.leaseUntil ?? 0) - now < ctx.retry.leaseMs / 2) grant = await leases(ctx).renewNow(leased.id, { status: LIVE_GRANT_STATUSES }, now);
+  if (!grant) return 'busy';
+  const result = await processHeld(ctx, grant);
+  return result === 'again' ? settleGrant(ctx, leased.id) : result;
+}
+
+/** Hand back the lease on a grant this process leased but will not process (the worker is stopping). */
+export async function releaseLease(ctx: AppContext, grantId: string): Promise<void> {
+  await leases(ctx).releaseNow(grantId);
 }
 
 /** Grants with work due now (new, retry due, revoking, extension not yet applied), oldest first. */
@@ -79,12 +111,14 @@ function leases(ctx: AppContext) {
 }
 
 /**
- * Move a grant we hold the lease on from `from` to `to` (compare-and-set on both), writing `patch` with it.
- * Only a move the domain's state machine allows (`canTransition`) is ever written; null when the row moved on.
+ * Move a grant we hold the lease on from `from` to `to` (compare-and-set on both), writing `patch` with it and
+ * handing the lease back in the same statement (every move ends this round of work on the grant; the caller
+ * marks it `releasedInCommit` once the transaction has committed). Only a move the domain's state machine
+ * allows (`canTransition`) is ever written; null when the row moved on.
  */
 function transition(uow: UnitOfWork, ctx: AppContext, grant: GrantRecord, from: GrantStatus, to: GrantStatus, patch: Omit<GrantPatch, 'status'>): Promise<GrantRecord | null> {
   if (!canTransition(from, to)) throw new Error(`grant ${grant.id}: ${from} → ${to} is not a transition of the grant state machine`);
-  return leases(ctx).write(uow, grant.id, { status: from }, { status: to, ...patch });
+  return leases(ctx).write(uow, grant.id, { status: from }, { status: to, ...patch, leaseOwner: null, leaseUntil: null });
 }
 
 /**
@@ -211,7 +245,10 @@ async function applyGrant(ctx: AppContext, grant: GrantRecord): Promise<ProcessR
     return true;
   });
   ctx.afterCommit.noticesQueued();
-  if (committed) return 'active';
+  if (committed) {
+    releasedInCommit.add(grant);
+    return 'active';
+  }
   // Lost the race to a revoke while the target call was in flight. Normally the revoke runs next ('again');
   // when another owner is already revoking (or has revoked) it, our grant may have landed after their revoke.
   return (await undoIfEnded(ctx, grant, target, 'reached the target after a revoke started')) ? 'busy' : 'again';
@@ -250,15 +287,19 @@ async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<Process
   const target = await targetFor(ctx, grant);
   let detail: Record<string, unknown> = {};
   let activity: ActivityReport | undefined;
+  // Group commit: revokes finishing together share one transaction (each still its own compare-and-set).
+  // Joining before the target call lets the commit wait one turn for the others' answers, and only then.
+  const seat = groupCommitOf(ctx.store).join();
   try {
     ({ detail = {}, activity } = await callProvider(ctx, grant, 'revoke', target, (provider) => provider.revoke(target)));
   } catch (error) {
+    seat.leave();
     return revokeFailed(ctx, grant, describe(error).message);
   }
   const now = ctx.clock.now();
   const expired = grant.revokeReason?.startsWith('expired') ?? false;
   const lateMs = expired ? Math.max(0, now - grant.expiresAt) : 0;
-  const committed = await ctx.store.tx(async (uow) => {
+  const committed = await seat.commit(async (uow) => {
     const moved = await transition(uow, ctx, grant, 'revoking', 'revoked', { credentials: null, revokedAt: now, nextAttemptAt: null, lastError: null, updatedAt: now });
     if (!moved) return false;
     await recordRevokeActivity(uow, grant, activity, now);
@@ -287,6 +328,7 @@ async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<Process
     return true;
   });
   if (!committed) return 'busy'; // our lease was taken over; the new owner records the revoke
+  releasedInCommit.add(grant);
   ctx.afterCommit.noticesQueued();
   return 'revoked';
 }

@@ -48,6 +48,8 @@ export type HoldOptions = Omit<GuardOptions, 'renew' | 'renewEveryMs'>;
 export interface Leases<Id, Expect, Patch, Row> {
   /** Take the row's lease when nobody holds a valid one at `now` and `expect` holds; the row, or null when it is not ours to take. */
   claim(id: Id, expect: Expect, now?: number): Promise<Row | null>;
+  /** Push our lease forward from `now` when we still hold it (and `expect` holds); the row, or null when it is not ours any more. */
+  renewNow(id: Id, expect: Expect, now?: number): Promise<Row | null>;
   /** Run `call` while holding the lease: renewed every third of its length, given up after `options.deadlineMs`. */
   hold<T>(id: Id, call: () => Promise<T>, options: HoldOptions): Promise<T>;
   /** Write `patch` inside `uow` only while the lease is still ours (and `expect` holds); null when it is not. */
@@ -76,6 +78,7 @@ export function leasesOn<Id, Expect, Patch, Row>(
   };
   return {
     claim: (id, expect, now = ctx.clock.now()) => rows.updateNow(ctx.store, id, { ...expect, leaseFreeAt: now }, { ...mine, leaseUntil: now + ctx.retry.leaseMs }),
+    renewNow: (id, expect, now = ctx.clock.now()) => rows.updateNow(ctx.store, id, { ...expect, ...mine }, { leaseUntil: now + ctx.retry.leaseMs }),
     hold: (id, call, options) => guardCall(call, { ...options, renew: () => renew(id), renewEveryMs: Math.floor(ctx.retry.leaseMs / 3) }),
     write: (uow, id, expect, patch) => rows.update(uow, id, { ...expect, ...mine }, patch),
     release: (uow, id, patch) => rows.update(uow, id, mine, { ...patch, leaseOwner: null, leaseUntil: null }),

@@ -38,15 +38,24 @@ export async function revokeAccess(ctx: AppContext, input: RevokeInput): Promise
   return (await loadRequestView(ctx.store, policy, input.requestId, ctx.clock.now()))!;
 }
 
-/** Compare-and-set granting|active → revoking with an audit event; false when someone else got there first. */
-export async function markRevoking(uow: UnitOfWork, grant: GrantRecord, now: number, why: 'expired' | 'revoked early' | 'orphan', actor: string, note: string | null): Promise<boolean> {
-  if (!canTransition(grant.status, 'revoking')) return false;
-  const moved = await uow.updateGrant(
-    grant.id,
-    { status: [grant.status] },
-    { status: 'revoking', revokeReason: note ? `${why}: ${note}` : why, revokedBy: actor, revokeRequestedAt: now, attempts: 0, nextAttemptAt: now, updatedAt: now },
-  );
-  if (!moved) return false;
+/** A lease to take in the same compare-and-set, for a process that will revoke the grant itself right after. */
+export interface RevokeLease {
+  owner: string;
+  until: number;
+}
+
+/**
+ * Compare-and-set granting|active → revoking with an audit event; the moved row, or null when someone else got
+ * there first. With `lease`, the move also takes the row's lease when nobody holds a valid one (one statement
+ * instead of a move and a separate claim); when someone does, the grant still moves, without the lease.
+ */
+export async function markRevoking(uow: UnitOfWork, grant: GrantRecord, now: number, why: 'expired' | 'revoked early' | 'orphan', actor: string, note: string | null, lease?: RevokeLease): Promise<GrantRecord | null> {
+  if (!canTransition(grant.status, 'revoking')) return null;
+  const patch = { status: 'revoking', revokeReason: note ? `${why}: ${note}` : why, revokedBy: actor, revokeRequestedAt: now, attempts: 0, nextAttemptAt: now, updatedAt: now } as const;
+  const moved =
+    (lease ? await uow.updateGrant(grant.id, { status: [grant.status], leaseFreeAt: now }, { ...patch, leaseOwner: lease.owner, leaseUntil: lease.until }) : null) ??
+    (await uow.updateGrant(grant.id, { status: [grant.status] }, patch));
+  if (!moved) return null;
   await appendAudit(uow, {
     at: now,
     actor,
@@ -57,5 +66,5 @@ export async function markRevoking(uow: UnitOfWork, grant: GrantRecord, now: num
     toStatus: 'revoking',
     details: { reason: note ?? why, expires_at: new Date(grant.expiresAt).toISOString() },
   });
-  return true;
+  return moved;
 }

@@ -5,7 +5,8 @@
  * shutdown can wait for it.
  */
 import type { AfterCommit, AppContext } from './context.ts';
-import { settleGrant } from './grant-executor.ts';
+import type { GrantRecord } from '../../db/store/port.ts';
+import { releaseLease, settleGrant, settleLeasedGrant } from './grant-executor.ts';
 import { dispatchOutbox } from './outbox.ts';
 import type { ChatPort } from './ports.ts';
 
@@ -22,6 +23,8 @@ export class Worker implements AfterCommit {
   private readonly queue: string[] = [];
   private readonly waiting = new Set<string>();
   private readonly running = new Set<string>();
+  /** Queued grants this process already holds the lease on (moved to revoking by its expiry step), by id. */
+  private readonly leased = new Map<string, GrantRecord>();
   /** Changed again while being processed: process once more afterwards. */
   private readonly rerun = new Set<string>();
   private lanes = 0;
@@ -44,6 +47,28 @@ export class Worker implements AfterCommit {
 
   grantChanged(grantId: string): void {
     if (!this.ctx || this.stopped) return;
+    this.enqueue(grantId);
+  }
+
+  /**
+   * Grants this process has just leased (the expiry step moved them to revoking and took their lease in the
+   * same compare-and-set): processed like changed grants, without a claim of their own.
+   */
+  claimed(grants: readonly GrantRecord[]): void {
+    const ctx = this.ctx;
+    if (!ctx || this.stopped) {
+      // Not ours to process after all: hand the leases back so the sweep (or another replica) takes them now.
+      if (ctx) for (const grant of grants) void releaseLease(ctx, grant.id).catch(() => undefined);
+      return;
+    }
+    for (const grant of grants) {
+      this.leased.set(grant.id, grant);
+      this.enqueue(grant.id);
+    }
+  }
+
+  private enqueue(grantId: string): void {
+    if (!this.ctx) return;
     if (this.running.has(grantId)) {
       this.rerun.add(grantId);
       return;
@@ -63,8 +88,10 @@ export class Worker implements AfterCommit {
       for (let grantId = this.queue.shift(); grantId !== undefined && !this.stopped; grantId = this.queue.shift()) {
         this.waiting.delete(grantId);
         this.running.add(grantId);
+        const leased = this.leased.get(grantId);
+        this.leased.delete(grantId);
         try {
-          await settleGrant(ctx, grantId);
+          await (leased ? settleLeasedGrant(ctx, leased) : settleGrant(ctx, grantId));
         } catch (error) {
           ctx.log.error({ grantId, err: String(error) }, 'grant processing crashed; the sweep will retry');
         } finally {
@@ -116,6 +143,10 @@ export class Worker implements AfterCommit {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.idle();
+    const ctx = this.ctx;
+    // Leases taken for grants that never got a lane go back now, so the next process need not wait them out.
+    if (ctx?.store.open) await Promise.allSettled([...this.leased.keys()].map((id) => releaseLease(ctx, id)));
+    this.leased.clear();
     this.queue.length = 0;
     this.waiting.clear();
     this.rerun.clear();

@@ -88,8 +88,17 @@ export async function appendAudit(uow: UnitOfWork, input: AuditInput, keyring: A
   const row = await insertRow(uow, state, input, signerFor(state.key, keyring));
   state = { last: row, key: state.key };
   await writeHead(uow, state, input.at);
+  chainInUnit.set(uow, state);
   return row;
 }
+
+/**
+ * The chain as this unit of work's own last append left it. A unit of work is one serialised transaction, so
+ * nobody else appends meanwhile: a transaction that records many events (a batch of expiries, a group commit
+ * of revokes) reads the chain's tail and head record once instead of once per event. Every append in the
+ * codebase goes through this module; the bulk loader (`insertAuditRows`) runs in transactions of its own.
+ */
+const chainInUnit = new WeakMap<UnitOfWork, ChainState>();
 
 /**
  * Make the chain keyed with the keyring's current key: append `audit.keyed` to an unkeyed chain, or
@@ -97,7 +106,7 @@ export async function appendAudit(uow: UnitOfWork, input: AuditInput, keyring: A
  * is, when there is no current key, or when the chain's key is unknown here (see `keyStateProblem`).
  */
 export async function keyAuditChain(uow: UnitOfWork, at: number, keyring: AuditKeyring = processAuditKeyring()): Promise<ChainState> {
-  const state = await chainState(uow);
+  const state = chainInUnit.get(uow) ?? (await chainState(uow));
   const current = keyring.current;
   if (!current || state.key === current.id) return state;
   let next: ChainState;
@@ -111,6 +120,7 @@ export async function keyAuditChain(uow: UnitOfWork, at: number, keyring: AuditK
     next = { last: row, key: current.id };
   }
   await writeHead(uow, next, at);
+  chainInUnit.set(uow, next);
   return next;
 }
 

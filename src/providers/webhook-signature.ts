@@ -28,19 +28,21 @@ export interface SignedPost {
  * A 3xx therefore reaches the caller as an unsuccessful answer.
  */
 export function signedPostInit(post: SignedPost): RequestInit {
+  return { method: 'POST', headers: signedPostHeaders(post), body: post.body, redirect: 'manual', signal: post.signal };
+}
+
+/**
+ * The headers of a signed POST, for a transport other than `fetch` (the provider webhook's keep-alive client,
+ * which follows no redirect either).
+ */
+export function signedPostHeaders(post: Omit<SignedPost, 'signal'>): Record<string, string> {
   return {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': post.userAgent,
-      ...post.headers,
-      'x-accessbot-timestamp': String(post.timestampSeconds),
-      'x-accessbot-signature': signAccessbotPayload(post.secret, post.timestampSeconds, post.body),
-      'idempotency-key': post.idempotencyKey,
-    },
-    body: post.body,
-    redirect: 'manual',
-    signal: post.signal,
+    'content-type': 'application/json',
+    'user-agent': post.userAgent,
+    ...post.headers,
+    'x-accessbot-timestamp': String(post.timestampSeconds),
+    'x-accessbot-signature': signAccessbotPayload(post.secret, post.timestampSeconds, post.body),
+    'idempotency-key': post.idempotencyKey,
   };
 }
 

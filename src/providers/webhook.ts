@@ -10,8 +10,9 @@
  */
 import { z } from 'zod';
 import { activityFromJsonBody } from './activity-answer.ts';
+import { createHttpPost, PostFailure, type HttpPost, type PostAnswer } from './http-post.ts';
 import { credentialsSchema, durationMs, durationSetting } from './settings.ts';
-import { signedPostInit } from './webhook-signature.ts';
+import { signedPostHeaders } from './webhook-signature.ts';
 import { ProviderError, type GrantOutcome, type GrantTarget, type Provider, type ProviderDeps, type ProviderFactory, type RevokeOutcome } from './types.ts';
 
 export { signAccessbotPayload, verifyAccessbotSignature } from './webhook-signature.ts';
@@ -47,14 +48,14 @@ export interface WebhookRuntime {
   random: () => number;
   /** Epoch milliseconds. */
   now: () => number;
-  fetch: typeof fetch;
+  /** The transport (default: node's http client over a keep-alive pool of this provider's own). */
+  post?: HttpPost;
 }
 
 const defaultRuntime: WebhookRuntime = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
   now: Date.now,
-  fetch: (input, init) => fetch(input, init),
 };
 
 type WebhookEvent = 'grant' | 'revoke';
@@ -96,39 +97,21 @@ export function retryDelayMs(attempt: number, retryAfterMs: number | null, rando
   return Math.floor(random() * ceiling);
 }
 
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
 function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
-function describeFetchFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `timed out after ${timeoutMs / 1000}s`;
-  }
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = cause && typeof cause.code === 'string' ? cause.code : null;
+function describePostFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof PostFailure && error.timedOut) return `timed out after ${timeoutMs / 1000}s`;
+  const code = error instanceof PostFailure ? error.code : null;
   return code ? `network error (${code})` : 'network error';
 }
 
-/** The body as text, at most `limit` bytes of it (the download stops there). */
-async function readBody(response: Response, limit: number): Promise<{ text: string; truncated: boolean }> {
-  if (!response.body) return { text: '', truncated: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
-    if (size + value.byteLength > limit) {
-      chunks.push(value.subarray(0, limit - size));
-      await reader.cancel().catch(() => undefined);
-      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
-}
-
-function readCredentials(resource: string, body: { text: string; truncated: boolean }): Record<string, string> | undefined {
+function readCredentials(resource: string, body: Pick<PostAnswer, 'text' | 'truncated'>): Record<string, string> | undefined {
   if (body.truncated) {
     throw new ProviderError(`webhook ${resource} answered with more than ${MAX_BODY_BYTES / 1024 / 1024} MB; a grant answer is a small JSON object`, false);
   }
@@ -185,6 +168,8 @@ export function createWebhookProvider(
   runtime: Partial<WebhookRuntime> = {},
 ): Provider {
   const rt: WebhookRuntime = { ...defaultRuntime, ...runtime };
+  const transport = rt.post ? null : createHttpPost();
+  const post: HttpPost = rt.post ?? transport!.post;
   const timeoutMs = durationMs(settings.timeout);
   const budget = new FailureBudget(settings.max_failures_per_minute, rt.now);
 
@@ -204,12 +189,14 @@ export function createWebhookProvider(
       let retryAfterMs: number | null = null;
       const timestamp = Math.floor(rt.now() / 1000);
       try {
-        const response = await rt.fetch(
-          settings.url,
-          signedPostInit({ secret: settings.secret, timestampSeconds: timestamp, body: rawBody, userAgent: 'accessbot-webhook/1', idempotencyKey, signal: AbortSignal.timeout(timeoutMs) }),
-        );
-        const ok = response.status >= 200 && response.status < 300;
-        const body = await readBody(response, ok ? MAX_BODY_BYTES : EXCERPT_CHARS * 4);
+        const response = await post(settings.url, {
+          headers: signedPostHeaders({ secret: settings.secret, timestampSeconds: timestamp, body: rawBody, userAgent: 'accessbot-webhook/1', idempotencyKey }),
+          body: rawBody,
+          timeoutMs,
+          maxBodyBytes: (status) => (isSuccess(status) ? MAX_BODY_BYTES : EXCERPT_CHARS * 4),
+        });
+        const ok = isSuccess(response.status);
+        const body = response;
         if (ok) {
           budget.recordSuccess();
           // Only a grant hands out credentials; a revoke's answer body is not read for them.
@@ -229,12 +216,12 @@ export function createWebhookProvider(
         }
         budget.recordFailure();
         lastProblem = `HTTP ${response.status}`;
-        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), rt.now());
+        retryAfterMs = parseRetryAfter(response.header('retry-after'), rt.now());
       } catch (error) {
         if (error instanceof ProviderError) throw error;
         budget.recordFailure();
         lastStatus = null;
-        lastProblem = describeFetchFailure(error, timeoutMs);
+        lastProblem = describePostFailure(error, timeoutMs);
       }
       if (attempt < settings.max_attempts) await rt.sleep(retryDelayMs(attempt, retryAfterMs, rt.random));
     }
@@ -255,6 +242,7 @@ export function createWebhookProvider(
       const outcome = await deliver('revoke', target, `${target.grantId}:revoke`);
       return { ...(outcome.detail ? { detail: outcome.detail } : {}), ...(outcome.activity ? { activity: outcome.activity } : {}) };
     },
+    close: async () => transport?.close(),
   };
 }
 

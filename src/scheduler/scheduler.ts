@@ -7,7 +7,8 @@
  * - audit checkpoint (every 15 min, when the chain head moved): the signed head, posted off the machine
  *   (checkpoint.ts); at start the audit chain is keyed with the configured audit key.
  * - expiry timer: armed for the next stored expiry/lapse instant, re-armed after every sweep and whenever a
- *   grant changes, so a revoke starts at the expiry instant rather than up to one sweep later.
+ *   grant changes, so a revoke starts at the expiry instant rather than up to one sweep later. The expiry step
+ *   leases the grants it moves to revoking for this process's worker in the same compare-and-set.
  * Every job catches and logs its own errors; a job never overlaps itself; stop() waits for in-flight work.
  */
 import cron, { type ScheduledTask } from 'node-cron';
@@ -126,7 +127,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
     now: () => ctx.clock.now(),
     nextDue: () => nextDueInstant(ctx),
     fire: async () => {
-      const step = await expiryStep(ctx);
+      const step = await expiryStep(ctx, { claimFor: deps.worker });
       if (step.revokesStarted.length || step.requestsExpired) log.debug({ revokes: step.revokesStarted.length, lapsed: step.requestsExpired }, 'expiry timer fired');
     },
     onError: (error) => log.error({ err: messageOf(error) }, 'expiry timer step failed; the sweep retries'),
@@ -169,7 +170,7 @@ export function startScheduler(ctx: AppContext, deps: SchedulerDeps): Scheduler 
       deps.sweepEvery ?? DEFAULT_SCHEDULES.sweep,
       async () => {
         try {
-          await expiryStep(ctx);
+          await expiryStep(ctx, { claimFor: deps.worker });
           await settleDueGrants(ctx, concurrency);
         } finally {
           timer.arm();

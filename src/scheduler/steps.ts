@@ -4,7 +4,7 @@
  * delays work until the next tick but can never skip it.
  */
 import type { AppContext } from '../app/context.ts';
-import { expireLapsedRequests, startDueRevokes, type StartRevokesOptions } from '../app/expire.ts';
+import { EXPIRY_BATCH, expireLapsedRequests, startDueRevokes, type StartRevokesOptions } from '../app/expire.ts';
 import { dueGrantIds, settleGrant, type ProcessResult } from '../app/grant-executor.ts';
 import { dispatchOutbox, type DispatchResult } from '../app/outbox.ts';
 import type { ChatPort } from '../app/ports.ts';
@@ -32,7 +32,8 @@ export async function expiryStep(ctx: AppContext, options: StartRevokesOptions =
     const moved = await startDueRevokes(ctx, options);
     requestsExpired += lapsed;
     revokesStarted.push(...moved);
-    if (lapsed === 0 && moved.length === 0) break;
+    // Short batches: nothing else was due when they were read (what falls due since is the timer's next fire).
+    if (lapsed < EXPIRY_BATCH && moved.length < EXPIRY_BATCH) break;
   }
   return { requestsExpired, revokesStarted };
 }
