@@ -17,12 +17,14 @@
  */
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+// `--out DIR` (inside the checkout, so the external packages resolve from its node_modules): a test builds there.
+const outArg = process.argv.indexOf('--out');
+const dist = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'dist');
 const outdir = join(dist, 'app');
 
 export const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'pino', 'pino-pretty', 'thread-stream', 'node-cron', 'botbuilder', 'botbuilder-*', 'botframework-*'];
@@ -67,5 +69,5 @@ await build({
   plugins: [ownImportMetaUrl],
 });
 
-const copied = spawnSync(process.execPath, [join(root, 'scripts', 'copy-build-assets.js')], { stdio: 'inherit' });
+const copied = spawnSync(process.execPath, [join(root, 'scripts', 'copy-build-assets.js'), dist], { stdio: 'inherit' });
 process.exitCode = copied.status ?? 1;
