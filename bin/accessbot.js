@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Installed entry point. Runs the compiled CLI in dist/ (built by `npm run build`, which `npm ci`/`npm install`
-// run through "prepare" and `npm start` through "prestart"): no TypeScript is transpiled at start. A checkout
-// that has never been built (dist/ missing) still works, through tsx, only slower to start.
+// Installed entry point. Runs the bundled CLI in dist/app/ (built by `npm run build`, which `npm ci`/`npm install`
+// run through "prepare" and `npm start` through "prestart"; scripts/build.js says why a bundle): no TypeScript is
+// transpiled at start. A checkout that has never been built (dist/ missing) still works, through tsx, only slower
+// to start.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/src/cli.js', import.meta.url);
+const compiled = new URL('../dist/app/cli.js', import.meta.url);
 if (existsSync(compiled)) {
   await import(compiled.href);
 } else {

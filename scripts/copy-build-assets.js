@@ -10,7 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+const dist = process.argv[2] ?? join(root, 'dist');
 const folders = ['src', 'db', 'adapters', 'playground', 'examples'];
 
 for (const folder of folders) {

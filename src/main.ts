@@ -192,8 +192,17 @@ export async function startAccessbot(config: Config, options: StartOptions = {})
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = http.listen(config.port, '0.0.0.0', () => resolve(listening));
-    listening.once('error', reject);
+    // Express 5 hands a listen error to this callback too (and before an 'error' listener of ours).
+    const listening = http.listen(config.port, '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(listening)));
+  }).catch(async (error: unknown) => {
+    // A port already in use: the scheduler's timers and the store would keep the process alive, silently, with
+    // nothing listening. Release what start-up began, then fail.
+    log.error({ err: error instanceof Error ? error.message : String(error), port: config.port }, 'could not listen');
+    await scheduler?.stop();
+    await worker.stop();
+    for (const provider of new Set([...providers.values(), ...ctx.providers.values()])) await provider.close?.().catch(() => {});
+    await store.close();
+    throw error;
   });
   for (const adapter of adapters) await adapter.start();
   let watcher: PolicyWatcher | null = null;
