@@ -43,6 +43,16 @@ describe('repeated deliveries', () => {
     expect(h.ephemeralsFor(ALICE)).toHaveLength(1);
   });
 
+  it('a replayed command whose ack carries the answer gets a bare ack the second time', async () => {
+    const request = h.signer.slashCommand({ command: '/request-access', text: 'readonly banana', userId: ALICE.id, triggerId: h.emu.issueTrigger(ALICE.id) });
+    const first = await postToApp(h.eventsUrl, request);
+    const replayed = await postToApp(h.eventsUrl, request);
+    expect(first.status).toBe(200);
+    expect(first.text).not.toBe('');
+    expect(replayed.status).toBe(200);
+    expect(replayed.text).toBe('');
+  });
+
   it('an approve click delivered twice records one review', async () => {
     await h.command(ALICE, '/request-access', 'writer 1h fix --ticket INC-1');
     const card = await h.card();
