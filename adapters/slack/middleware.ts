@@ -64,8 +64,10 @@ export function dropDuplicates(seen: SeenDeliveries, log: Logger): Middleware<An
       await args.next();
       return;
     }
-    const sighting = firstSighting(seen, id, log);
     if (acksFirst(args.body)) {
+      // Started on the next turn of the event loop: a SQLite write is synchronous, and in this turn it would
+      // run ahead of the listener's ack (and its HTTP write).
+      const sighting = new Promise((resolve) => setImmediate(resolve)).then(() => firstSighting(seen, id, log));
       args.context[SIGHTING] = sighting;
       try {
         await args.next();
@@ -78,7 +80,7 @@ export function dropDuplicates(seen: SeenDeliveries, log: Logger): Middleware<An
       if (args.context[CONSULTED] !== true && !(await sighting)) log.warn({ delivery: id.split(':')[0] }, 'a duplicate Slack delivery was not stopped by timedAck');
       return;
     }
-    if (await sighting) {
+    if (await firstSighting(seen, id, log)) {
       await args.next();
       return;
     }

@@ -80,6 +80,21 @@ describe('repeated deliveries', () => {
 });
 
 describe('ack first', () => {
+  it('the duplicate-delivery record of a command is written after its ack has left', async () => {
+    const order: string[] = [];
+    const store = h.bot.ctx.store;
+    const claimKey = store.claimKey.bind(store);
+    store.claimKey = async (...args) => {
+      order.push('recorded');
+      return claimKey(...args);
+    };
+    h.bot.server.prependListener('request', (_req, res) => res.on('finish', () => order.push('acked')));
+    await h.command(ALICE, '/request-access', 'readonly 30m order');
+    await h.card();
+    await h.settle();
+    expect(order).toEqual(['acked', 'recorded']);
+  });
+
   it('the HTTP answer does not wait for slow work after it (a target that takes 3 s to grant)', async () => {
     await h.command(ALICE, '/request-access', 'readonly 1h slow target');
     const card = await h.card();
