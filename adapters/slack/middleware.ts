@@ -7,9 +7,9 @@
  *   one effect.
  * - The check is a store write, and on PostgreSQL it can wait for a pooled connection behind writers that hold
  *   theirs while queueing for the write lock. So for commands and button clicks, whose listeners ack before they
- *   do anything (every one acks first through `timedAck`), the write starts here and runs while the listener
- *   acks; `timedAck` waits for it right after the ack and stops a duplicate's listener there, before any
- *   effect. An ack that carries an answer waits for the check first, so a duplicate never gets one. Forms
+ *   do anything (every one acks first through `timedAck`), the write starts on the event-loop turn after the
+ *   listener's ack; `timedAck` waits for it right after the ack and stops a duplicate's listener there, before
+ *   any effect. An ack that carries an answer waits for the check first, so a duplicate never gets one. Forms
  *   (which do their work before the ack) and events (which Bolt acks itself) are checked before the listener.
  * - Ack latency: every listener acks through `timedAck`, which feeds `accessbot_ack_seconds`.
  */
