@@ -1,12 +1,15 @@
 /**
  * Slack ack latency: how long Slack waits for the app's HTTP answer (it gives up after 3 s), at 1, 20 and 100
- * concurrent senders. This process plays Slack — the Web API emulator and the senders of signed requests — and
- * the app runs in a child process, as in production. Each request is timed until its HTTP answer (the ack):
+ * concurrent senders. This process plays Slack — the Web API emulator, and on a worker thread of its own the
+ * senders of signed requests — and the app runs in a child process, as in production. Each request is timed
+ * until its HTTP answer (the ack):
  *   - `/request-access readonly 30m …` (a real filing: identity lookup, core, card and DM follow the ack)
  *   - an Approve click on a pending request (review, grant, card update, DMs follow the ack)
  * for the full accessbot on SQLite (a temporary file) and PostgreSQL (a fresh database, dropped afterwards;
  * skipped with a line saying so when no server answers), and for a bare Bolt app that only acks (the floor).
+ * Each concurrency level starts on an idle app: the previous level's cards and grants are done first.
  * The ratio column is accessbot p99 / bare Bolt p99 at the same concurrency. Prints; never asserts.
+ * BENCH_CPU_PROF=DIR writes a CPU profile of each app process there.
  * Target: ack p99 ≤ 1.5× the bare Bolt app at every concurrency.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,9 +19,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
-import { postToApp, SlackRequestSigner, startSlackEmulator, type EmulatedUser, type SignedRequest, type SlackEmulator } from '../playground/slack-emulator/index.ts';
+import { SlackRequestSigner, startSlackEmulator, type EmulatedUser, type SignedRequest, type SlackEmulator } from '../playground/slack-emulator/index.ts';
 import { loadEnv } from '../src/config/env.ts';
 import type { Policy } from '../src/domain/policy.ts';
 import { silentLogger } from '../src/logging.ts';
@@ -121,7 +125,9 @@ interface Child {
 }
 
 async function startChild(kind: Kind, emu: SlackEmulator, storeEnv: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', kind], {
+  // BENCH_CPU_PROF=DIR: each app process writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', kind], {
     env: { ...process.env, BENCH_API_URL: emu.url, BENCH_BOT_TOKEN: emu.botToken, ...storeEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -148,35 +154,87 @@ async function startChild(kind: Kind, emu: SlackEmulator, storeEnv: Record<strin
   return { url, child, done, inApp };
 }
 
-/** Time until the HTTP answer. Bolt answers 404 when no ack came within Slack's 3 s: counted as not acked. */
-async function timed(url: string, request: SignedRequest, missed: { count: number }): Promise<number> {
-  const started = performance.now();
-  const response = await postToApp(url, request);
-  const took = performance.now() - started;
-  if (response.status === 404) missed.count++;
-  else if (response.status !== 200) throw new Error(`unexpected HTTP ${response.status}: ${response.text}`);
-  return took;
+/**
+ * The senders run on a worker thread of their own. This process also plays the Slack Web API, which the app
+ * calls several times for every request after its ack (cards, DMs, lookups): on the main thread those calls
+ * would sit between an ack's arrival and its reading, and the floor, which calls nothing, would not pay that.
+ * Plain JavaScript (no TypeScript loader in the thread): it only posts prepared requests and times them.
+ */
+const SENDERS = `
+const { parentPort } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+parentPort.on('message', async ({ url, requests, concurrency }) => {
+  const times = [];
+  let missed = 0;
+  let next = 0;
+  const sender = async () => {
+    while (next < requests.length) {
+      const request = requests[next++];
+      const started = performance.now();
+      const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
+      const text = await response.text();
+      times.push(performance.now() - started);
+      // Bolt answers 404 when no ack came within Slack's 3 s: counted as not acked.
+      if (response.status === 404) missed++;
+      else if (response.status !== 200) throw new Error('unexpected HTTP ' + response.status + ': ' + text);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, sender));
+    parentPort.postMessage({ times, missed });
+  } catch (error) {
+    parentPort.postMessage({ error: String(error) });
+  }
+});
+`;
+
+interface Senders {
+  /** The ack times (ms) of `requests` sent with `concurrency` in flight, and how many were not acked in 3 s. */
+  send(url: string, requests: SignedRequest[], concurrency: number): Promise<{ times: number[]; missed: number }>;
+  close(): Promise<void>;
 }
 
-/** `count` requests made by `make(i)` with `concurrency` in flight; the ack times (ms). */
-async function load(url: string, count: number, concurrency: number, make: (i: number) => SignedRequest, missed: { count: number }): Promise<number[]> {
-  const times: number[] = [];
-  let next = 0;
-  const sender = async (): Promise<void> => {
-    while (next < count) times.push(await timed(url, make(next++), missed));
+function startSenders(): Senders {
+  const worker = new Worker(SENDERS, { eval: true });
+  return {
+    send: (url, requests, concurrency) =>
+      new Promise((resolve, reject) => {
+        worker.once('message', (answer: { times: number[]; missed: number } | { error: string }) => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer)));
+        worker.once('error', reject);
+        worker.postMessage({ url, requests: requests.map((r) => ({ headers: r.headers, body: r.body })), concurrency });
+      }),
+    close: async () => void (await worker.terminate()),
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, sender));
-  return times;
+}
+
+/** True once `done()` holds, false after `timeoutMs`; checked every 20 ms (not on every emulator change: the scan grows with the run). */
+async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
 }
 
 interface Measured {
   /** Per concurrency: commands and clicks. */
   byConcurrency: Map<number, { commands: Spread; clicks: Spread; missed: number }>;
   inApp: Map<string, number>;
+  /** Rounds whose follow-up work (cards, grants) was not done within the wait: their app was not idle after. */
+  unsettled: number;
 }
 
-/** One app process on one store: for each concurrency, N commands then N clicks on those requests (after a warm-up). */
-async function measure(kind: Kind, store: StoreKind | null, n: number, levels: readonly number[], warmup: number): Promise<Measured> {
+/** One app process on one store, with its own Slack emulator and senders, started and ready for requests. */
+interface Launched {
+  kind: Kind;
+  emu: SlackEmulator;
+  child: Child;
+  senders: Senders;
+  stop(): Promise<void>;
+}
+
+async function launch(kind: Kind, store: StoreKind | null): Promise<Launched> {
   const emu = await startSlackEmulator({
     users: [...requesters, approver],
     channels: [{ id: 'C0APPROVALS', name: 'approvals' }, { id: 'C0AUDIT', name: 'audit' }, { id: 'C0GENERAL', name: 'general' }],
@@ -186,61 +244,104 @@ async function measure(kind: Kind, store: StoreKind | null, n: number, levels: r
   const database = store === 'postgres' ? await freshPostgresDatabase() : null;
   const dropDatabase = onInterrupt(async () => database?.drop());
   let started: Child | null = null;
+  const senders = startSenders();
   const stopChild = onInterrupt(async () => {
     if (!started) return;
     started.child.kill('SIGTERM');
     await started.done;
   });
-  const byConcurrency: Measured['byConcurrency'] = new Map();
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await stopChild();
+      await senders.close();
+      await emu.close();
+      await dropDatabase();
+      await removeDir();
+    })());
   try {
     started = await startChild(kind, emu, database ? { BENCH_DATABASE_URL: database.url } : { BENCH_SQLITE_PATH: join(dir, 'bench.db') });
-    const { url } = started;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { kind, emu, child: started, senders, stop };
+}
+
+/** How long a round may take to finish its follow-up work before the next starts anyway (and a note says so). */
+const SETTLE_MS = 60_000;
+
+/** For each concurrency, `sizes(concurrency)` commands then as many clicks on those requests (after a warm-up); then stops the app. */
+async function measure(app: Launched, sizes: (concurrency: number) => number, levels: readonly number[], warmup: number): Promise<Measured> {
+  const { kind, emu, senders } = app;
+  const { url } = app.child;
+  const byConcurrency: Measured['byConcurrency'] = new Map();
+  let unsettled = 0;
+  try {
     const signer = new SlackRequestSigner({ signingSecret: SECRET, teamId: emu.team.id, appId: emu.bot.appId });
     let filed = 0;
+    let cards = 0;
+    let granted = 0;
     const round = async (count: number, concurrency: number) => {
       const first = filed;
-      const command = (i: number): SignedRequest => {
+      const commands = Array.from({ length: count }, (_, i): SignedRequest => {
         const user = requesters[first + i]!;
         const responseUrl = emu.responseUrlFor(`c${first + i}`, { channel: 'C0GENERAL', user: user.id });
         return signer.slashCommand({ command: '/request-access', text: `readonly 30m bench run ${first + i}`, userId: user.id, responseUrl });
-      };
-      const missed = { count: 0 };
-      const commands = await load(url, count, concurrency, command, missed);
+      });
+      const commandAcks = await senders.send(url, commands, concurrency);
       filed += count;
-      // Every request must exist before it is approved.
-      if (kind === 'accessbot') await emu.waitFor(() => (emu.messages('C0APPROVALS').length >= filed - missed.count ? true : null), 120_000).catch(() => null);
-      const click = (i: number): SignedRequest => {
+      // Every request must exist before it is approved; a request Bolt did not ack in 3 s is not filed.
+      cards += count - commandAcks.missed;
+      if (kind === 'accessbot' && !(await until(() => emu.messages('C0APPROVALS').length >= cards, SETTLE_MS))) unsettled++;
+      const clicks = Array.from({ length: count }, (_, i): SignedRequest => {
         const responseUrl = emu.responseUrlFor(`a${first + i}`, { channel: 'C0APPROVALS', user: approver.id });
         return signer.blockAction({ userId: approver.id, actions: [{ actionId: 'request_approve', value: String(first + i + 1) }], message: { channel: 'C0APPROVALS', ts: '1.000001' }, responseUrl });
-      };
-      const clicks = await load(url, count, concurrency, click, missed);
-      if (kind === 'accessbot') await emu.waitFor(() => (emu.messages().filter((m) => m.text.includes('is active until')).length >= filed - missed.count ? true : null), 120_000).catch(() => null);
-      return { commands, clicks, missed: missed.count };
+      });
+      const clickAcks = await senders.send(url, clicks, concurrency);
+      granted += count - commandAcks.missed - clickAcks.missed;
+      // The next round starts on an idle app: the grants (and their DMs) of this one are done.
+      if (kind === 'accessbot' && !(await until(() => emu.messages().filter((m) => m.text.includes('is active until')).length >= granted, SETTLE_MS))) unsettled++;
+      return { commands: commandAcks.times, clicks: clickAcks.times, missed: commandAcks.missed + clickAcks.missed };
     };
     await round(warmup, 1);
-    // A request Bolt did not ack in 3 s is not filed: wait for cards and grants only of those that were.
     for (const concurrency of levels) {
-      const { commands, clicks, missed } = await round(n, concurrency);
+      const { commands, clicks, missed } = await round(sizes(concurrency), concurrency);
       byConcurrency.set(concurrency, { commands: spread(commands), clicks: spread(clicks), missed });
     }
   } finally {
-    await stopChild();
-    await emu.close();
-    await dropDatabase();
-    await removeDir();
+    await app.stop();
   }
-  return { byConcurrency, inApp: started.inApp };
+  return { byConcurrency, inApp: app.child.inApp, unsettled };
 }
 
 export async function bench(mode: Mode): Promise<BenchResult> {
-  const n = sized(mode, { full: 300, quick: 100, smoke: 10 });
-  const warmup = sized(mode, { full: WARMUP, quick: WARMUP, smoke: 5 });
-  const levels = sized(mode, { full: [1, 20, 100], quick: [1, 20, 100], smoke: [1, 5] });
-  if (warmup + n * levels.length > MAX_REQUESTERS) throw new Error('more requests than requesters');
+  // Requests of each kind per concurrency level: at least a few waves of every sender, so p99 is not one burst's tail.
+  const perLevel = sized(mode, {
+    full: new Map([[1, 300], [20, 300], [100, 300]]),
+    quick: new Map([[1, 40], [20, 60], [100, 100]]),
+    smoke: new Map([[1, 10], [5, 10]]),
+  });
+  const warmup = sized(mode, { full: WARMUP, quick: 10, smoke: 5 });
+  const levels = [...perLevel.keys()];
+  const sizes = (concurrency: number) => perLevel.get(concurrency)!;
+  if (warmup + levels.reduce((sum, c) => sum + sizes(c), 0) > MAX_REQUESTERS) throw new Error('more requests than requesters');
   const pgSkip = mode === 'smoke' ? 'PostgreSQL not measured in this mode' : await postgresSkipReason();
-  const bare = await measure('bare', null, n, levels, warmup);
-  const apps: Array<[string, Measured]> = [['SQLite', await measure('accessbot', 'sqlite', n, levels, warmup)]];
-  if (!pgSkip) apps.push(['PostgreSQL', await measure('accessbot', 'postgres', n, levels, warmup)]);
+  // The app processes start (and compile) together; they are measured one at a time, the others idle.
+  const launching = await Promise.allSettled([launch('bare', null), launch('accessbot', 'sqlite'), pgSkip ? Promise.resolve(null) : launch('accessbot', 'postgres')]);
+  const launched = launching.flatMap((l) => (l.status === 'fulfilled' && l.value ? [l.value] : []));
+  const apps: Array<[string, Measured]> = [];
+  let bare: Measured;
+  try {
+    const failed = launching.find((l) => l.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [bareApp, sqliteApp, pgApp] = launching.map((l) => (l.status === 'fulfilled' ? l.value : null));
+    bare = await measure(bareApp!, sizes, levels, warmup);
+    apps.push(['SQLite', await measure(sqliteApp!, sizes, levels, warmup)]);
+    if (pgApp) apps.push(['PostgreSQL', await measure(pgApp, sizes, levels, warmup)]);
+  } finally {
+    for (const app of launched) await app.stop();
+  }
   const rows: string[][] = [];
   const figures: Figure[] = [];
   const ms = (v: number | undefined) => num(v, 1);
@@ -266,11 +367,12 @@ export async function bench(mode: Mode): Promise<BenchResult> {
     }
   }
   const notes = [
-    `${n.toLocaleString('en')} requests of each kind per concurrency level after ${warmup} warm-up, app in its own process, loopback HTTP; Slack's limit is 3,000 ms.`,
+    `requests of each kind per concurrency level: ${levels.map((c) => `${sizes(c)} at ${c}`).join(', ')}, after ${warmup} warm-up; each level starts on an idle app (the previous level's cards and grants done). App in its own process, senders on their own thread beside the Slack emulator, loopback HTTP; Slack's limit is 3,000 ms.`,
     `target: accessbot ack p99 ≤ ${TARGET_RATIO}× the bare Bolt app's at every concurrency (✓ met, ✗ missed). "not acked in 3 s": commands and clicks together that Bolt answered with 404 because no ack came within Slack's limit.`,
   ];
   for (const [label, measured] of apps) {
     notes.push(`${label}: mean receipt → ack inside the app (accessbot_ack_seconds) ${ms(measured.inApp.get('command'))} ms for commands, ${ms(measured.inApp.get('action'))} ms for clicks.`);
+    if (measured.unsettled) notes.push(`${label}: ${measured.unsettled} round(s) did not finish their cards or grants within ${SETTLE_MS / 1000} s; the next level started on a busy app.`);
   }
   if (pgSkip) notes.push(pgSkip);
   else notes.push(`PostgreSQL: ${shownUrl(BENCH_PG_URL)}, a fresh database.`);

@@ -43,6 +43,16 @@ describe('repeated deliveries', () => {
     expect(h.ephemeralsFor(ALICE)).toHaveLength(1);
   });
 
+  it('a replayed command whose ack carries the answer gets a bare ack the second time', async () => {
+    const request = h.signer.slashCommand({ command: '/request-access', text: 'readonly banana', userId: ALICE.id, triggerId: h.emu.issueTrigger(ALICE.id) });
+    const first = await postToApp(h.eventsUrl, request);
+    const replayed = await postToApp(h.eventsUrl, request);
+    expect(first.status).toBe(200);
+    expect(first.text).not.toBe('');
+    expect(replayed.status).toBe(200);
+    expect(replayed.text).toBe('');
+  });
+
   it('an approve click delivered twice records one review', async () => {
     await h.command(ALICE, '/request-access', 'writer 1h fix --ticket INC-1');
     const card = await h.card();
@@ -70,6 +80,21 @@ describe('repeated deliveries', () => {
 });
 
 describe('ack first', () => {
+  it('the duplicate-delivery record of a command is written after its ack has left', async () => {
+    const order: string[] = [];
+    const store = h.bot.ctx.store;
+    const claimKey = store.claimKey.bind(store);
+    store.claimKey = async (...args) => {
+      order.push('recorded');
+      return claimKey(...args);
+    };
+    h.bot.server.prependListener('request', (_req, res) => res.on('finish', () => order.push('acked')));
+    await h.command(ALICE, '/request-access', 'readonly 30m order');
+    await h.card();
+    await h.settle();
+    expect(order).toEqual(['acked', 'recorded']);
+  });
+
   it('the HTTP answer does not wait for slow work after it (a target that takes 3 s to grant)', async () => {
     await h.command(ALICE, '/request-access', 'readonly 1h slow target');
     const card = await h.card();
