@@ -18,7 +18,6 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
@@ -32,6 +31,7 @@ import { onInterrupt } from './lib/cleanup.ts';
 import { BENCH_PG_URL, freshPostgresDatabase, postgresSkipReason, shownUrl } from './lib/postgres.ts';
 import { runIfMain, sized, spreadFigures, type BenchResult, type Figure, type Mode } from './lib/report.ts';
 import { num, ratio, spread, type Spread } from './lib/stats.ts';
+import { until } from './lib/until.ts';
 
 const SECRET = 'bench-signing-secret';
 const WARMUP = 20;
@@ -205,16 +205,6 @@ function startSenders(): Senders {
       }),
     close: async () => void (await worker.terminate()),
   };
-}
-
-/** True once `done()` holds, false after `timeoutMs`; checked every 20 ms (not on every emulator change: the scan grows with the run). */
-async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
 }
 
 interface Measured {

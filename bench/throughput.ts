@@ -21,6 +21,7 @@ import { BENCH_PG_URL, freshPostgresDatabase, postgresSkipReason, shownUrl } fro
 import { startServe, type ServeProcess } from './lib/serve.ts';
 import { round, runIfMain, sized, spreadFigures, type BenchResult, type Figure, type Mode } from './lib/report.ts';
 import { num, spread, type Spread } from './lib/stats.ts';
+import { until } from './lib/until.ts';
 
 const SENDERS = 32;
 /** Requests per replica before measuring (tsx compile, pools, JIT), not counted. */
@@ -63,15 +64,6 @@ function watchCards(emu: SlackEmulator): { cardAt: Map<string, number>; stop: ()
     seen = messages.length;
   });
   return { cardAt, stop };
-}
-
-async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
 }
 
 async function run(scenario: Scenario, N: number): Promise<Outcome> {
