@@ -6,7 +6,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { announcePolicyFault, INTAKE_CLOSED } from '../../../src/app/policy-fault.ts';
-import type { ChatPort, Notice } from '../../../src/app/ports.ts';
 import { PolicyReloader, type LoadedPolicy } from '../../../src/app/reload-policy.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { revokeAccess } from '../../../src/app/revoke.ts';
@@ -14,21 +13,10 @@ import { review } from '../../../src/app/review.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { alice, bob, testPolicy } from '../../support/policy-fixture.ts';
 import { refusal } from '../../support/refusal.ts';
+import { RecordingPort } from '../../support/recording-port.ts';
 
 const M = 60_000;
 const H = 60 * M;
-
-class RecordingPort implements ChatPort {
-  readonly platform = 'slack';
-  readonly notices: Notice[] = [];
-  deliver(notice: Notice): Promise<void> {
-    this.notices.push(notice);
-    return Promise.resolve();
-  }
-  alerts(): string[] {
-    return this.notices.flatMap((n) => (n.type === 'audit.alert' ? [n.text] : []));
-  }
-}
 
 let h: Harness;
 afterEach(async () => h?.close());

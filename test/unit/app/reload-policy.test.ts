@@ -8,7 +8,6 @@ import { Writable } from 'node:stream';
 import type { Store } from '../../../db/store/port.ts';
 import { readDetails, type AuditAction } from '../../../src/audit/events.ts';
 import type { AuditRow } from '../../../src/audit/chain.ts';
-import type { ChatPort, Notice } from '../../../src/app/ports.ts';
 import { PolicyReloader, type LoadedPolicy } from '../../../src/app/reload-policy.ts';
 import { requestExtension } from '../../../src/app/extend.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
@@ -19,21 +18,10 @@ import type { Provider } from '../../../src/providers/types.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
 import { alice, bob, carol, dave, role, TEST_POLICY_HASH, testPolicy } from '../../support/policy-fixture.ts';
 import { RecordingProvider } from '../../support/recording-provider.ts';
+import { RecordingPort } from '../../support/recording-port.ts';
 
 const M = 60_000;
 const H = 60 * M;
-
-class RecordingPort implements ChatPort {
-  readonly platform = 'slack';
-  readonly notices: Notice[] = [];
-  deliver(notice: Notice): Promise<void> {
-    this.notices.push(notice);
-    return Promise.resolve();
-  }
-  alerts(code: string): string[] {
-    return this.notices.flatMap((n) => (n.type === 'audit.alert' && n.code === code ? [n.text] : []));
-  }
-}
 
 let h: Harness;
 let port: RecordingPort;

@@ -11,8 +11,7 @@ import type { Store } from '../../../db/store/port.ts';
 import { createContext, type AppContext } from '../../../src/app/context.ts';
 import { ExpediteWebhookPort } from '../../../src/app/expedite-webhook.ts';
 import { dispatchOutbox } from '../../../src/app/outbox.ts';
-import type { ChatPort, Notice } from '../../../src/app/ports.ts';
-import { loadRequestView, type RequestView } from '../../../src/app/request-view.ts';
+import { loadRequestView } from '../../../src/app/request-view.ts';
 import { requestAccess } from '../../../src/app/request-access.ts';
 import { review } from '../../../src/app/review.ts';
 import { mayReview } from '../../../src/app/may-review.ts';
@@ -26,6 +25,7 @@ import { verifyAccessbotSignature } from '../../../src/providers/webhook-signatu
 import { alice, bob, carol, dave, role, testPolicy } from '../../support/policy-fixture.ts';
 import { withCallLog } from '../../support/call-log.ts';
 import { storeKinds, type TestDatabase } from '../../support/stores.ts';
+import { RecordingPort } from '../../support/recording-port.ts';
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
@@ -42,17 +42,6 @@ function waitingPolicy(overrides: Partial<WaitingRules> = {}, approvalsRequired 
 }
 
 /** A chat port that keeps what it was given. */
-class RecordingPort implements ChatPort {
-  readonly notices: { notice: Notice; view: RequestView | null }[] = [];
-  constructor(readonly platform = 'slack') {}
-  async deliver(notice: Notice, view: RequestView | null): Promise<void> {
-    this.notices.push({ notice, view });
-  }
-  of<T extends Notice['type']>(type: T): Extract<Notice, { type: T }>[] {
-    return this.notices.map((n) => n.notice).filter((n): n is Extract<Notice, { type: T }> => n.type === type);
-  }
-}
-
 async function auditActions(store: Store, action: string): Promise<{ requestId: number | null; details: Record<string, unknown> }[]> {
   const rows: { requestId: number | null; details: Record<string, unknown> }[] = [];
   for await (const row of store.auditRows()) if (row.action === action) rows.push({ requestId: row.requestId, details: JSON.parse(row.details) as Record<string, unknown> });
