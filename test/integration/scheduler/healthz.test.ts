@@ -2,7 +2,6 @@
  * /healthz and /metrics over real HTTP (127.0.0.1) agree with the scheduler about overdue revokes: degraded
  * (200) while a revoke is overdue, ok again once it is done, down (503) once the scheduler stops.
  */
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enqueueNotice } from '../../../src/app/outbox.ts';
@@ -11,6 +10,7 @@ import { createMetrics } from '../../../src/http/metrics.ts';
 import { createHttpApp } from '../../../src/http/server.ts';
 import { startScheduler, type Scheduler } from '../../../src/scheduler/index.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
+import { listenOnLoopback } from '../../support/listen.ts';
 import { alice, bob } from '../../support/policy-fixture.ts';
 import { fileGrant, grantRow, M } from '../../unit/scheduler/support.ts';
 
@@ -28,10 +28,9 @@ afterEach(async () => {
 
 async function serve(harness: Harness, sched: Scheduler): Promise<string> {
   const app = createHttpApp(harness.ctx, createMetrics(harness.ctx), () => sched.healthy());
-  server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(app);
+  server = listening.server;
+  return listening.base;
 }
 
 async function health(base: string): Promise<{ code: number; body: Record<string, unknown> }> {

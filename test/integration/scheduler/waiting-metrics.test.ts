@@ -1,5 +1,4 @@
 /** The waiting-requests job (issue 14) runs in the scheduler and shows in /metrics, with what it sent. */
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestAccess } from '../../../src/app/request-access.ts';
@@ -7,6 +6,7 @@ import { createMetrics } from '../../../src/http/metrics.ts';
 import { createHttpApp } from '../../../src/http/server.ts';
 import { startScheduler, type Scheduler } from '../../../src/scheduler/index.ts';
 import { createHarness, type Harness } from '../../support/core-harness.ts';
+import { listenOnLoopback } from '../../support/listen.ts';
 import { alice, role, testPolicy } from '../../support/policy-fixture.ts';
 
 const NEVER = '0 0 0 1 1 *';
@@ -30,10 +30,9 @@ describe('/metrics and the waiting job', () => {
     const sched = startScheduler(h.ctx, { worker: h.worker, ports: () => [], sweepEvery: NEVER, remindEvery: NEVER, dispatchEvery: NEVER, reconcileEvery: NEVER, waitingEvery: NEVER, checkpointEvery: null });
     scheduler = sched;
     const app = createHttpApp(h.ctx, createMetrics(h.ctx, () => sched.status()), () => sched.healthy());
-    server = await new Promise<Server>((resolve) => {
-      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-    });
-    const metrics = async () => (await fetch(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/metrics`)).text();
+    const listening = await listenOnLoopback(app);
+    server = listening.server;
+    const metrics = async () => (await fetch(`${listening.base}/metrics`)).text();
 
     h.clock.advance(30 * M);
     await sched.runOnce();
