@@ -42,6 +42,21 @@ for (const { kind, skip, fresh } of await storeKinds()) {
       expect(verified.ok).toBe(true);
     });
 
+    it('copies a range of rows in the database, moved by the shift (benchmark filler: text kept, chain not)', async () => {
+      database = await fresh();
+      store = await database.open();
+      const rows = chain(5);
+      await store.tx((uow) => uow.insertAuditRows(rows));
+      const copied = await store.tx((uow) => uow.copyAuditRowsForBench({ fromSeq: 2, toSeq: 4 }, { seq: 4, at: 86_400_000, requestId: 100, grantIdPrefix: '1:' }));
+      expect(copied).toBe(3);
+      const read: AuditRow[] = [];
+      for await (const row of store.auditRows()) read.push(row);
+      const moved = rows.slice(1, 4).map((row) => ({ ...row, seq: row.seq + 4, at: row.at + 86_400_000, requestId: asRequestId(row.requestId! + 100), grantId: row.grantId === null ? null : `1:${row.grantId}` }));
+      expect(read).toEqual([...rows, ...moved]);
+      // Filler, not a chain: the copies keep the originals' hashes.
+      expect((await verifyAuditChain(store)).ok).toBe(false);
+    });
+
     it('refuses a sequence already taken, writing none of the batch', async () => {
       database = await fresh();
       store = await database.open();
