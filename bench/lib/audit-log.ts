@@ -1,9 +1,17 @@
 /**
  * A big, realistic audit log for the log-scale benchmark: request/grant lifecycles at a steady daily rate from
  * START, interleaved in time, appended with a valid hash chain (and the chain head anchor) through the store
- * port's bulk append. Seeded, so every run writes the same log; and a log grows in place (10k → 100k → …): the
- * log of N events is exactly the first N events of any bigger one, so each size is measured on a real log of
- * that size without writing the smaller ones again.
+ * port's bulk append — to one store or several at once (each batch is generated and hashed once and appended to
+ * every store; PostgreSQL's server inserts while this process goes on). Seeded, so every run writes the same log;
+ * and a log grows in place (10k → 100k → …): the log of N events is exactly the first N events of any bigger
+ * one, so each size is measured on a real log of that size without writing the smaller ones again.
+ *
+ * Past the part that must verify, `fillTo` makes the rest of a very big log quickly: copies of the log so far,
+ * moved forward in time and ids, made inside the database (`copyAuditRowsForBench`), then a generated tail.
+ * The copies have the real rows' text, size and index keys; they keep the originals' hashes, so the chain does
+ * not verify across them (nothing measured verifies there). The tail continues the last copy exactly (the
+ * generator's own next rows, moved like that copy, chained from its last hash), so the days a digest reads at
+ * the end of the log are generated rows with the lifecycles running across into them.
  */
 import { openStore, type OpenStoreOptions } from '../../db/store/open.ts';
 import type { AuditRow, Store, UnitOfWork } from '../../db/store/port.ts';
@@ -24,6 +32,15 @@ interface Pending {
 
 /** Rows appended per unit of work: big transactions, few commits (the store splits them into statements). */
 const BATCH = 50_000;
+/** Rows copied per unit of work by `fillTo`. */
+const COPY_BATCH = 250_000;
+
+/** How a copy's rows are moved (and `fillTo`'s tail, which continues the last copy). */
+interface Shift {
+  at: number;
+  requestId: number;
+  grantIdPrefix: string;
+}
 
 export class AuditLogWriter {
   private readonly random = mulberry32(42);
@@ -35,17 +52,25 @@ export class AuditLogWriter {
   private requestId = 0;
   private nextRequestAt = START;
   private lastAt = START;
+  private filled = false;
 
   private constructor(
-    private readonly store: Store,
+    private readonly stores: Map<string, Store>,
     eventsPerDay: number,
   ) {
     this.meanGapMs = DAY / (eventsPerDay / EVENTS_PER_REQUEST);
   }
 
-  /** A writer appending to the (empty, migrated on open) store at `where`, at about `eventsPerDay`. */
-  static async open(where: OpenStoreOptions, eventsPerDay: number): Promise<AuditLogWriter> {
-    return new AuditLogWriter(await openStore(where), eventsPerDay);
+  /** A writer appending the same log to each (empty, migrated on open) store, named, at about `eventsPerDay`. */
+  static async open(where: Record<string, OpenStoreOptions>, eventsPerDay: number): Promise<AuditLogWriter> {
+    const stores = new Map<string, Store>();
+    try {
+      for (const [name, options] of Object.entries(where)) stores.set(name, await openStore(options));
+    } catch (error) {
+      for (const store of stores.values()) await store.close();
+      throw error;
+    }
+    return new AuditLogWriter(stores, eventsPerDay);
   }
 
   get written(): number {
@@ -76,8 +101,65 @@ export class AuditLogWriter {
     return { written: this.seq, lastAt: this.lastAt };
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  /**
+   * Grows the log to `target` with filler, once: copies of the `written` rows so far (the first one shortened
+   * to fit), each moved past the one before by whole days, in ids and under a grant-id prefix of its own
+   * ("3:g…"), copied inside the database; then `tailRows` generated rows that continue the last copy (see
+   * the file's comment). Everything before stays as it was: the first `written` rows still verify.
+   */
+  async fillTo(target: number, tailRows: number): Promise<{ written: number; lastAt: number; copied: number }> {
+    if (this.filled) throw new Error('fillTo runs once');
+    this.filled = true;
+    const source = this.seq;
+    const toCopy = target - tailRows - source;
+    if (source === 0 || toCopy <= 0) return { ...(await this.growTo(target)), copied: 0 };
+    // Request ids in the rows so far are at most this (lifecycles still pending included).
+    const idsPerCopy = this.requestId;
+    const blocks = [...(toCopy % source ? [toCopy % source] : []), ...Array<number>(Math.floor(toCopy / source)).fill(source)];
+    let shift: Shift = { at: 0, requestId: 0, grantIdPrefix: '' };
+    for (const [index, rows] of blocks.entries()) {
+      const copy = index + 1;
+      // From the day after the log's last event, so a copy starts later than everything before it.
+      shift = { at: (Math.floor((this.lastAt - START) / DAY) + 1) * DAY, requestId: copy * idsPerCopy, grantIdPrefix: `${copy}:` };
+      const seqShift = this.seq;
+      for (let fromSeq = 1; fromSeq <= rows; fromSeq += COPY_BATCH) {
+        const range = { fromSeq, toSeq: Math.min(rows, fromSeq + COPY_BATCH - 1) };
+        await this.eachStore((store) => store.tx((uow) => uow.copyAuditRowsForBench(range, { seq: seqShift, ...shift })));
+      }
+      this.seq += rows;
+      const last = await this.firstStore().chainHeadBefore(Number.MAX_SAFE_INTEGER);
+      if (!last || last.seq !== this.seq) throw new Error(`copy ${copy} ended at ${last?.seq}, not ${this.seq}`);
+      this.lastAt = last.at;
+      this.prevHash = last.hash;
+    }
+    if (blocks.at(-1) !== source) {
+      // The last copy is shortened (the tail is most of the fill): the tail goes on from the day after it, its
+      // pending lifecycles under ids no copy has.
+      shift = { at: (Math.floor((this.lastAt - START) / DAY) + 1) * DAY, requestId: (blocks.length + 1) * idsPerCopy, grantIdPrefix: `${blocks.length + 1}:` };
+    }
+    // A whole last copy ends with the generator's last row, hash included: its next rows continue the copy.
+    // Lifecycles under way are moved like it (their details keep their text, as in the copies); new ones start
+    // at moved times, so their details' dates are their own, and under moved ids (grant ids follow).
+    const moved = shift;
+    this.heap.forEach((pending) => {
+      pending.at += moved.at;
+      const { event } = pending;
+      pending.event = { ...event, at: event.at + moved.at, requestId: event.requestId === null ? null : asRequestId(event.requestId + moved.requestId), grantId: event.grantId === null ? null : moved.grantIdPrefix + event.grantId };
+    });
+    this.nextRequestAt += moved.at;
+    this.requestId += moved.requestId;
+    return { ...(await this.growTo(target)), copied: toCopy };
+  }
+
+  /** Stops writing to `name` and closes it (the other stores grow on). */
+  async release(name: string): Promise<void> {
+    const store = this.stores.get(name);
+    this.stores.delete(name);
+    await store?.close();
+  }
+
+  async close(): Promise<void> {
+    for (const name of [...this.stores.keys()]) await this.release(name);
   }
 
   /** The event as the next row of the chain (one object per row: this runs ten million times). */
@@ -91,12 +173,24 @@ export class AuditLogWriter {
     return row;
   }
 
-  /** Append `rows` in one unit of work (then `also`, e.g. the head anchor, in the same one). */
+  /** Append `rows` in one unit of work per store (then `also`, e.g. the head anchor, in the same one). */
   private flush(rows: readonly AuditRow[], also?: (uow: UnitOfWork) => Promise<void>): Promise<void> {
-    return this.store.tx(async (uow) => {
-      await uow.insertAuditRows(rows);
-      await also?.(uow);
-    });
+    return this.eachStore((store) =>
+      store.tx(async (uow) => {
+        await uow.insertAuditRows(rows);
+        await also?.(uow);
+      }),
+    );
+  }
+
+  private async eachStore(work: (store: Store) => Promise<unknown>): Promise<void> {
+    await Promise.all([...this.stores.values()].map(work));
+  }
+
+  private firstStore(): Store {
+    const store = this.stores.values().next().value;
+    if (!store) throw new Error('no store to write to');
+    return store;
   }
 }
 
@@ -180,6 +274,10 @@ class MinHeap {
   private readonly items: Pending[] = [];
   get size(): number {
     return this.items.length;
+  }
+  /** Changes every item in place; only a change that keeps their order (the same shift for all). */
+  forEach(change: (item: Pending) => void): void {
+    this.items.forEach(change);
   }
   peek(): Pending | undefined {
     return this.items[0];
