@@ -8,8 +8,11 @@
  * read, code not yet optimised — what a CLI digest pays), the second is the same day again in that process
  * (what the long-running bot's scheduled digest is closer to); both are printed. verify and export run as the
  * compiled CLI (`node bin/accessbot.js`). Logs are written through the store port's bulk append with a valid
- * hash chain. PostgreSQL stops at a smaller size than SQLite (see the note); the table says which sizes ran
- * where. Prints; never asserts.
+ * hash chain, the same rows into both stores in one pass, up to the size verify/export run on; past it (the
+ * 10M-event SQLite log) the log is filled with in-database copies and ends in a generated tail, so the digest
+ * still reads generated rows in a log of the full size and index shape (bench/lib/audit-log.ts, `fillTo`).
+ * PostgreSQL stops at a smaller size than SQLite (see the note); the table says which sizes ran where.
+ * Prints; never asserts.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
