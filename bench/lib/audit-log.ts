@@ -7,12 +7,13 @@
  * one, so each size is measured on a real log of that size without writing the smaller ones again.
  *
  * Past the part that must verify, `fillTo` makes the rest of a very big log quickly: copies of the log so far,
- * moved forward in time and ids, made inside the database (`copyAuditRowsForBench`), then a generated tail.
+ * moved forward in time and ids, made inside the database (`openAuditFiller`, on its own connection: the store port has no such write), then a generated tail.
  * The copies have the real rows' text, size and index keys; they keep the originals' hashes, so the chain does
  * not verify across them (nothing measured verifies there). The tail continues the last copy exactly (the
  * generator's own next rows, moved like that copy, chained from its last hash), so the days a digest reads at
  * the end of the log are generated rows with the lifecycles running across into them.
  */
+import { openAuditFiller, type AuditFiller } from '../../db/store/bench-audit-filler.ts';
 import { openStore, type OpenStoreOptions } from '../../db/store/open.ts';
 import type { AuditRow, Store, UnitOfWork } from '../../db/store/port.ts';
 import { AUDIT_HEAD_KEY, GENESIS_HASH, hashRow } from '../../src/audit/chain.ts';
@@ -56,6 +57,7 @@ export class AuditLogWriter {
 
   private constructor(
     private readonly stores: Map<string, Store>,
+    private readonly where: Record<string, OpenStoreOptions>,
     eventsPerDay: number,
   ) {
     this.meanGapMs = DAY / (eventsPerDay / EVENTS_PER_REQUEST);
@@ -70,7 +72,7 @@ export class AuditLogWriter {
       for (const store of stores.values()) await store.close();
       throw error;
     }
-    return new AuditLogWriter(stores, eventsPerDay);
+    return new AuditLogWriter(stores, where, eventsPerDay);
   }
 
   get written(): number {
@@ -116,21 +118,13 @@ export class AuditLogWriter {
     // Request ids in the rows so far are at most this (lifecycles still pending included).
     const idsPerCopy = this.requestId;
     const blocks = [...(toCopy % source ? [toCopy % source] : []), ...Array<number>(Math.floor(toCopy / source)).fill(source)];
-    let shift: Shift = { at: 0, requestId: 0, grantIdPrefix: '' };
-    for (const [index, rows] of blocks.entries()) {
-      const copy = index + 1;
-      // From the day after the log's last event, so a copy starts later than everything before it.
-      shift = { at: (Math.floor((this.lastAt - START) / DAY) + 1) * DAY, requestId: copy * idsPerCopy, grantIdPrefix: `${copy}:` };
-      const seqShift = this.seq;
-      for (let fromSeq = 1; fromSeq <= rows; fromSeq += COPY_BATCH) {
-        const range = { fromSeq, toSeq: Math.min(rows, fromSeq + COPY_BATCH - 1) };
-        await this.eachStore((store) => store.tx((uow) => uow.copyAuditRowsForBench(range, { seq: seqShift, ...shift })));
-      }
-      this.seq += rows;
-      const last = await this.firstStore().chainHeadBefore(Number.MAX_SAFE_INTEGER);
-      if (!last || last.seq !== this.seq) throw new Error(`copy ${copy} ended at ${last?.seq}, not ${this.seq}`);
-      this.lastAt = last.at;
-      this.prevHash = last.hash;
+    let shift: Shift;
+    const fillers: AuditFiller[] = [];
+    try {
+      for (const name of this.stores.keys()) fillers.push(await openAuditFiller(this.where[name]!));
+      shift = await this.copyBlocks(blocks, idsPerCopy, fillers);
+    } finally {
+      for (const filler of fillers) await filler.close();
     }
     if (blocks.at(-1) !== source) {
       // The last copy is shortened (the tail is most of the fill): the tail goes on from the day after it, its
@@ -149,6 +143,27 @@ export class AuditLogWriter {
     this.nextRequestAt += moved.at;
     this.requestId += moved.requestId;
     return { ...(await this.growTo(target)), copied: toCopy };
+  }
+
+  /** Copies the log so far block by block, each moved past the one before by whole days; the last copy's shift. */
+  private async copyBlocks(blocks: readonly number[], idsPerCopy: number, fillers: readonly AuditFiller[]): Promise<Shift> {
+    let shift: Shift = { at: 0, requestId: 0, grantIdPrefix: '' };
+    for (const [index, rows] of blocks.entries()) {
+      const copy = index + 1;
+      // From the day after the log's last event, so a copy starts later than everything before it.
+      shift = { at: (Math.floor((this.lastAt - START) / DAY) + 1) * DAY, requestId: copy * idsPerCopy, grantIdPrefix: `${copy}:` };
+      const seqShift = this.seq;
+      for (let fromSeq = 1; fromSeq <= rows; fromSeq += COPY_BATCH) {
+        const range = { fromSeq, toSeq: Math.min(rows, fromSeq + COPY_BATCH - 1) };
+        await Promise.all(fillers.map((filler) => filler.copy(range, { seq: seqShift, ...shift })));
+      }
+      this.seq += rows;
+      const last = await this.firstStore().chainHeadBefore(Number.MAX_SAFE_INTEGER);
+      if (!last || last.seq !== this.seq) throw new Error(`copy ${copy} ended at ${last?.seq}, not ${this.seq}`);
+      this.lastAt = last.at;
+      this.prevHash = last.hash;
+    }
+    return shift;
   }
 
   /** Stops writing to `name` and closes it (the other stores grow on). */

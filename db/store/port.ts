@@ -110,16 +110,6 @@ export interface StoreReads {
   stats(): Promise<StoreStats>;
 }
 
-/** How `copyAuditRowsForBench` moves each copied row; each shift is added (the grant id gets the prefix). */
-export interface AuditCopyShift {
-  seq: number;
-  at: number;
-  /** Added to a non-null request id. */
-  requestId: number;
-  /** Put before a non-null grant id, so a copy's grants are distinct from the original's. */
-  grantIdPrefix: string;
-}
-
 /** Reads plus writes, inside one serialised transaction. */
 export interface UnitOfWork extends StoreReads {
   insertRequest(request: NewRequest): Promise<RequestRecord>;
@@ -136,14 +126,6 @@ export interface UnitOfWork extends StoreReads {
   insertAuditRow(row: AuditRow): Promise<void>;
   /** Appends rows already chained in order, many per statement (bulk loads: imports, the log-scale benchmark). */
   insertAuditRows(rows: readonly AuditRow[]): Promise<void>;
-  /**
-   * Synthetic history for benchmarks only: appends a copy of the rows `fromSeq`..`toSeq`, moved by `shift`, in one
-   * statement inside the database (no row crosses to the process). The copies keep the rows' text (details,
-   * hashes) as it is, so the chain does NOT verify over them: it is filler that gives a big log its real size and
-   * index shape quickly (the log-scale benchmark's 10M-event log), never a way to write real audit rows.
-   * Returns the number of rows copied.
-   */
-  copyAuditRowsForBench(range: { fromSeq: number; toSeq: number }, shift: AuditCopyShift): Promise<number>;
   /** Queue a notice once: false when (platform, dedupeKey) is already queued. */
   enqueueNotice(notice: { platform: string; dedupeKey: string; notice: string; now: number }): Promise<boolean>;
   updateNotice(id: number, expect: OutboxExpect, patch: OutboxPatch): Promise<OutboxRecord | null>;

@@ -3,7 +3,7 @@
  * session is the transaction's connection) and for reads outside one (the session is the pool or the shared
  * connection). Rows come back camel-cased and typed as the records in ../records.ts.
  */
-import type { AuditCopyShift, AuditRange, UnitOfWork } from '../port.ts';
+import type { AuditRange, UnitOfWork } from '../port.ts';
 import type {
   AuditRow,
   CardRef,
@@ -477,17 +477,6 @@ export class SqlRepository implements UnitOfWork {
       fillAuditParams(tail, rows, full, rest);
       await this.db.run(auditInsertSql(rest), tail);
     }
-  }
-
-  async copyAuditRowsForBench(range: { fromSeq: number; toSeq: number }, shift: AuditCopyShift): Promise<number> {
-    // One INSERT … SELECT in the shared SQL subset (CAST keeps PostgreSQL from guessing the prefix's type).
-    return this.db.run(
-      `INSERT INTO audit_events (${AUDIT_INSERT_COLUMNS})
-       SELECT seq + ?, at + ?, actor, action, request_id + ?, CASE WHEN grant_id IS NULL THEN NULL ELSE CAST(? AS text) || grant_id END,
-              from_status, to_status, details, prev_hash, hash
-         FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq`,
-      [shift.seq, shift.at, shift.requestId, shift.grantIdPrefix, range.fromSeq, range.toSeq],
-    );
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────────────────────────────────
