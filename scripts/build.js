@@ -76,6 +76,27 @@ const lazyRequires = {
   },
 };
 
+/**
+ * zod re-exports every locale it ships (`z.locales.*`, ~45 languages, 366 kB — half of zod in the bundle) from its
+ * index, which a bundler cannot leave out; every command that validates anything would parse them at start. We use
+ * zod's default English messages only (src never calls z.config or z.locales), so the bundle's locales index holds
+ * English alone. zod's own tests for this are its package; ours: test/integration/build/bundle.test.ts.
+ */
+const englishOnlyZodLocales = {
+  name: 'english-only-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)) return undefined;
+      return { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 rmSync(dist, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -101,7 +122,7 @@ await build({
   sourcesContent: false,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [ownImportMetaUrl, lazyRequires],
+  plugins: [ownImportMetaUrl, lazyRequires, englishOnlyZodLocales],
 });
 
 const copied = spawnSync(process.execPath, [join(root, 'scripts', 'copy-build-assets.js'), dist], { stdio: 'inherit' });
