@@ -48,6 +48,55 @@ const ownImportMetaUrl = {
   },
 };
 
+/**
+ * Dependencies that load at start a module only one configuration uses. In the bundle such a `require` runs when
+ * first used instead (a getter in its place). Each line is matched exactly: a release that changes it fails the
+ * build here, rather than quietly loading eagerly again.
+ *   - Bolt's index loads its Socket Mode receiver, which loads @slack/socket-mode and with it a second undici
+ *     (~1 MB of JavaScript run at start) — in an HTTP-mode bot too, which never opens a socket. The receiver only
+ *     constructs a SocketModeClient (SLACK_APP_TOKEN set).
+ */
+const LAZY_REQUIRES = [
+  {
+    file: /[\\/]@slack[\\/]bolt[\\/]dist[\\/]receivers[\\/]SocketModeReceiver\.js$/,
+    eager: 'const socket_mode_1 = require("@slack/socket-mode");',
+    lazy: 'const socket_mode_1 = { get SocketModeClient() { return require("@slack/socket-mode").SocketModeClient; } };',
+  },
+];
+const lazyRequires = {
+  name: 'lazy-requires',
+  setup(b) {
+    for (const { file, eager, lazy } of LAZY_REQUIRES) {
+      b.onLoad({ filter: file }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(eager)) throw new Error(`${args.path}: expected \`${eager}\` (the package changed; update LAZY_REQUIRES in scripts/build.js)`);
+        return { contents: source.replace(eager, lazy), loader: 'js' };
+      });
+    }
+  },
+};
+
+/**
+ * zod re-exports every locale it ships (`z.locales.*`, ~45 languages, 366 kB — half of zod in the bundle) from its
+ * index, which a bundler cannot leave out; every command that validates anything would parse them at start. We use
+ * zod's default English messages only (src never calls z.config or z.locales), so the bundle's locales index holds
+ * English alone. zod's own tests for this are its package; ours: test/integration/build/bundle.test.ts.
+ */
+const englishOnlyZodLocales = {
+  name: 'english-only-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)) return undefined;
+      return { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 rmSync(dist, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -64,9 +113,16 @@ await build({
   banner: { js: "import { createRequire as __accessbotCreateRequire } from 'node:module'; const require = __accessbotCreateRequire(import.meta.url);" },
   // Class and function names stay as written (errors and logs print them), not renamed to avoid collisions.
   keepNames: true,
+  // No comments or indentation: each chunk's source stays in the heap as long as the process runs (V8 compiles
+  // functions lazily from it), and Bolt's JSDoc alone holds non-Latin-1 characters that made V8 keep whole chunks
+  // as two-byte strings (the Slack chunk was 3.5 MB of heap). Identifiers stay; the linked source map places a
+  // stack trace's line:column back in our sources (`node --enable-source-maps bin/accessbot.js …`).
+  minifyWhitespace: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [ownImportMetaUrl],
+  plugins: [ownImportMetaUrl, lazyRequires, englishOnlyZodLocales],
 });
 
 const copied = spawnSync(process.execPath, [join(root, 'scripts', 'copy-build-assets.js'), dist], { stdio: 'inherit' });

@@ -4,16 +4,12 @@
  * Exit codes (DESIGN.md §6): 0 fine, 1 the check failed (or explain says "not allowed", or a case failed), 2 bad usage.
  */
 import { explainActions } from './policy-actions.ts';
-import { policyJsonSchema } from '../config/policy-json-schema.ts';
 import { loadPolicyText } from '../config/load-policy.ts';
 import { DURATION_EXAMPLES, formatDuration, parseDuration } from '../domain/duration.ts';
 import { isAccessError } from '../domain/errors.ts';
 import { memberKeys, type Person } from '../domain/identity.ts';
 import type { Policy, RoleDef } from '../domain/policy.ts';
 import { checkNewRequest, requestableRoles } from '../domain/request-rules.ts';
-import { checkGrantsAtTargets } from '../app/check-targets.ts';
-import { closeProviders, providersForPolicy } from '../providers/registry.ts';
-import { configuredStoreTarget, storeTargetFrom, strandedGrantsIn } from './policy-live-grants.ts';
 import {
   HELP_OPTION,
   UsageError,
@@ -26,7 +22,9 @@ import {
   policyPathFor,
   type PolicyCommandIo,
 } from './policy-shared.ts';
-import { TEST_HELP, TEST_USAGE, runPolicyTest } from './policy-test.ts';
+import { TEST_HELP, TEST_USAGE } from './policy-test-usage.ts';
+// What only some subcommands or options need (the JSON Schema, table-driven tests, live grants, the targets'
+// providers) is imported when used: a one-shot `policy check` pays for the policy's loading only.
 
 export { personFromArg, type PolicyCommandIo };
 
@@ -90,11 +88,11 @@ export async function runPolicyCommand(args: string[], io: PolicyCommandIo): Pro
       case 'check':
         return await runCheck(rest, io);
       case 'schema':
-        return runSchema(rest, io);
+        return await runSchema(rest, io);
       case 'explain':
         return runExplain(rest, io);
       case 'test':
-        return await runPolicyTest(rest, io);
+        return await (await import('./policy-test.ts')).runPolicyTest(rest, io);
       case undefined:
       case '--help':
       case '-h':
@@ -160,6 +158,8 @@ async function runCheck(args: string[], io: PolicyCommandIo): Promise<number> {
 
   if (values.targets === true && !(await reportTargets(policy, io))) return 1;
 
+  if (typeof values.db !== 'string' && !values['live-grants']) return 0;
+  const { configuredStoreTarget, storeTargetFrom, strandedGrantsIn } = await import('./policy-live-grants.ts');
   const cwd = io.cwd ?? process.cwd();
   const target = typeof values.db === 'string' ? storeTargetFrom(values.db, cwd) : values['live-grants'] ? configuredStoreTarget(io.env, cwd) : null;
   if (!target) return 0;
@@ -185,6 +185,7 @@ async function runCheck(args: string[], io: PolicyCommandIo): Promise<number> {
 
 /** `--targets`: print what each target would refuse; false when one refuses something. */
 async function reportTargets(policy: Policy, io: PolicyCommandIo): Promise<boolean> {
+  const [{ checkGrantsAtTargets }, { closeProviders, providersForPolicy }] = await Promise.all([import('../app/check-targets.ts'), import('../providers/registry.ts')]);
   const providers = providersForPolicy(policy, { log: { info: () => {}, warn: () => {} }, env: io.env });
   try {
     const findings = await checkGrantsAtTargets(policy, providers);
@@ -203,12 +204,13 @@ async function reportTargets(policy: Policy, io: PolicyCommandIo): Promise<boole
   }
 }
 
-function runSchema(args: string[], io: PolicyCommandIo): number {
+async function runSchema(args: string[], io: PolicyCommandIo): Promise<number> {
   const { values } = parse(args, USAGE.schema, HELP_OPTION, 0);
   if (values.help) {
     io.out(HELP.schema);
     return 0;
   }
+  const { policyJsonSchema } = await import('../config/policy-json-schema.ts');
   io.out(JSON.stringify(policyJsonSchema(io.providers), null, 2));
   return 0;
 }

@@ -4,8 +4,16 @@
  * web-stream machinery (request cloning, readable-stream readers, abort signals) cost a burst of 10,000
  * revokes more CPU than the revokes' own bookkeeping. Redirects are never followed (a 3xx is an answer).
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type * as HttpModule from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type * as HttpsModule from 'node:https';
+import { createRequire } from 'node:module';
+
+/**
+ * node:http and node:https (with net, tls, streams) are loaded when the first pool is made: a command that only
+ * reads the policy (`accessbot policy check`, which imports every provider for its schemas) does not load them.
+ */
+const requireBuiltin = createRequire(import.meta.url);
 
 export interface PostAnswer {
   status: number;
@@ -43,6 +51,8 @@ const MAX_SOCKETS = 64;
 
 /** A POST function with its own keep-alive pool (one per provider), and how to close the pool. */
 export function createHttpPost(): { post: HttpPost; close(): void } {
+  const { Agent: HttpAgent, request: httpRequest } = requireBuiltin('node:http') as typeof HttpModule;
+  const { Agent: HttpsAgent, request: httpsRequest } = requireBuiltin('node:https') as typeof HttpsModule;
   const agents = {
     'http:': new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
     'https:': new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),

@@ -38,7 +38,7 @@ describe('the production bundle (scripts/build.js)', () => {
     expect(chunks).toContain('cli.js');
     expect(chunks.length).toBeGreaterThan(1);
     const imported = chunks.map((chunk) => readFileSync(join(out, 'app', chunk), 'utf8')).join('\n');
-    expect(imported).toMatch(/from "better-sqlite3"/);
+    expect(imported).toMatch(/from\s*"better-sqlite3"/);
     expect(existsSync(join(out, 'db', 'sqlite', 'migrations', 'meta', '_journal.json'))).toBe(true);
   });
 
