@@ -325,7 +325,9 @@ async function measure(app: Launched, sizes: (concurrency: number) => number, le
         const responseUrl = emu.responseUrlFor(`c${first + i}`, { channel: 'C0GENERAL', user: user.id });
         return signer.slashCommand({ command: '/request-access', text: `readonly 30m bench run ${first + i}`, userId: user.id, responseUrl });
       });
+      const t0 = Date.now();
       const commandAcks = await senders.send(url, commands, concurrency);
+      const t1 = Date.now();
       filed += count;
       // The approver clicks Approve on the cards this round posted (a request Bolt did not ack in 3 s has none),
       // as Slack sends it: the card's own ts and its button's value. The bare app gets the same clicks blind.
@@ -341,13 +343,16 @@ async function measure(app: Launched, sizes: (concurrency: number) => number, le
         const responseUrl = emu.responseUrlFor(`a${first + i}`, { channel: APPROVALS, user: approver.id });
         return signer.blockAction({ userId: approver.id, actions: [{ actionId: 'request_approve', value: requestId }], message: { channel: APPROVALS, ts }, responseUrl });
       });
+      const t2 = Date.now();
       const clickAcks = await senders.send(url, clicks, concurrency);
+      const t3 = Date.now();
       // The next round starts on an idle app: the grants (and their DMs) of this one are done.
       if (kind === 'accessbot') {
         const clicked = targets.map((t) => t.user);
         const requestOf = new Map(targets.map((t) => [t.user.id, t.requestId]));
         await waitFor(concurrency, 'grant notices', clicked, clicked.length - clickAcks.missed, (user) => emu.messages(user.id).some((m) => m.text.includes('is active until')), (user) => `AR-${requestOf.get(user.id)} (${user.id}): DMs: ${dmText(user)}; click answered: ${answerTo(`a${first + clicked.indexOf(user)}`)}`);
       }
+      if (debugDir) console.log(`ROUND ${kind} ${count} at ${concurrency}: commands ${t1 - t0} ms, cards ${t2 - t1} ms, clicks ${t3 - t2} ms, grant notices ${Date.now() - t3} ms`);
       return { commands: commandAcks.times, clicks: clickAcks.times, missed: commandAcks.missed + clickAcks.missed };
     };
     await round(warmup, 1);
