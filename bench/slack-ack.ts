@@ -279,7 +279,8 @@ const SETTLE_MS = 60_000;
 
 /** What did not finish within a wait: which round and step, and the requests (ids or senders) still missing. */
 interface Unsettled {
-  concurrency: number;
+  /** The round's concurrency level, or the warm-up. */
+  round: number | 'warm-up';
   step: 'cards' | 'grant notices';
   expected: number;
   reached: number;
@@ -300,7 +301,7 @@ async function measure(app: Launched, sizes: (concurrency: number) => number, le
     const cards = new ApprovalCards();
     let filed = 0;
     /** Waits until `isDone` holds for `target` of `users`, at least; records the wait, and what is missing if it gives up. */
-    const waitFor = async (concurrency: number, step: Unsettled['step'], users: readonly EmulatedUser[], target: number, isDone: (user: EmulatedUser) => boolean, describe: (user: EmulatedUser) => string, refresh = () => {}) => {
+    const waitFor = async (round: Unsettled['round'], step: Unsettled['step'], users: readonly EmulatedUser[], target: number, isDone: (user: EmulatedUser) => boolean, describe: (user: EmulatedUser) => string, refresh = () => {}) => {
       const done = new Set<string>();
       const progress = () => {
         refresh();
@@ -312,13 +313,13 @@ async function measure(app: Launched, sizes: (concurrency: number) => number, le
       settleMs.push(result.ms);
       if (!result.settled) {
         const missing = users.filter((u) => !done.has(u.id)).map(describe);
-        unsettled.push({ concurrency, step, expected: target, reached: result.reached, ms: result.ms, stalled: result.stalled, missing });
-        if (debugDir) console.log(`UNSETTLED ${step} at ${concurrency}: ${result.reached} of ${target} after ${result.ms} ms\n  ${missing.join('\n  ')}`);
+        unsettled.push({ round, step, expected: target, reached: result.reached, ms: result.ms, stalled: result.stalled, missing });
+        if (debugDir) console.log(`UNSETTLED ${step} at ${round}: ${result.reached} of ${target} after ${result.ms} ms\n  ${missing.join('\n  ')}`);
       }
     };
     const answerTo = (responseUrlId: string) => emu.ephemerals.filter((e) => e.responseUrlId === responseUrlId).map((e) => e.text.slice(0, 60)).join(' | ') || 'nothing';
     const dmText = (user: EmulatedUser) => emu.messages(user.id).map((m) => m.text.slice(0, 60)).join(' | ');
-    const round = async (count: number, concurrency: number) => {
+    const round = async (count: number, concurrency: number, level: Unsettled['round'] = concurrency) => {
       const first = filed;
       const users = requesters.slice(first, first + count);
       const commands = users.map((user, i): SignedRequest => {
@@ -333,7 +334,7 @@ async function measure(app: Launched, sizes: (concurrency: number) => number, le
       // as Slack sends it: the card's own ts and its button's value. The bare app gets the same clicks blind.
       let targets: Array<{ requestId: string; ts: string; user: EmulatedUser }>;
       if (kind === 'accessbot') {
-        await waitFor(concurrency, 'cards', users, count - commandAcks.missed, (user) => cards.of(user.id) !== undefined, (user) => `${user.id}: no card; DMs: ${dmText(user)}`, () => cards.update(emu.messages(APPROVALS)));
+        await waitFor(level, 'cards', users, count - commandAcks.missed, (user) => cards.of(user.id) !== undefined, (user) => `${user.id}: no card; DMs: ${dmText(user)}`, () => cards.update(emu.messages(APPROVALS)));
         targets = users.flatMap((user) => {
           const card = cards.of(user.id);
           return card ? [{ requestId: card.requestId, ts: card.ts, user }] : [];
@@ -350,12 +351,12 @@ async function measure(app: Launched, sizes: (concurrency: number) => number, le
       if (kind === 'accessbot') {
         const clicked = targets.map((t) => t.user);
         const requestOf = new Map(targets.map((t) => [t.user.id, t.requestId]));
-        await waitFor(concurrency, 'grant notices', clicked, clicked.length - clickAcks.missed, (user) => emu.messages(user.id).some((m) => m.text.includes('is active until')), (user) => `AR-${requestOf.get(user.id)} (${user.id}): DMs: ${dmText(user)}; click answered: ${answerTo(`a${first + clicked.indexOf(user)}`)}`);
+        await waitFor(level, 'grant notices', clicked, clicked.length - clickAcks.missed, (user) => emu.messages(user.id).some((m) => m.text.includes('is active until')), (user) => `AR-${requestOf.get(user.id)} (${user.id}): DMs: ${dmText(user)}; click answered: ${answerTo(`a${first + clicked.indexOf(user)}`)}`);
       }
       if (debugDir) console.log(`ROUND ${kind} ${count} at ${concurrency}: commands ${t1 - t0} ms, cards ${t2 - t1} ms, clicks ${t3 - t2} ms, grant notices ${Date.now() - t3} ms`);
       return { commands: commandAcks.times, clicks: clickAcks.times, missed: commandAcks.missed + clickAcks.missed };
     };
-    await round(warmup, 1);
+    await round(warmup, 1, 'warm-up');
     for (const concurrency of levels) {
       const { commands, clicks, missed } = await round(sizes(concurrency), concurrency);
       byConcurrency.set(concurrency, { commands: spread(commands), clicks: spread(clicks), missed });
@@ -423,12 +424,15 @@ export async function bench(mode: Mode): Promise<BenchResult> {
   ];
   for (const [label, measured] of apps) {
     notes.push(`${label}: mean receipt → ack inside the app (accessbot_ack_seconds) ${ms(measured.inApp.get('command'))} ms for commands, ${ms(measured.inApp.get('action'))} ms for clicks.`);
-    figures.push({ metric: 'unsettled_waits', value: measured.unsettled.length, unit: 'count', labels: { store: label.toLowerCase() } });
+    for (const concurrency of levels) {
+      const value = measured.unsettled.filter((u) => u.round === concurrency).length;
+      figures.push({ metric: 'unsettled_waits', value, unit: 'count', labels: { app: 'accessbot', store: label.toLowerCase(), concurrency } });
+    }
     const longest = Math.max(0, ...measured.settleMs);
     notes.push(`${label}: the longest wait for a round's cards, or for its grant notices, after its last ack: ${num(longest / 1000, 1)} s.`);
     for (const u of measured.unsettled) {
       const why = u.stalled ? `nothing moved for ${STALL_MS / 1000} s` : `still short after ${SETTLE_MS / 1000} s`;
-      notes.push(`${label}: at ${u.concurrency} sender(s), only ${u.reached} of ${u.expected} ${u.step} after ${num(u.ms / 1000, 1)} s (${why}); the next step started on a busy app. Missing: ${u.missing.slice(0, 5).join('; ')}${u.missing.length > 5 ? `; … ${u.missing.length - 5} more` : ''}.`);
+      notes.push(`${label}: ${u.round === 'warm-up' ? 'in the warm-up' : `at ${u.round} sender(s)`}, only ${u.reached} of ${u.expected} ${u.step} after ${num(u.ms / 1000, 1)} s (${why}); the next step started on a busy app. Missing: ${u.missing.slice(0, 5).join('; ')}${u.missing.length > 5 ? `; … ${u.missing.length - 5} more` : ''}.`);
     }
   }
   if (pgSkip) notes.push(pgSkip);
