@@ -20,7 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -30,7 +30,6 @@ import { SlackRequestSigner, startSlackEmulator, type EmulatedUser, type SignedR
 import { loadEnv } from '../src/config/env.ts';
 import type { Policy } from '../src/domain/policy.ts';
 import { createLogger, silentLogger } from '../src/logging.ts';
-import { createWriteStream } from 'node:fs';
 import { startAccessbot } from '../src/main.ts';
 import type { Provider } from '../src/providers/types.ts';
 import { onInterrupt } from './lib/cleanup.ts';
@@ -271,8 +270,8 @@ async function launch(kind: Kind, store: StoreKind | null): Promise<Launched> {
 
 /**
  * Waiting for a round's follow-up work (its cards, then its grant notices) before the next step: done as soon
- * as all of it is posted (a second or two); a round whose progress stops for STALL_MS is given up and named in
- * the notes (the next step then starts on a busy app), and SETTLE_MS caps a round that keeps crawling.
+ * as all of it is posted; a wait during which neither it moved nor the app called Slack for STALL_MS is given
+ * up and named in the notes (the next step then starts on a busy app), and SETTLE_MS caps one that keeps crawling.
  */
 const STALL_MS = 10_000;
 const SETTLE_MS = 60_000;
