@@ -7,15 +7,20 @@
  *   - an Approve click on a pending request (review, grant, card update, DMs follow the ack)
  * for the full accessbot on SQLite (a temporary file) and PostgreSQL (a fresh database, dropped afterwards;
  * skipped with a line saying so when no server answers), and for a bare Bolt app that only acks (the floor).
- * Each concurrency level starts on an idle app: the previous level's cards and grants are done first.
+ * Each concurrency level starts on an idle app: the previous level's cards and grants are done first. The approver
+ * clicks Approve on the cards a round actually posted (the request id and message ts from each card), as Slack
+ * would send it, once all of them are posted; a wait that stops moving gives up after STALL_MS and the notes name
+ * what is missing.
  * The ratio column is accessbot p99 / bare Bolt p99 at the same concurrency. Prints; never asserts.
- * BENCH_CPU_PROF=DIR writes a CPU profile of each app process there.
+ * BENCH_CPU_PROF=DIR writes a CPU profile of each app process there; BENCH_DEBUG=DIR writes each app's log (debug
+ * level) there, keeps the SQLite file, and prints each unsettled round's missing requests with their DMs and the
+ * answer to their click.
  * Target: ack p99 ≤ 1.5× the bare Bolt app at every concurrency.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -24,14 +29,15 @@ import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import { SlackRequestSigner, startSlackEmulator, type EmulatedUser, type SignedRequest, type SlackEmulator } from '../playground/slack-emulator/index.ts';
 import { loadEnv } from '../src/config/env.ts';
 import type { Policy } from '../src/domain/policy.ts';
-import { silentLogger } from '../src/logging.ts';
+import { createLogger, silentLogger } from '../src/logging.ts';
 import { startAccessbot } from '../src/main.ts';
 import type { Provider } from '../src/providers/types.ts';
 import { onInterrupt } from './lib/cleanup.ts';
 import { BENCH_PG_URL, freshPostgresDatabase, postgresSkipReason, shownUrl } from './lib/postgres.ts';
 import { runIfMain, sized, spreadFigures, type BenchResult, type Figure, type Mode } from './lib/report.ts';
 import { num, ratio, spread, type Spread } from './lib/stats.ts';
-import { until } from './lib/until.ts';
+import { settle } from './lib/settle.ts';
+import { APPROVALS, ApprovalCards } from './lib/slack-fixture.ts';
 
 const SECRET = 'bench-signing-secret';
 const WARMUP = 20;
@@ -42,6 +48,8 @@ const serving = process.argv[2] === '--serve' ? (process.argv[3] as Kind) : null
 /** Requesters the child's policy knows: enough for every request of a full run. */
 const MAX_REQUESTERS = 4_000;
 const TARGET_RATIO = 1.5;
+/** BENCH_DEBUG=DIR: the app logs at debug level to DIR/app-PID.log, and an unsettled round prints what is missing. */
+const debugDir = process.env.BENCH_DEBUG ?? null;
 
 const requesters: EmulatedUser[] = Array.from({ length: MAX_REQUESTERS }, (_, i) => ({ id: `U0REQ${i}`, name: `req${i}`, email: `req${i}@example.com` }));
 const approver: EmulatedUser = { id: 'U0APPROVER', name: 'approver', email: 'approver@example.com' };
@@ -93,7 +101,7 @@ async function serve(kind: Kind, apiUrl: string, botToken: string): Promise<void
   if (kind === 'accessbot') {
     const database = process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : { ACCESSBOT_DB: process.env.BENCH_SQLITE_PATH! };
     const env = { PORT: '0', ...database, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: apiUrl };
-    const bot = await startAccessbot(loadEnv(env), { policy: benchPolicy(), providers: new Map([['orders-db', noopProvider]]), env, log: silentLogger() });
+    const bot = await startAccessbot(loadEnv(env), { policy: benchPolicy(), providers: new Map([['orders-db', noopProvider]]), env, log: debugDir ? createLogger('debug', createWriteStream(join(debugDir, `app-${process.pid}.log`))) : silentLogger() });
     url = `http://127.0.0.1:${bot.port}/slack/events`;
     stop = async () => {
       const histogram = await bot.metrics.ackSeconds.get();
@@ -211,8 +219,10 @@ interface Measured {
   /** Per concurrency: commands and clicks. */
   byConcurrency: Map<number, { commands: Spread; clicks: Spread; missed: number }>;
   inApp: Map<string, number>;
-  /** Rounds whose follow-up work (cards, grants) was not done within the wait: their app was not idle after. */
-  unsettled: number;
+  /** Waits for a round's follow-up work (cards, grant notices) that gave up: the app was not idle after them. */
+  unsettled: Unsettled[];
+  /** How long each wait for follow-up work took (ms). */
+  settleMs: number[];
 }
 
 /** One app process on one store, with its own Slack emulator and senders, started and ready for requests. */
@@ -230,7 +240,7 @@ async function launch(kind: Kind, store: StoreKind | null): Promise<Launched> {
     channels: [{ id: 'C0APPROVALS', name: 'approvals' }, { id: 'C0AUDIT', name: 'audit' }, { id: 'C0GENERAL', name: 'general' }],
   });
   const dir = mkdtempSync(join(tmpdir(), 'accessbot-bench-'));
-  const removeDir = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
+  const removeDir = onInterrupt(() => (debugDir ? console.log(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })));
   const database = store === 'postgres' ? await freshPostgresDatabase() : null;
   const dropDatabase = onInterrupt(async () => database?.drop());
   let started: Child | null = null;
@@ -258,43 +268,94 @@ async function launch(kind: Kind, store: StoreKind | null): Promise<Launched> {
   return { kind, emu, child: started, senders, stop };
 }
 
-/** How long a round may take to finish its follow-up work before the next starts anyway (and a note says so). */
+/**
+ * Waiting for a round's follow-up work (its cards, then its grant notices) before the next step: done as soon
+ * as all of it is posted; a wait during which neither it moved nor the app called Slack for STALL_MS is given
+ * up and named in the notes (the next step then starts on a busy app), and SETTLE_MS caps one that keeps crawling.
+ */
+const STALL_MS = 10_000;
 const SETTLE_MS = 60_000;
+
+/** What did not finish within a wait: which round and step, and the requests (ids or senders) still missing. */
+interface Unsettled {
+  /** The round's concurrency level, or the warm-up. */
+  round: number | 'warm-up';
+  step: 'cards' | 'grant notices';
+  expected: number;
+  reached: number;
+  ms: number;
+  stalled: boolean;
+  missing: string[];
+}
 
 /** For each concurrency, `sizes(concurrency)` commands then as many clicks on those requests (after a warm-up); then stops the app. */
 async function measure(app: Launched, sizes: (concurrency: number) => number, levels: readonly number[], warmup: number): Promise<Measured> {
   const { kind, emu, senders } = app;
   const { url } = app.child;
   const byConcurrency: Measured['byConcurrency'] = new Map();
-  let unsettled = 0;
+  const unsettled: Unsettled[] = [];
+  const settleMs: number[] = [];
   try {
     const signer = new SlackRequestSigner({ signingSecret: SECRET, teamId: emu.team.id, appId: emu.bot.appId });
+    const cards = new ApprovalCards();
     let filed = 0;
-    let cards = 0;
-    let granted = 0;
-    const round = async (count: number, concurrency: number) => {
+    /** Waits until `isDone` holds for `target` of `users`, at least; records the wait, and what is missing if it gives up. */
+    const waitFor = async (round: Unsettled['round'], step: Unsettled['step'], users: readonly EmulatedUser[], target: number, isDone: (user: EmulatedUser) => boolean, describe: (user: EmulatedUser) => string, refresh = () => {}) => {
+      const done = new Set<string>();
+      const progress = () => {
+        refresh();
+        for (const user of users) if (!done.has(user.id) && isDone(user)) done.add(user.id);
+        return done.size;
+      };
+      // Stalled only when the app stopped calling Slack too: a backlog of other notices ahead still counts as moving.
+      const result = await settle(progress, target, { stallMs: STALL_MS, capMs: SETTLE_MS, activity: () => emu.calls.length });
+      settleMs.push(result.ms);
+      if (!result.settled) {
+        const missing = users.filter((u) => !done.has(u.id)).map(describe);
+        unsettled.push({ round, step, expected: target, reached: result.reached, ms: result.ms, stalled: result.stalled, missing });
+        if (debugDir) console.log(`UNSETTLED ${step} at ${round}: ${result.reached} of ${target} after ${result.ms} ms\n  ${missing.join('\n  ')}`);
+      }
+    };
+    const answerTo = (responseUrlId: string) => emu.ephemerals.filter((e) => e.responseUrlId === responseUrlId).map((e) => e.text.slice(0, 60)).join(' | ') || 'nothing';
+    const dmText = (user: EmulatedUser) => emu.messages(user.id).map((m) => m.text.slice(0, 60)).join(' | ');
+    const round = async (count: number, concurrency: number, level: Unsettled['round'] = concurrency) => {
       const first = filed;
-      const commands = Array.from({ length: count }, (_, i): SignedRequest => {
-        const user = requesters[first + i]!;
+      const users = requesters.slice(first, first + count);
+      const commands = users.map((user, i): SignedRequest => {
         const responseUrl = emu.responseUrlFor(`c${first + i}`, { channel: 'C0GENERAL', user: user.id });
         return signer.slashCommand({ command: '/request-access', text: `readonly 30m bench run ${first + i}`, userId: user.id, responseUrl });
       });
+      const t0 = Date.now();
       const commandAcks = await senders.send(url, commands, concurrency);
+      const t1 = Date.now();
       filed += count;
-      // Every request must exist before it is approved; a request Bolt did not ack in 3 s is not filed.
-      cards += count - commandAcks.missed;
-      if (kind === 'accessbot' && !(await until(() => emu.messages('C0APPROVALS').length >= cards, SETTLE_MS))) unsettled++;
-      const clicks = Array.from({ length: count }, (_, i): SignedRequest => {
-        const responseUrl = emu.responseUrlFor(`a${first + i}`, { channel: 'C0APPROVALS', user: approver.id });
-        return signer.blockAction({ userId: approver.id, actions: [{ actionId: 'request_approve', value: String(first + i + 1) }], message: { channel: 'C0APPROVALS', ts: '1.000001' }, responseUrl });
+      // The approver clicks Approve on the cards this round posted (a request Bolt did not ack in 3 s has none),
+      // as Slack sends it: the card's own ts and its button's value. The bare app gets the same clicks blind.
+      let targets: Array<{ requestId: string; ts: string; user: EmulatedUser }>;
+      if (kind === 'accessbot') {
+        await waitFor(level, 'cards', users, count - commandAcks.missed, (user) => cards.of(user.id) !== undefined, (user) => `${user.id}: no card; DMs: ${dmText(user)}`, () => cards.update(emu.messages(APPROVALS)));
+        targets = users.flatMap((user) => {
+          const card = cards.of(user.id);
+          return card ? [{ requestId: card.requestId, ts: card.ts, user }] : [];
+        });
+      } else targets = users.map((user, i) => ({ requestId: String(first + i + 1), ts: '1.000001', user }));
+      const clicks = targets.map(({ requestId, ts }, i): SignedRequest => {
+        const responseUrl = emu.responseUrlFor(`a${first + i}`, { channel: APPROVALS, user: approver.id });
+        return signer.blockAction({ userId: approver.id, actions: [{ actionId: 'request_approve', value: requestId }], message: { channel: APPROVALS, ts }, responseUrl });
       });
+      const t2 = Date.now();
       const clickAcks = await senders.send(url, clicks, concurrency);
-      granted += count - commandAcks.missed - clickAcks.missed;
+      const t3 = Date.now();
       // The next round starts on an idle app: the grants (and their DMs) of this one are done.
-      if (kind === 'accessbot' && !(await until(() => emu.messages().filter((m) => m.text.includes('is active until')).length >= granted, SETTLE_MS))) unsettled++;
+      if (kind === 'accessbot') {
+        const clicked = targets.map((t) => t.user);
+        const requestOf = new Map(targets.map((t) => [t.user.id, t.requestId]));
+        await waitFor(level, 'grant notices', clicked, clicked.length - clickAcks.missed, (user) => emu.messages(user.id).some((m) => m.text.includes('is active until')), (user) => `AR-${requestOf.get(user.id)} (${user.id}): DMs: ${dmText(user)}; click answered: ${answerTo(`a${first + clicked.indexOf(user)}`)}`);
+      }
+      if (debugDir) console.log(`ROUND ${kind} ${count} at ${concurrency}: commands ${t1 - t0} ms, cards ${t2 - t1} ms, clicks ${t3 - t2} ms, grant notices ${Date.now() - t3} ms`);
       return { commands: commandAcks.times, clicks: clickAcks.times, missed: commandAcks.missed + clickAcks.missed };
     };
-    await round(warmup, 1);
+    await round(warmup, 1, 'warm-up');
     for (const concurrency of levels) {
       const { commands, clicks, missed } = await round(sizes(concurrency), concurrency);
       byConcurrency.set(concurrency, { commands: spread(commands), clicks: spread(clicks), missed });
@@ -302,7 +363,7 @@ async function measure(app: Launched, sizes: (concurrency: number) => number, le
   } finally {
     await app.stop();
   }
-  return { byConcurrency, inApp: app.child.inApp, unsettled };
+  return { byConcurrency, inApp: app.child.inApp, unsettled, settleMs };
 }
 
 export async function bench(mode: Mode): Promise<BenchResult> {
@@ -362,7 +423,16 @@ export async function bench(mode: Mode): Promise<BenchResult> {
   ];
   for (const [label, measured] of apps) {
     notes.push(`${label}: mean receipt → ack inside the app (accessbot_ack_seconds) ${ms(measured.inApp.get('command'))} ms for commands, ${ms(measured.inApp.get('action'))} ms for clicks.`);
-    if (measured.unsettled) notes.push(`${label}: ${measured.unsettled} round(s) did not finish their cards or grants within ${SETTLE_MS / 1000} s; the next level started on a busy app.`);
+    for (const concurrency of levels) {
+      const value = measured.unsettled.filter((u) => u.round === concurrency).length;
+      figures.push({ metric: 'unsettled_waits', value, unit: 'count', labels: { app: 'accessbot', store: label.toLowerCase(), concurrency } });
+    }
+    const longest = Math.max(0, ...measured.settleMs);
+    notes.push(`${label}: the longest wait for a round's cards, or for its grant notices, after its last ack: ${num(longest / 1000, 1)} s.`);
+    for (const u of measured.unsettled) {
+      const why = u.stalled ? `nothing moved for ${STALL_MS / 1000} s` : `still short after ${SETTLE_MS / 1000} s`;
+      notes.push(`${label}: ${u.round === 'warm-up' ? 'in the warm-up' : `at ${u.round} sender(s)`}, only ${u.reached} of ${u.expected} ${u.step} after ${num(u.ms / 1000, 1)} s (${why}); the next step started on a busy app. Missing: ${u.missing.slice(0, 5).join('; ')}${u.missing.length > 5 ? `; … ${u.missing.length - 5} more` : ''}.`);
+    }
   }
   if (pgSkip) notes.push(pgSkip);
   else notes.push(`PostgreSQL: ${shownUrl(BENCH_PG_URL)}, a fresh database.`);

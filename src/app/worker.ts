@@ -1,6 +1,6 @@
 /**
  * Runs the after-commit work of one process: applies grants/revokes as soon as a decision commits and
- * delivers queued chat notices. Grants are processed by a bounded number of lanes, one grant at a time per lane,
+ * delivers queued chat notices (the whole backlog, batch after batch, not one batch per wake-up). Grants are processed by a bounded number of lanes, one grant at a time per lane,
  * and a grant is never processed twice at once by this process. It keeps track of what is in flight so
  * shutdown can wait for it.
  */
@@ -12,6 +12,8 @@ import type { ChatPort } from './ports.ts';
 
 /** Grants one process applies at the target at once; a burst of expiries queues instead of flooding the target. */
 const WORKER_CONCURRENCY = 32;
+/** Notices read per outbox query; a wake-up keeps reading batches until one comes back short. */
+const DISPATCH_BATCH = 50;
 
 export class Worker implements AfterCommit {
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -118,10 +120,14 @@ export class Worker implements AfterCommit {
     this.track(
       (async () => {
         try {
+          let full: boolean;
           do {
             this.dispatchAgain = false;
-            await dispatchOutbox(ctx, this.ports);
-          } while (this.dispatchAgain && !this.stopped);
+            const result = await dispatchOutbox(ctx, this.ports, DISPATCH_BATCH);
+            // A full batch may have left due notices behind it: they go now, not at the next sweep. (Rows that
+            // failed back off and leased rows are not due, so this ends once the backlog is delivered.)
+            full = result.sent + result.failed + result.skipped >= DISPATCH_BATCH;
+          } while ((this.dispatchAgain || full) && !this.stopped);
         } catch (error) {
           ctx.log.error({ err: String(error) }, 'outbox dispatch crashed; the sweep will retry');
         } finally {
