@@ -31,7 +31,9 @@ export interface ServeProcess {
 
 export async function startServe(env: Record<string, string>, options: { runtime?: Runtime; startTimeoutMs?: number } = {}): Promise<ServeProcess> {
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
-  const child = spawn(process.execPath, cliCommand(options.runtime ?? 'compiled', ['serve']), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF=DIR: the process writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, ...cliCommand(options.runtime ?? 'compiled', ['serve'])], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const warnings: ServeProcess['warnings'] = [];
   let stderr = '';
