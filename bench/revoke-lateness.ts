@@ -5,7 +5,8 @@
  * server: each grant is a LOGIN role, each revoke drops it). Lateness per grant = revoked_at − expires_at, read
  * back from the store (a temporary SQLite file). Prints; never asserts. Target: p99 ≤ 100 ms at 10,000 grants.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../db/store/open.ts';
@@ -99,6 +100,7 @@ export async function measureRevokeLateness(count: number, windowMs: number, kin
       }
     });
 
+    const profiler = await startProfile();
     const cpuBefore = process.cpuUsage();
     await recoverOnStart(ctx);
     const scheduler = startScheduler(ctx, { worker, ports: () => [] });
@@ -109,6 +111,7 @@ export async function measureRevokeLateness(count: number, windowMs: number, kin
     while ((await live()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     await scheduler.stop();
     const cpu = process.cpuUsage(cpuBefore);
+    await profiler?.stop(`revoke-lateness-${kind}-${count}`);
 
     const rows = await grantsOf(store, requestIds);
     const revoked = rows.filter((g) => g.status === 'revoked' && g.revokedAt !== null);
@@ -129,6 +132,28 @@ export async function measureRevokeLateness(count: number, windowMs: number, kin
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * BENCH_CPU_PROF=DIR: a V8 CPU profile of the revoke phase alone (not the set-up), written to DIR as
+ * `revoke-lateness-<target>-<grants>-<time>.cpuprofile` (open it in Chrome DevTools). The bot runs in this
+ * process, so this is the bot's profile (and the in-process webhook receiver's).
+ */
+async function startProfile(): Promise<{ stop(name: string): Promise<void> } | null> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return null;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(name) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
 }
 
 /** The grants of these requests (each access request files at most one). */
