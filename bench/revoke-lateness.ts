@@ -107,7 +107,10 @@ export async function measureRevokeLateness(count: number, windowMs: number, kin
     const deadline = firstExpiry + windowMs + 60_000;
     // Grants not revoked yet, counted (not listed: listing 10,000 ids ten times a second cost the measured
     // process more than a tenth of its CPU). Every held grant is "overdue" by a cutoff at the end of time.
+    // Nobody looks before the last expiry: a count scans every grant, and counting ten times a second through
+    // the window cost the measured process some 3% of its CPU while telling nothing.
     const live = () => store.countOverdueRevokes(Number.MAX_SAFE_INTEGER);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstExpiry + windowMs - Date.now())));
     while ((await live()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     await scheduler.stop();
     const cpu = process.cpuUsage(cpuBefore);
