@@ -104,6 +104,8 @@ export interface StoreReads {
 
   // Small durable state
   kvGet(key: string): Promise<string | null>;
+  /** The values of those of `keys` that exist, in one read (a batch of revokes reading its holders' small records). */
+  kvGetMany(keys: readonly string[]): Promise<Map<string, string>>;
   kvList(prefix: string): Promise<{ key: string; value: string; updatedAt: number }[]>;
   cardRef(platform: string, requestId: RequestId): Promise<CardRef | null>;
   digestClaim(period: string): Promise<DigestClaim | null>;

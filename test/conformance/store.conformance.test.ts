@@ -255,6 +255,19 @@ describe.each(kinds)('store conformance: $kind', ({ skip, fresh }) => {
     }
   });
 
+  it.skipIf(skip)('reads many small records in one call: the keys that exist, whatever their number', async () => {
+    const [a] = await twoConnections();
+    const keys = Array.from({ length: 300 }, (_, i) => `many:${i}`);
+    await a.tx(async (uow) => {
+      for (const key of keys.filter((_, i) => i % 2 === 0)) await uow.kvPut(key, `value of ${key}`, 1);
+    });
+    const found = await a.kvGetMany([...keys, 'many:absent']);
+    expect([...found.keys()].sort()).toEqual(keys.filter((_, i) => i % 2 === 0).sort());
+    expect(found.get('many:10')).toBe('value of many:10');
+    expect(await a.tx((uow) => uow.kvGetMany(['many:0', 'many:1']))).toEqual(new Map([['many:0', 'value of many:0']]));
+    expect(await a.kvGetMany([])).toEqual(new Map());
+  });
+
   it.skipIf(skip)('keeps times past 2^31 ms exact', async () => {
     const [a] = await twoConnections();
     const clock = new ManualClock(2 ** 41 + 123);

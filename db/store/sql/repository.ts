@@ -159,10 +159,11 @@ class Conditions {
 /** Grant columns holding text; every other column a batched compare-and-set writes or compares is an integer. */
 const GRANT_TEXT_FIELDS: ReadonlySet<string> = new Set(['id', 'status', 'lastError', 'leaseOwner', 'revokeReason', 'revokedBy', 'credentials']);
 /**
- * Rows of one batched grant statement, padded up to the next of these sizes with rows that match nothing (a
- * NULL id), so a few prepared statements per shape serve every batch size instead of one per size.
+ * Rows of one batched statement (grant compare-and-sets, kv reads), padded up to the next of these sizes with
+ * rows that match nothing (a NULL id or key), so a few prepared statements serve every batch size instead of
+ * one per size.
  */
-const GRANT_BATCH_SIZES = [2, 4, 8, 16, 32, 64, 128, 256] as const;
+const GRANT_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
 const MAX_GRANT_BATCH = 256;
 
 /**
@@ -651,6 +652,18 @@ export class SqlRepository implements UnitOfWork {
   async kvGet(key: string): Promise<string | null> {
     const row = await this.one('SELECT value FROM kv WHERE key = ?', [key]);
     return row ? String(row.value) : null;
+  }
+
+  async kvGetMany(keys: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let start = 0; start < keys.length; start += MAX_GRANT_BATCH) {
+      const chunk: SqlValue[] = keys.slice(start, start + MAX_GRANT_BATCH);
+      // Padded with NULLs (never equal to a key) to a few sizes, as the batched grant statements are.
+      const size = GRANT_BATCH_SIZES.find((n) => n >= chunk.length)!;
+      while (chunk.length < size) chunk.push(null);
+      for (const row of await this.db.all(`SELECT key, value FROM kv WHERE key IN (${placeholders(size)})`, chunk)) found.set(String(row.key), String(row.value));
+    }
+    return found;
   }
 
   async kvList(prefix: string): Promise<{ key: string; value: string; updatedAt: number }[]> {
