@@ -22,12 +22,18 @@ function readIds(value: string | null): RequestId[] {
   }
 }
 
+/** Where a holder's list of ended grants is kept. */
+export function endedGrantsKey(requesterKey: string): string {
+  return PREFIX + requesterKey;
+}
+
 /**
  * Inside the revoke's unit of work: these requests' grants ended, in this order; remember them for their holders.
  * The holder's key comes with each (the revoke read the request to build its target call); each holder's list
- * is read and written once however many of their grants ended.
+ * is read and written once however many of their grants ended. `known`: the lists read already
+ * (`endedGrantsKey`; a key missing from it has no list yet).
  */
-export async function rememberEndedGrants(uow: UnitOfWork, ended: readonly { requesterKey: string; requestId: RequestId }[], now: number): Promise<void> {
+export async function rememberEndedGrants(uow: UnitOfWork, ended: readonly { requesterKey: string; requestId: RequestId }[], now: number, known?: ReadonlyMap<string, string>): Promise<void> {
   const byHolder = new Map<string, RequestId[]>();
   for (const { requesterKey, requestId } of ended) {
     const ids = byHolder.get(requesterKey) ?? [];
@@ -35,8 +41,8 @@ export async function rememberEndedGrants(uow: UnitOfWork, ended: readonly { req
     byHolder.set(requesterKey, ids);
   }
   for (const [holder, endedNow] of byHolder) {
-    const key = PREFIX + holder;
-    let ids = readIds(await uow.kvGet(key));
+    const key = endedGrantsKey(holder);
+    let ids = readIds(known ? (known.get(key) ?? null) : await uow.kvGet(key));
     for (const requestId of endedNow) ids = [requestId, ...ids.filter((id) => id !== requestId)].slice(0, RECENT_ENDED);
     await uow.kvPut(key, JSON.stringify(ids), now);
   }

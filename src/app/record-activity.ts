@@ -42,6 +42,11 @@ export interface GrantActivityRecord {
   summary: string | null;
 }
 
+/** Where a grant's activity record is kept. */
+export function activityRecordKey(grantId: string): string {
+  return RECORD_PREFIX + grantId;
+}
+
 export async function readActivityRecord(reads: { kvGet(key: string): Promise<string | null> }, grantId: string): Promise<GrantActivityRecord | null> {
   const value = await reads.kvGet(RECORD_PREFIX + grantId);
   if (value === null) return null;

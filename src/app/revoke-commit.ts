@@ -2,7 +2,7 @@
  * The final step of a revoke that succeeded at its target — revoking → revoked (handing our lease back), what the
  * holder did, the holder's list of ended grants, the `grant.revoked` event and the notices — written for a
  * whole group commit of revokes at once (./group-commit.ts): one compare-and-set statement for every grant's
- * transition, one insert for every audit row, one read and write per holder. Each grant is still its own
+ * transition, one read of the small records they update, one insert for every audit row. Each grant is still its own
  * compare-and-set (on its status and our lease), and one that moved on meanwhile records nothing, exactly as
  * if each revoke had committed alone in turn.
  */
@@ -16,8 +16,8 @@ import { isLateRevoke } from '../domain/thresholds.ts';
 import type { AppContext } from './context.ts';
 import type { BatchKind } from './group-commit.ts';
 import { enqueueNotice } from './outbox.ts';
-import { readActivityRecord, revokeActivity } from './record-activity.ts';
-import { rememberEndedGrants } from './recent-grants.ts';
+import { activityRecordKey, readActivityRecord, revokeActivity } from './record-activity.ts';
+import { endedGrantsKey, rememberEndedGrants } from './recent-grants.ts';
 import type { GrantRecord } from './records.ts';
 
 /** One revoke done at the target, to record. */
@@ -47,10 +47,13 @@ export const finishRevokes: BatchKind<FinishedRevoke, boolean> = {
     );
     const moved = (await uow.updateGrants(changes)).map((row) => row !== null);
     const done = items.filter((_, i) => moved[i]);
+    // The small records the batch reads back (activity sampled so far, each holder's ended grants), in one read.
+    const known = await uow.kvGetMany([...done.map(({ grant }) => activityRecordKey(grant.id)), ...new Set(done.map(({ requesterKey }) => endedGrantsKey(requesterKey)))]);
+    const reads = { kvGet: async (key: string) => known.get(key) ?? null };
     const events: AuditInput[] = [];
     for (const item of done) {
       const { grant, detail, activity, now } = item;
-      const final = revokeActivity(grant, activity, await readActivityRecord(uow, grant.id), now);
+      const final = revokeActivity(grant, activity, await readActivityRecord(reads, grant.id), now);
       if (final) {
         events.push(final.event);
         await uow.kvPut(final.key, final.value, now);
@@ -68,7 +71,7 @@ export const finishRevokes: BatchKind<FinishedRevoke, boolean> = {
         details: { ...detail, reason: grant.revokeReason, ...(expired ? { late_ms: lateMs, late: isLateRevoke(lateMs) } : {}), attempts: grant.attempts + 1 },
       });
     }
-    if (done.length > 0) await rememberEndedGrants(uow, done.map(({ grant, requesterKey }) => ({ requesterKey, requestId: grant.requestId })), done[done.length - 1]!.now);
+    if (done.length > 0) await rememberEndedGrants(uow, done.map(({ grant, requesterKey }) => ({ requesterKey, requestId: grant.requestId })), done[done.length - 1]!.now, known);
     await appendAudits(uow, events);
     for (const { ctx, grant, detail } of done) await enqueueRevokedNotices(uow, ctx, grant, detail);
     return moved;
