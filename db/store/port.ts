@@ -14,6 +14,7 @@ import type {
   DigestClaim,
   DigestExpect,
   DigestPatch,
+  GrantChange,
   GrantExpect,
   GrantPatch,
   GrantRecord,
@@ -103,6 +104,8 @@ export interface StoreReads {
 
   // Small durable state
   kvGet(key: string): Promise<string | null>;
+  /** The values of those of `keys` that exist, in one read (a batch of revokes reading its holders' small records). */
+  kvGetMany(keys: readonly string[]): Promise<Map<string, string>>;
   kvList(prefix: string): Promise<{ key: string; value: string; updatedAt: number }[]>;
   cardRef(platform: string, requestId: RequestId): Promise<CardRef | null>;
   digestClaim(period: string): Promise<DigestClaim | null>;
@@ -120,6 +123,13 @@ export interface UnitOfWork extends StoreReads {
   insertGrant(grant: NewGrant): Promise<void>;
   /** Compare-and-set; the changed row, or null when a condition did not hold. */
   updateGrant(id: string, expect: GrantExpect, patch: GrantPatch): Promise<GrantRecord | null>;
+  /**
+   * Many compare-and-sets at once (a burst of expiries, a group commit of revokes): each change is its own
+   * condition on its own row, with exactly the outcome of `updateGrant` called for each in order, but
+   * consecutive changes of the same shape travel as one statement. The changed rows in the order given, null
+   * where a condition did not hold.
+   */
+  updateGrants(changes: readonly GrantChange[]): Promise<(GrantRecord | null)[]>;
   /** Free every grant and notice lease held by `owner` (a restarted replica taking its leases back). */
   releaseLeasesOf(owner: string): Promise<number>;
   /** Appends one row; fails if the sequence is taken (the chain can never fork). */

@@ -103,6 +103,13 @@ export interface GrantExpect {
   notReminded?: true;
 }
 
+/** One compare-and-set of a batch (`updateGrants`): `patch` is written only when every condition of `expect` holds. */
+export interface GrantChange {
+  id: string;
+  expect: GrantExpect;
+  patch: GrantPatch;
+}
+
 /** Append-only and hash-chained; the database refuses UPDATE and DELETE on it. */
 export interface AuditRow {
   seq: number;

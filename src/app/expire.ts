@@ -4,7 +4,7 @@ import { isLateRevoke, REMINDER_LEAD_MS, REMINDER_MIN_GRANT_MS } from '../domain
 import type { GrantRecord } from '../../db/store/port.ts';
 import type { AppContext } from './context.ts';
 import { enqueueNotice } from './outbox.ts';
-import { markRevoking } from './revoke.ts';
+import { markRevokingAll, type RevokeMove } from './revoke.ts';
 
 /** Rows one step reads and moves at most; a step that got fewer has caught up with everything due. */
 export const EXPIRY_BATCH = 200;
@@ -50,16 +50,15 @@ export async function startDueRevokes(ctx: AppContext, options: StartRevokesOpti
   if (due.length === 0) return [];
   const handOff = options.handOff !== false;
   const lease = handOff && options.claimFor ? { owner: ctx.instanceId, until: now + ctx.retry.leaseMs } : undefined;
-  // One transaction for the whole batch: a burst of expiries takes the writers' lock once, not once per grant.
-  // Each grant is still its own compare-and-set; one that moved meanwhile is skipped.
+  // One transaction for the whole batch: a burst of expiries takes the writers' lock once, not once per grant,
+  // and its moves travel as one statement. Each grant is still its own compare-and-set; one that moved
+  // meanwhile is skipped.
   const moved = await ctx.store.tx(async (uow) => {
-    const rows: GrantRecord[] = [];
-    for (const grant of due) {
+    const moves = due.map((grant): RevokeMove => {
       const late = now - grant.expiresAt;
-      const row = await markRevoking(uow, grant, now, 'expired', 'system', isLateRevoke(late) ? `noticed ${Math.round(late / 1000)}s after expiry` : null, lease);
-      if (row) rows.push(row);
-    }
-    return rows;
+      return { grant, why: 'expired', actor: 'system', note: isLateRevoke(late) ? `noticed ${Math.round(late / 1000)}s after expiry` : null };
+    });
+    return (await markRevokingAll(uow, moves, now, lease)).filter((row): row is GrantRecord => row !== null);
   });
   if (handOff) {
     const leased = new Set(lease ? moved.filter((row) => row.leaseOwner === lease.owner && row.leaseUntil === lease.until) : []);

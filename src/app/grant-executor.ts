@@ -14,20 +14,18 @@ import type { GrantPatch } from '../../db/store/records.ts';
 import { appendAudit } from '../audit/chain.ts';
 import { backoffDelay } from '../domain/backoff.ts';
 import { canTransition, isTerminalGrant, LIVE_GRANT_STATUSES, type GrantStatus } from '../domain/grant-rules.ts';
-import { isLateRevoke } from '../domain/thresholds.ts';
 import { ProviderError, type GrantTarget, type Provider } from '../providers/types.ts';
 import { sealCredentials } from '../providers/credential-seal.ts';
 import type { AppContext } from './context.ts';
 import { DeadlineExceeded, withDeadline } from './in-flight.ts';
 import { grantRows, leasesOn } from './lease.ts';
 import { enqueueNotice } from './outbox.ts';
-import { grantTargetFor } from './grant-target.ts';
+import { grantTargetAndRequest, grantTargetFor } from './grant-target.ts';
+import { finishRevokes } from './revoke-commit.ts';
 import { groupCommitOf } from './group-commit.ts';
 import { rolesOfLiveGrants } from './last-good-policy.ts';
 import { grantById, type GrantRecord } from './records.ts';
 import { requestRef } from '../domain/request-id.ts';
-import { recordRevokeActivity } from './record-activity.ts';
-import { rememberEndedGrant } from './recent-grants.ts';
 import type { ActivityReport } from '../domain/activity.ts';
 
 /**
@@ -284,11 +282,12 @@ async function grantFailed(ctx: AppContext, grant: GrantRecord, target: GrantTar
 }
 
 async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<ProcessResult> {
-  const target = await targetFor(ctx, grant);
+  const { target, request } = await grantTargetAndRequest(ctx.store, rolesOfLiveGrants(ctx), grant, { requireRequest: true });
   let detail: Record<string, unknown> = {};
   let activity: ActivityReport | undefined;
-  // Group commit: revokes finishing together share one transaction (each still its own compare-and-set).
-  // Joining before the target call lets the commit wait one turn for the others' answers, and only then.
+  // Group commit: revokes finishing together share one transaction and one statement per step (each grant
+  // still its own compare-and-set). Joining before the target call lets the commit wait one turn for the
+  // others' answers, and only then.
   const seat = groupCommitOf(ctx.store).join();
   try {
     ({ detail = {}, activity } = await callProvider(ctx, grant, 'revoke', target, (provider) => provider.revoke(target)));
@@ -296,49 +295,11 @@ async function applyRevoke(ctx: AppContext, grant: GrantRecord): Promise<Process
     seat.leave();
     return revokeFailed(ctx, grant, describe(error).message);
   }
-  const now = ctx.clock.now();
-  const expired = grant.revokeReason?.startsWith('expired') ?? false;
-  const lateMs = expired ? Math.max(0, now - grant.expiresAt) : 0;
-  const committed = await seat.commit(async (uow) => {
-    const moved = await transition(uow, ctx, grant, 'revoking', 'revoked', { credentials: null, revokedAt: now, nextAttemptAt: null, lastError: null, updatedAt: now });
-    if (!moved) return false;
-    await recordRevokeActivity(uow, grant, activity, now);
-    await rememberEndedGrant(uow, grant.requestId, now);
-    await appendAudit(uow, {
-      at: now,
-      actor: 'system',
-      action: 'grant.revoked',
-      requestId: grant.requestId,
-      grantId: grant.id,
-      fromStatus: 'revoking',
-      toStatus: 'revoked',
-      details: { ...detail, reason: grant.revokeReason, ...(expired ? { late_ms: lateMs, late: isLateRevoke(lateMs) } : {}), attempts: grant.attempts + 1 },
-    });
-    await enqueueNotice(uow, ctx, { type: 'grant.changed', requestId: grant.requestId, grantId: grant.id, event: 'revoked', detail: grant.revokeReason }, `revoked:${grant.id}`);
-    const pending = cleanupPending(detail);
-    if (pending) {
-      // The login is gone; what the holder left behind could not be removed. Someone must look, once.
-      await enqueueNotice(
-        uow,
-        ctx,
-        { type: 'audit.alert', code: 'cleanup_pending', requestId: grant.requestId, text: `Access cut for ${requestRef(grant.requestId)} ("${grant.role}" on ${grant.resource}): the holder can no longer log in, but cleanup is pending: ${pending}. Remove what depends on these objects, then drop the login role by hand; the revoke itself is done.` },
-        `alert:cleanup_pending:${grant.id}`,
-      );
-    }
-    return true;
-  });
+  const committed = await seat.commitAs(finishRevokes, { ctx, grant, requesterKey: request!.requesterKey, detail, activity, now: ctx.clock.now() });
   if (!committed) return 'busy'; // our lease was taken over; the new owner records the revoke
   releasedInCommit.add(grant);
   ctx.afterCommit.noticesQueued();
   return 'revoked';
-}
-
-/** A provider's "access cut, cleanup pending" answer, as a short list for people; null when there is none. */
-function cleanupPending(detail: Record<string, unknown>): string | null {
-  const pending = detail.cleanup_pending;
-  if (!Array.isArray(pending) || pending.length === 0) return null;
-  const shown = pending.slice(0, 10).map((item) => String(item));
-  return shown.join(', ') + (pending.length > shown.length ? ` and ${pending.length - shown.length} more` : '');
 }
 
 async function revokeFailed(ctx: AppContext, grant: GrantRecord, message: string): Promise<ProcessResult> {

@@ -12,11 +12,23 @@
  * run alone after them. When any unit of a batch throws, the whole batch rolls back and every unit runs again
  * in a transaction of its own, so one failure never takes another unit's change with it and each caller gets
  * its own result or error. A unit may therefore run twice; it must not have effects outside the unit of work.
+ *
+ * A unit may also be an item of a batch kind (`commitAs`): consecutive items of one kind in a batch are handed
+ * to the kind together, which writes them with a statement per step instead of a statement per item (one
+ * compare-and-set statement for every revoke's final transition, one insert for all their audit rows). The
+ * kind must give each item exactly the outcome it would have had alone after the items before it.
  */
 import type { Store, UnitOfWork } from '../../db/store/port.ts';
 
+/** Units written together as one: `run` returns one result per item, in order. */
+export interface BatchKind<Item, Result> {
+  run(uow: UnitOfWork, items: readonly Item[]): Promise<Result[]>;
+}
+
 interface Job {
   fn: (uow: UnitOfWork) => Promise<unknown>;
+  /** Set for an item of a batch kind (`fn` then runs it alone). */
+  batch?: { kind: BatchKind<unknown, unknown>; item: unknown };
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -35,6 +47,8 @@ const MAX_BATCH = 100;
 export interface Seat {
   /** Run `fn` in a transaction (possibly shared with others); resolves once it has committed. Leaves the group. */
   commit<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T>;
+  /** Like `commit`, for an item of a batch kind: written together with the kind's other items of the batch. */
+  commitAs<Item, Result>(kind: BatchKind<Item, Result>, item: Item): Promise<Result>;
   /** Leave without committing (the work failed before its commit). Harmless after commit or a previous leave. */
   leave(): void;
 }
@@ -60,14 +74,20 @@ export class GroupCommit {
       seated = false;
       this.underWay--;
     };
+    const enqueue = <T>(fn: (uow: UnitOfWork) => Promise<T>, batch?: Job['batch']): Promise<T> => {
+      leave();
+      return new Promise<T>((resolve, reject) => {
+        this.waiting.push({ fn, ...(batch ? { batch } : {}), resolve: resolve as (value: unknown) => void, reject });
+        this.schedule();
+      });
+    };
     return {
-      commit: <T>(fn: (uow: UnitOfWork) => Promise<T>) => {
-        leave();
-        return new Promise<T>((resolve, reject) => {
-          this.waiting.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-          this.schedule();
-        });
-      },
+      commit: (fn) => enqueue(fn),
+      commitAs: <Item, Result>(kind: BatchKind<Item, Result>, item: Item) =>
+        enqueue(async (uow) => {
+          const [result] = await kind.run(uow, [item]);
+          return result as Result;
+        }, { kind: kind as BatchKind<unknown, unknown>, item }),
       leave: () => {
         leave();
         if (this.underWay === 0 && this.waiting.length > 0) this.schedule();
@@ -111,7 +131,20 @@ export class GroupCommit {
     try {
       results = await this.store.tx(async (uow) => {
         const out: unknown[] = [];
-        for (const job of batch) out.push(await job.fn(uow));
+        for (let start = 0; start < batch.length; ) {
+          const kind = batch[start]!.batch?.kind;
+          if (!kind) {
+            out.push(await batch[start++]!.fn(uow));
+            continue;
+          }
+          let end = start + 1;
+          while (end < batch.length && batch[end]!.batch?.kind === kind) end++;
+          const items = batch.slice(start, end).map((job) => job.batch!.item);
+          const results = await kind.run(uow, items);
+          if (results.length !== items.length) throw new Error(`a batch kind returned ${results.length} results for ${items.length} items`);
+          out.push(...results);
+          start = end;
+        }
         return out;
       });
     } catch {

@@ -22,13 +22,30 @@ function readIds(value: string | null): RequestId[] {
   }
 }
 
-/** Inside the revoke's unit of work: the request's grant ended; remember it for its holder. */
-export async function rememberEndedGrant(uow: UnitOfWork, requestId: RequestId, now: number): Promise<void> {
-  const request = await uow.getRequest(requestId);
-  if (!request) return;
-  const key = PREFIX + request.requesterKey;
-  const ids = [requestId, ...readIds(await uow.kvGet(key)).filter((id) => id !== requestId)].slice(0, RECENT_ENDED);
-  await uow.kvPut(key, JSON.stringify(ids), now);
+/** Where a holder's list of ended grants is kept. */
+export function endedGrantsKey(requesterKey: string): string {
+  return PREFIX + requesterKey;
+}
+
+/**
+ * Inside the revoke's unit of work: these requests' grants ended, in this order; remember them for their holders.
+ * The holder's key comes with each (the revoke read the request to build its target call); each holder's list
+ * is read and written once however many of their grants ended. `known`: the lists read already
+ * (`endedGrantsKey`; a key missing from it has no list yet).
+ */
+export async function rememberEndedGrants(uow: UnitOfWork, ended: readonly { requesterKey: string; requestId: RequestId }[], now: number, known?: ReadonlyMap<string, string>): Promise<void> {
+  const byHolder = new Map<string, RequestId[]>();
+  for (const { requesterKey, requestId } of ended) {
+    const ids = byHolder.get(requesterKey) ?? [];
+    ids.push(requestId);
+    byHolder.set(requesterKey, ids);
+  }
+  for (const [holder, endedNow] of byHolder) {
+    const key = endedGrantsKey(holder);
+    let ids = readIds(known ? (known.get(key) ?? null) : await uow.kvGet(key));
+    for (const requestId of endedNow) ids = [requestId, ...ids.filter((id) => id !== requestId)].slice(0, RECENT_ENDED);
+    await uow.kvPut(key, JSON.stringify(ids), now);
+  }
 }
 
 /** This person's recently ended grants, most recent end first. */

@@ -8,9 +8,8 @@
  * store), so one replica samples it; the write is a unit of work that records only while the grant is still
  * active, so a sample never lands after (or races with) the revoke's own record.
  */
-import type { UnitOfWork } from '../../db/store/port.ts';
 import type { GrantRecord } from '../../db/store/records.ts';
-import { appendAudit } from '../audit/chain.ts';
+import { appendAudit, type AuditInput } from '../audit/chain.ts';
 import type { AuditDetails } from '../audit/events.ts';
 import {
   activitySummary,
@@ -41,6 +40,11 @@ export interface GrantActivityRecord {
   sessions: ActivitySession[];
   /** The final one-liner ("ran 14 statements in 2 sessions"), set at the revoke. */
   summary: string | null;
+}
+
+/** Where a grant's activity record is kept. */
+export function activityRecordKey(grantId: string): string {
+  return RECORD_PREFIX + grantId;
 }
 
 export async function readActivityRecord(reads: { kvGet(key: string): Promise<string | null> }, grantId: string): Promise<GrantActivityRecord | null> {
@@ -76,20 +80,30 @@ function details(bounded: BoundedActivity, phase: 'during' | 'at revoke'): Audit
   };
 }
 
+/** What the revoke records about the holder's activity: the audit event, and the per-grant record (kv) to write. */
+export interface RevokeActivity {
+  event: AuditInput & { action: 'grant.activity' };
+  key: string;
+  value: string;
+}
+
 /**
- * Inside the revoke's unit of work, before `grant.revoked`: the final `grant.activity` event (sessions sampled
- * earlier merged in) and the summary the chat shows. Nothing when the provider reported nothing.
+ * For the revoke's unit of work, before `grant.revoked`: the final `grant.activity` event (sessions sampled
+ * earlier, `earlier`, merged in) and the record with the summary the chat shows, for the caller to write (the
+ * batched revoke commit, ./revoke-commit.ts). Null when the provider reported nothing and nothing was sampled.
  */
-export async function recordRevokeActivity(uow: UnitOfWork, grant: GrantRecord, report: ActivityReport | undefined, now: number): Promise<void> {
-  const earlier = await readActivityRecord(uow, grant.id);
-  if (!report && !earlier) return;
+export function revokeActivity(grant: GrantRecord, report: ActivityReport | undefined, earlier: GrantActivityRecord | null, now: number): RevokeActivity | null {
+  if (!report && !earlier) return null;
   const merged: ActivityReport = report ?? { source: 'samples', sessions: [], statements: [], events: [], statementsUnavailable: 'the revoke reported no activity; sessions from samples only' };
   const all = { ...merged, sessions: mergeSessions(earlier?.sessions ?? [], merged.sessions) };
   const bounded = boundActivity(all);
   const recorded = details(bounded, 'at revoke');
-  await appendAudit(uow, { at: now, actor: 'system', action: 'grant.activity', requestId: grant.requestId, grantId: grant.id, details: recorded });
   const record: GrantActivityRecord = { sessions: bounded.report.sessions, summary: recorded.summary };
-  await uow.kvPut(RECORD_PREFIX + grant.id, JSON.stringify(record), now);
+  return {
+    event: { at: now, actor: 'system', action: 'grant.activity', requestId: grant.requestId, grantId: grant.id, details: recorded },
+    key: RECORD_PREFIX + grant.id,
+    value: JSON.stringify(record),
+  };
 }
 
 /** One sample of one active grant, if this process claims its slot. True when something new was recorded. */

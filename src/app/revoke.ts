@@ -1,6 +1,6 @@
 /** End a grant early (holder, approver or admin), or mark it for revoke at expiry. The worker does the target work. */
 import type { UnitOfWork } from '../../db/store/port.ts';
-import { appendAudit } from '../audit/chain.ts';
+import { appendAudits } from '../audit/chain.ts';
 import { AccessError } from '../domain/errors.ts';
 import { canTransition, checkRevoke } from '../domain/grant-rules.ts';
 import type { Person } from '../domain/identity.ts';
@@ -44,27 +44,61 @@ export interface RevokeLease {
   until: number;
 }
 
+/** One grant to move to revoking: why, who asked, and an optional note for the audit and the holder. */
+export interface RevokeMove {
+  grant: GrantRecord;
+  why: 'expired' | 'revoked early' | 'orphan';
+  actor: string;
+  note: string | null;
+}
+
 /**
  * Compare-and-set granting|active → revoking with an audit event; the moved row, or null when someone else got
  * there first. With `lease`, the move also takes the row's lease when nobody holds a valid one (one statement
  * instead of a move and a separate claim); when someone does, the grant still moves, without the lease.
  */
-export async function markRevoking(uow: UnitOfWork, grant: GrantRecord, now: number, why: 'expired' | 'revoked early' | 'orphan', actor: string, note: string | null, lease?: RevokeLease): Promise<GrantRecord | null> {
-  if (!canTransition(grant.status, 'revoking')) return null;
-  const patch = { status: 'revoking', revokeReason: note ? `${why}: ${note}` : why, revokedBy: actor, revokeRequestedAt: now, attempts: 0, nextAttemptAt: now, updatedAt: now } as const;
-  const moved =
-    (lease ? await uow.updateGrant(grant.id, { status: [grant.status], leaseFreeAt: now }, { ...patch, leaseOwner: lease.owner, leaseUntil: lease.until }) : null) ??
-    (await uow.updateGrant(grant.id, { status: [grant.status] }, patch));
-  if (!moved) return null;
-  await appendAudit(uow, {
-    at: now,
-    actor,
-    action: why === 'expired' ? 'grant.expired' : 'grant.revoke_requested',
-    requestId: grant.requestId,
-    grantId: grant.id,
-    fromStatus: grant.status,
-    toStatus: 'revoking',
-    details: { reason: note ?? why, expires_at: new Date(grant.expiresAt).toISOString() },
-  });
+export async function markRevoking(uow: UnitOfWork, grant: GrantRecord, now: number, why: RevokeMove['why'], actor: string, note: string | null, lease?: RevokeLease): Promise<GrantRecord | null> {
+  const [moved] = await markRevokingAll(uow, [{ grant, why, actor, note }], now, lease);
+  return moved ?? null;
+}
+
+/**
+ * `markRevoking` for many grants in one unit of work (a burst of expiries): each move is still its own
+ * compare-and-set on the status it was read with, but the moves travel as one statement (two when some lease is
+ * held elsewhere) and their audit events as one append. The moved rows in the order given, null where a grant
+ * moved on meanwhile.
+ */
+export async function markRevokingAll(uow: UnitOfWork, moves: readonly RevokeMove[], now: number, lease?: RevokeLease): Promise<(GrantRecord | null)[]> {
+  const moved: (GrantRecord | null)[] = moves.map(() => null);
+  const patchOf = ({ why, actor, note }: RevokeMove) => ({ status: 'revoking', revokeReason: note ? `${why}: ${note}` : why, revokedBy: actor, revokeRequestedAt: now, attempts: 0, nextAttemptAt: now, updatedAt: now }) as const;
+  let open = moves.flatMap((move, i) => (canTransition(move.grant.status, 'revoking') ? [i] : []));
+  if (lease && open.length > 0) {
+    const rows = await uow.updateGrants(open.map((i) => ({ id: moves[i]!.grant.id, expect: { status: [moves[i]!.grant.status], leaseFreeAt: now }, patch: { ...patchOf(moves[i]!), leaseOwner: lease.owner, leaseUntil: lease.until } })));
+    open.forEach((i, k) => (moved[i] = rows[k] ?? null));
+    open = open.filter((i) => moved[i] === null);
+  }
+  if (open.length > 0) {
+    const rows = await uow.updateGrants(open.map((i) => ({ id: moves[i]!.grant.id, expect: { status: [moves[i]!.grant.status] }, patch: patchOf(moves[i]!) })));
+    open.forEach((i, k) => (moved[i] = rows[k] ?? null));
+  }
+  await appendAudits(
+    uow,
+    moves.flatMap(({ grant, why, actor, note }, i) =>
+      moved[i]
+        ? [
+            {
+              at: now,
+              actor,
+              action: why === 'expired' ? ('grant.expired' as const) : ('grant.revoke_requested' as const),
+              requestId: grant.requestId,
+              grantId: grant.id,
+              fromStatus: grant.status,
+              toStatus: 'revoking',
+              details: { reason: note ?? why, expires_at: new Date(grant.expiresAt).toISOString() },
+            },
+          ]
+        : [],
+    ),
+  );
   return moved;
 }

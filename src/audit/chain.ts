@@ -93,10 +93,34 @@ export async function appendAudit(uow: UnitOfWork, input: AuditInput, keyring: A
 }
 
 /**
+ * Append several events in this order, as `appendAudit` one after another would (same rows, same hashes), in
+ * one multi-row insert and one head write: the tail of a batch of expiries or of a group commit of revokes.
+ */
+export async function appendAudits(uow: UnitOfWork, inputs: readonly AuditInput[], keyring: AuditKeyring = processAuditKeyring()): Promise<AuditRow[]> {
+  const first = inputs[0];
+  if (first === undefined) return [];
+  const state = await keyAuditChain(uow, first.at, keyring);
+  const signer = signerFor(state.key, keyring);
+  const rows: AuditRow[] = [];
+  let last = state.last;
+  for (const input of inputs) {
+    const row = chainedRow(last, input, signer);
+    rows.push(row);
+    last = row;
+  }
+  await uow.insertAuditRows(rows);
+  const next = { last, key: state.key };
+  await writeHead(uow, next, inputs[inputs.length - 1]!.at);
+  chainInUnit.set(uow, next);
+  return rows;
+}
+
+/**
  * The chain as this unit of work's own last append left it. A unit of work is one serialised transaction, so
  * nobody else appends meanwhile: a transaction that records many events (a batch of expiries, a group commit
  * of revokes) reads the chain's tail and head record once instead of once per event. Every append in the
- * codebase goes through this module; the bulk loader (`insertAuditRows`) runs in transactions of its own.
+ * codebase goes through this module (`appendAudits` inserts its rows with `insertAuditRows` and records the new
+ * tail here); the bulk loader's own `insertAuditRows` runs in transactions of its own.
  */
 const chainInUnit = new WeakMap<UnitOfWork, ChainState>();
 
@@ -156,8 +180,15 @@ function signerFor(chainKey: string | null, keyring: AuditKeyring): AuditKey | n
 }
 
 async function insertRow(uow: UnitOfWork, state: ChainState, input: AuditInput, key: AuditKey | null): Promise<AuditRow> {
+  const row = chainedRow(state.last, input, key);
+  await uow.insertAuditRow(row);
+  return row;
+}
+
+/** The row that follows `last` in the chain, hashed (or signed with `key`). */
+function chainedRow(last: ChainState['last'], input: AuditInput, key: AuditKey | null): AuditRow {
   const base: Omit<AuditRow, 'hash'> = {
-    seq: (state.last?.seq ?? 0) + 1,
+    seq: (last?.seq ?? 0) + 1,
     at: input.at,
     actor: input.actor,
     action: input.action,
@@ -166,11 +197,9 @@ async function insertRow(uow: UnitOfWork, state: ChainState, input: AuditInput, 
     fromStatus: input.fromStatus ?? null,
     toStatus: input.toStatus ?? null,
     details: JSON.stringify(input.details),
-    prevHash: state.last?.hash ?? GENESIS_HASH,
+    prevHash: last?.hash ?? GENESIS_HASH,
   };
-  const row: AuditRow = { ...base, hash: key ? signRow(base, key) : hashRow(base) };
-  await uow.insertAuditRow(row);
-  return row;
+  return { ...base, hash: key ? signRow(base, key) : hashRow(base) };
 }
 
 /** The head anchor lets `audit verify` notice rows cut from the end of the chain (checkpoints do it off the machine). */

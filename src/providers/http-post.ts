@@ -112,7 +112,10 @@ export function createHttpPost(): { post: HttpPost; close(): void } {
           size += chunk.byteLength;
         });
         res.on('end', done);
-        res.on('close', () => fail(new PostFailure('the connection closed before the answer ended', false, 'ECONNRESET')));
+        // 'close' follows every answer, ended or not: the error (and its stack) is built only when it is one.
+        res.on('close', () => {
+          if (!settled) fail(new PostFailure('the connection closed before the answer ended', false, 'ECONNRESET'));
+        });
         res.on('error', (error: NodeJS.ErrnoException) => fail(new PostFailure(error.message, false, typeof error.code === 'string' ? error.code : null)));
       });
       req.end(body);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { Store } from '../../db/store/port.ts';
+import type { GrantChange, GrantRecord, Store } from '../../db/store/port.ts';
 import { copySqliteInto } from '../../db/store/copy.ts';
 import { openSqliteStore } from '../../db/store/open.ts';
 import { SQLITE_MIGRATIONS } from '../../db/sqlite/engine.ts';
@@ -194,6 +194,78 @@ describe.each(kinds)('store conformance: $kind', ({ skip, fresh }) => {
     const first = (await a.pendingRequests())[0]!;
     const { id: _id, ...copy } = first;
     await expect(b.tx((uow) => uow.insertRequest(copy))).rejects.toThrow();
+  });
+
+  /** `count` grants in the given states (with their requests), ids `${prefix}0…`. */
+  async function seedGrants(store: Store, prefix: string, statuses: readonly GrantRecord['status'][]): Promise<string[]> {
+    return store.tx(async (uow) => {
+      const ids: string[] = [];
+      for (const [i, status] of statuses.entries()) {
+        const request = await uow.insertRequest({ kind: 'access', role: 'readonly', resource: 'orders-db', requesterKey: `${prefix}${i}@example.com`, requesterEmail: `${prefix}${i}@example.com`, requesterSlackId: null, requesterTeamsId: null, requesterName: null, durationMs: 60_000, reason: 'batch', ticket: null, breakGlass: false, autoApproved: true, approvalsRequired: 1, status: 'approved', origin: 'test', createdAt: 1, lapsesAt: 2 });
+        const id = `${prefix}${i}`;
+        await uow.insertGrant({ id, requestId: request.id, role: 'readonly', resource: 'orders-db', status, startsAt: 1, expiresAt: 2 ** 41 + i, nextAttemptAt: i % 2 ? 50 : null, createdAt: 1, updatedAt: 1 });
+        if (i % 3 === 0) await uow.updateGrant(id, {}, { leaseOwner: 'other', leaseUntil: 1_000 });
+        ids.push(id);
+      }
+      return ids;
+    });
+  }
+
+  it.skipIf(skip)('batched grant compare-and-sets have exactly the outcome of one-by-one ones', async () => {
+    const [a] = await twoConnections();
+    const statuses = ['active', 'granting', 'active', 'revoking', 'active', 'revoked', 'active', 'granting', 'revoking', 'active'] as const;
+    const batched = await seedGrants(a, 'b', statuses);
+    const single = await seedGrants(a, 's', statuses);
+    // Mixed shapes, conditions that hold and that do not, NULLs written to integer and text columns, and a grant
+    // named twice (the second change sees the first one's write).
+    const changesOn = (ids: readonly string[]): GrantChange[] => [
+      ...ids.map((id, i): GrantChange => ({ id, expect: { status: ['granting', 'active'], leaseFreeAt: 500 }, patch: { status: 'revoking', revokeReason: 'expired', revokedBy: 'system', revokeRequestedAt: 100 + i, attempts: 0, nextAttemptAt: 100, updatedAt: 100, leaseOwner: 'me', leaseUntil: 2 ** 41 } })),
+      ...ids.map((id): GrantChange => ({ id, expect: { status: ['granting', 'active'] }, patch: { status: 'revoking', revokeReason: 'expired', revokedBy: 'system', revokeRequestedAt: 200, attempts: 0, nextAttemptAt: 200, updatedAt: 200 } })),
+      { id: ids[1]!, expect: { status: 'revoking', leaseOwner: 'me' }, patch: { status: 'revoked', credentials: null, revokedAt: 300, nextAttemptAt: null, lastError: null, updatedAt: 300, leaseOwner: null, leaseUntil: null } },
+      { id: ids[4]!, expect: { status: 'revoking', leaseOwner: 'me' }, patch: { status: 'revoked', credentials: null, revokedAt: 301, nextAttemptAt: null, lastError: null, updatedAt: 301, leaseOwner: null, leaseUntil: null } },
+      { id: ids[1]!, expect: { status: 'revoking', leaseOwner: 'me' }, patch: { status: 'revoked', revokedAt: 999, updatedAt: 999 } },
+      { id: ids[0]!, expect: { status: 'revoking', leaseOwner: 'me' }, patch: { status: 'revoked', revokedAt: 302, updatedAt: 302 } },
+      { id: ids[8]!, expect: { leaseOwner: null, dueBy: 60, expiresAt: 2 ** 41 + 8, notReminded: true }, patch: { remindedAt: 400 } },
+      { id: ids[9]!, expect: { leaseOwner: null, dueBy: 60, expiresAt: 2 ** 41 + 9, notReminded: true }, patch: { remindedAt: 401 } },
+    ];
+    const got = await a.tx((uow) => uow.updateGrants(changesOn(batched)));
+    const want = await a.tx(async (uow) => {
+      const out: (GrantRecord | null)[] = [];
+      for (const change of changesOn(single)) out.push(await uow.updateGrant(change.id, change.expect, change.patch));
+      return out;
+    });
+    const same = (row: GrantRecord | null) => (row ? { ...row, id: row.id.slice(1), requestId: 0 } : null);
+    expect(got.map(same)).toEqual(want.map(same));
+    expect(got.filter(Boolean).length).toBeGreaterThan(5);
+    expect(got.some((row) => row === null)).toBe(true);
+    for (const [i, id] of batched.entries()) expect(same(await a.getGrant(id))).toEqual(same(await a.getGrant(single[i]!)));
+    expect((await a.getGrant(batched[1]!))?.revokedAt).toBe(300); // the second change of it found it revoked already
+    expect((await a.getGrant(batched[0]!))?.status).toBe('revoking'); // moved without the lease another owner held
+  });
+
+  it.skipIf(skip)('moves each grant once when two connections batch-move the same grants at the same time', async () => {
+    const [a, b] = await twoConnections();
+    const ids = await seedGrants(a, 'r', Array.from({ length: 120 }, () => 'active' as const));
+    const move = (store: Store, owner: string) =>
+      store.tx((uow) => uow.updateGrants(ids.map((id) => ({ id, expect: { status: ['active'] }, patch: { status: 'revoking', revokedBy: owner, updatedAt: 5 } }))));
+    const [byA, byB] = await Promise.all([move(a, 'a'), move(b, 'b')]);
+    for (const [i, id] of ids.entries()) {
+      expect([byA[i], byB[i]].filter(Boolean)).toHaveLength(1);
+      expect((await a.getGrant(id))?.revokedBy).toBe((byA[i] ?? byB[i])!.revokedBy);
+    }
+  });
+
+  it.skipIf(skip)('reads many small records in one call: the keys that exist, whatever their number', async () => {
+    const [a] = await twoConnections();
+    const keys = Array.from({ length: 300 }, (_, i) => `many:${i}`);
+    await a.tx(async (uow) => {
+      for (const key of keys.filter((_, i) => i % 2 === 0)) await uow.kvPut(key, `value of ${key}`, 1);
+    });
+    const found = await a.kvGetMany([...keys, 'many:absent']);
+    expect([...found.keys()].sort()).toEqual(keys.filter((_, i) => i % 2 === 0).sort());
+    expect(found.get('many:10')).toBe('value of many:10');
+    expect(await a.tx((uow) => uow.kvGetMany(['many:0', 'many:1']))).toEqual(new Map([['many:0', 'value of many:0']]));
+    expect(await a.kvGetMany([])).toEqual(new Map());
   });
 
   it.skipIf(skip)('keeps times past 2^31 ms exact', async () => {

@@ -10,6 +10,7 @@ import type {
   DigestClaim,
   DigestExpect,
   DigestPatch,
+  GrantChange,
   GrantExpect,
   GrantPatch,
   GrantRecord,
@@ -153,6 +154,95 @@ class Conditions {
   get sql(): string {
     return this.parts.join(' AND ');
   }
+}
+
+/** Grant columns holding text; every other column a batched compare-and-set writes or compares is an integer. */
+const GRANT_TEXT_FIELDS: ReadonlySet<string> = new Set(['id', 'status', 'lastError', 'leaseOwner', 'revokeReason', 'revokedBy', 'credentials']);
+/**
+ * Rows of one batched statement (grant compare-and-sets, kv reads), padded up to the next of these sizes with
+ * rows that match nothing (a NULL id or key), so a few prepared statements serve every batch size instead of
+ * one per size.
+ */
+const GRANT_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
+const MAX_GRANT_BATCH = 256;
+
+/**
+ * The shape of a grant compare-and-set (which columns it writes, which conditions it checks): changes of one
+ * shape share a statement, `UPDATE grants … FROM (VALUES …)`, one row of values per change. `key` names the
+ * shape; `values` lists a change's bind values in the order of the VALUES row.
+ */
+interface GrantShape {
+  key: string;
+  fields: string[];
+  statusCount: number;
+  leaseOwner: 'none' | 'null' | 'value';
+  leaseFreeAt: boolean;
+  dueBy: boolean;
+  expiresAt: boolean;
+  notReminded: boolean;
+}
+
+function grantShapeOf(change: GrantChange): GrantShape {
+  const { expect, patch } = change;
+  const fields = Object.keys(patch)
+    .filter((field) => (patch as Record<string, unknown>)[field] !== undefined)
+    .sort();
+  if (fields.length === 0) throw new Error('an update needs at least one field');
+  const status = expect.status;
+  const shape: Omit<GrantShape, 'key'> = {
+    fields,
+    statusCount: status === undefined ? 0 : typeof status === 'string' ? 1 : status.length,
+    leaseOwner: expect.leaseOwner === undefined ? 'none' : expect.leaseOwner === null ? 'null' : 'value',
+    leaseFreeAt: expect.leaseFreeAt !== undefined,
+    dueBy: expect.dueBy !== undefined,
+    expiresAt: expect.expiresAt !== undefined,
+    notReminded: expect.notReminded === true,
+  };
+  return { ...shape, key: JSON.stringify(shape) };
+}
+
+function grantShapeValues(shape: GrantShape, change: GrantChange): SqlValue[] {
+  const { expect, patch } = change;
+  const values: SqlValue[] = [change.id];
+  for (const field of shape.fields) values.push((patch as Record<string, SqlValue>)[field]!);
+  if (expect.status !== undefined) values.push(...(typeof expect.status === 'string' ? [expect.status] : expect.status));
+  if (shape.leaseOwner === 'value') values.push(expect.leaseOwner!);
+  if (shape.leaseFreeAt) values.push(expect.leaseFreeAt!);
+  if (shape.dueBy) values.push(expect.dueBy!);
+  if (shape.expiresAt) values.push(expect.expiresAt!);
+  return values;
+}
+
+const grantBatchSqlCache = new Map<string, string>();
+
+/** The statement for `rows` changes of one shape (cached per shape, size and dialect). */
+function grantBatchSql(shape: GrantShape, rows: number, dialect: SqlSession['dialect']): string {
+  const cacheKey = `${dialect}:${rows}:${shape.key}`;
+  let sql = grantBatchSqlCache.get(cacheKey);
+  if (sql !== undefined) return sql;
+  // The columns of the VALUES row, with their types: PostgreSQL must know them (a NULL or a parameter alone has none).
+  const columns: { field: string }[] = [{ field: 'id' }, ...shape.fields.map((field) => ({ field }))];
+  for (let k = 0; k < shape.statusCount; k++) columns.push({ field: 'status' });
+  if (shape.leaseOwner === 'value') columns.push({ field: 'leaseOwner' });
+  if (shape.leaseFreeAt) columns.push({ field: 'leaseUntil' });
+  if (shape.dueBy) columns.push({ field: 'nextAttemptAt' });
+  if (shape.expiresAt) columns.push({ field: 'expiresAt' });
+  const tuple = `(${columns.map(({ field }) => `CAST(? AS ${GRANT_TEXT_FIELDS.has(field) ? 'text' : 'bigint'})`).join(', ')})`;
+  let next = 1;
+  const col = (): string => `v.column${next++}`;
+  const where = [`grants.id = ${col()}`];
+  const set = shape.fields.map((field) => `${snake(field)} = ${col()}`);
+  if (shape.statusCount > 0) where.push(`grants.status IN (${Array.from({ length: shape.statusCount }, col).join(', ')})`);
+  if (shape.leaseOwner === 'null') where.push('grants.lease_owner IS NULL');
+  if (shape.leaseOwner === 'value') where.push(`grants.lease_owner = ${col()}`);
+  if (shape.leaseFreeAt) where.push(`(grants.lease_until IS NULL OR grants.lease_until < ${col()})`);
+  if (shape.dueBy) where.push(`(grants.next_attempt_at IS NULL OR grants.next_attempt_at <= ${col()})`);
+  if (shape.expiresAt) where.push(`grants.expires_at = ${col()}`);
+  if (shape.notReminded) where.push('grants.reminded_at IS NULL');
+  // SQLite's RETURNING may name only the updated table and returns just its columns; PostgreSQL's `*` would add v's.
+  sql = `UPDATE grants SET ${set.join(', ')} FROM (VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}) AS v WHERE ${where.join(' AND ')} RETURNING ${dialect === 'postgres' ? 'grants.*' : '*'}`;
+  grantBatchSqlCache.set(cacheKey, sql);
+  return sql;
 }
 
 function personClause(person: PersonIds, prefix = ''): { sql: string; params: SqlValue[] } | null {
@@ -362,6 +452,36 @@ export class SqlRepository implements UnitOfWork {
     return row ? as<GrantRecord>(row) : null;
   }
 
+  async updateGrants(changes: readonly GrantChange[]): Promise<(GrantRecord | null)[]> {
+    const out: (GrantRecord | null)[] = new Array<GrantRecord | null>(changes.length).fill(null);
+    // Runs of consecutive changes of one shape, each naming a grant at most once: a statement's changes then
+    // touch distinct rows and see only what the runs before them wrote, as one-by-one compare-and-sets would.
+    for (let start = 0; start < changes.length; ) {
+      const shape = grantShapeOf(changes[start]!);
+      const ids = new Set<string>([changes[start]!.id]);
+      let end = start + 1;
+      while (end < changes.length && end - start < MAX_GRANT_BATCH && !ids.has(changes[end]!.id) && grantShapeOf(changes[end]!).key === shape.key) ids.add(changes[end++]!.id);
+      if (end - start === 1) {
+        const only = changes[start]!;
+        out[start] = await this.updateGrant(only.id, only.expect, only.patch);
+      } else {
+        const size = GRANT_BATCH_SIZES.find((n) => n >= end - start)!;
+        const params: SqlValue[] = [];
+        for (let k = start; k < end; k++) params.push(...grantShapeValues(shape, changes[k]!));
+        const width = params.length / (end - start);
+        for (let k = end - start; k < size; k++) for (let c = 0; c < width; c++) params.push(null);
+        const byId = new Map<string, GrantRecord>();
+        for (const row of await this.db.all(grantBatchSql(shape, size, this.db.dialect), params)) {
+          const record = as<GrantRecord>(row);
+          byId.set(record.id, record);
+        }
+        for (let k = start; k < end; k++) out[k] = byId.get(changes[k]!.id) ?? null;
+      }
+      start = end;
+    }
+    return out;
+  }
+
   async releaseLeasesOf(owner: string): Promise<number> {
     const grants = await this.db.run('UPDATE grants SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?', [owner]);
     const notices = await this.db.run("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND status = 'pending'", [owner]);
@@ -532,6 +652,18 @@ export class SqlRepository implements UnitOfWork {
   async kvGet(key: string): Promise<string | null> {
     const row = await this.one('SELECT value FROM kv WHERE key = ?', [key]);
     return row ? String(row.value) : null;
+  }
+
+  async kvGetMany(keys: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let start = 0; start < keys.length; start += MAX_GRANT_BATCH) {
+      const chunk: SqlValue[] = keys.slice(start, start + MAX_GRANT_BATCH);
+      // Padded with NULLs (never equal to a key) to a few sizes, as the batched grant statements are.
+      const size = GRANT_BATCH_SIZES.find((n) => n >= chunk.length)!;
+      while (chunk.length < size) chunk.push(null);
+      for (const row of await this.db.all(`SELECT key, value FROM kv WHERE key IN (${placeholders(size)})`, chunk)) found.set(String(row.key), String(row.value));
+    }
+    return found;
   }
 
   async kvList(prefix: string): Promise<{ key: string; value: string; updatedAt: number }[]> {

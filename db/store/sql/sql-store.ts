@@ -186,6 +186,9 @@ export class SqlStore implements Store {
   kvGet(key: string) {
     return this.read('kvGet', (r) => r.kvGet(key));
   }
+  kvGetMany(keys: readonly string[]) {
+    return this.read('kvGetMany', (r) => r.kvGetMany(keys));
+  }
   kvList(prefix: string) {
     return this.read('kvList', (r) => r.kvList(prefix));
   }

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../../db/store/open.ts';
 import type { Store, UnitOfWork } from '../../../db/store/port.ts';
-import { GroupCommit } from '../../../src/app/group-commit.ts';
+import { GroupCommit, type BatchKind } from '../../../src/app/group-commit.ts';
 
 let store: Store;
 afterEach(async () => store?.close());
@@ -69,5 +69,44 @@ describe('GroupCommit', () => {
     const committed = staying.commit(put('kept'));
     leaving.leave();
     await expect(committed).resolves.toBe('kept');
+  });
+
+  it('items of a batch kind committed together reach the kind in one call, in order, between the plain units around them', async () => {
+    store = openSqliteStore(':memory:');
+    const tx = counted(store);
+    const group = new GroupCommit(tx.store);
+    const calls: string[][] = [];
+    const kind: BatchKind<string, string> = {
+      async run(uow, items) {
+        calls.push([...items]);
+        for (const item of items) await uow.kvPut(item, 'batched', 1);
+        return items.map((item) => `${item}!`);
+      },
+    };
+    const seats = [group.join(), group.join(), group.join(), group.join()];
+    const results = await Promise.all([seats[0]!.commitAs(kind, 'x'), seats[1]!.commitAs(kind, 'y'), seats[2]!.commit(put('plain')), seats[3]!.commitAs(kind, 'z')]);
+    expect(results).toEqual(['x!', 'y!', 'plain', 'z!']);
+    expect(calls).toEqual([['x', 'y'], ['z']]);
+    expect(tx.transactions()).toBe(1);
+  });
+
+  it('a batch kind that fails runs again one item at a time: the others commit, the failing one alone fails', async () => {
+    store = openSqliteStore(':memory:');
+    const tx = counted(store);
+    const group = new GroupCommit(tx.store);
+    const kind: BatchKind<string, string> = {
+      async run(uow, items) {
+        for (const item of items) {
+          await uow.kvPut(item, 'v', 1);
+          if (item === 'bad') throw new Error('bad item');
+        }
+        return [...items];
+      },
+    };
+    const seats = [group.join(), group.join(), group.join()];
+    const outcomes = await Promise.allSettled(['a', 'bad', 'c'].map((item, i) => seats[i]!.commitAs(kind, item)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(tx.transactions()).toBe(4);
+    expect([await store.kvGet('a'), await store.kvGet('bad'), await store.kvGet('c')]).toEqual(['v', null, 'v']);
   });
 });

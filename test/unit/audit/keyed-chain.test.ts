@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import type { AuditRow } from '../../../db/store/port.ts';
-import { appendAudit, AUDIT_HEAD_KEY, chainState, hashRow, readAuditHead, signRow } from '../../../src/audit/chain.ts';
+import { appendAudit, appendAudits, AUDIT_HEAD_KEY, chainState, hashRow, readAuditHead, signRow } from '../../../src/audit/chain.ts';
 import { auditKey, auditKeyringFor, auditKeyringFromEnv, deriveAuditKey, installAuditKeyring, keyStateProblem, UNKEYED, type AuditKeyring } from '../../../src/audit/key.ts';
 import { verifyAuditChain } from '../../../src/audit/verify.ts';
 import { ConfigError, loadEnv } from '../../../src/config/env.ts';
@@ -101,6 +101,31 @@ describe('keyed rows', () => {
     expect(all[3]!.hash).toBe(signRow(all[3]!, keyB));
     expect(await verifyAuditChain(h.store, { keyring: ringB })).toMatchObject({ ok: true, keying: { keys: [keyA.id, keyB.id], keyId: keyB.id } });
     expect(await verifyAuditChain(h.store, { keyring: { current: keyB, previous: [] } })).toMatchObject({ ok: false, kind: 'unverifiable', seq: 1 });
+  });
+
+  it('appendAudits writes, in one insert, exactly the rows one-by-one appends would, keying the chain first', async () => {
+    const events = (n: number) => Array.from({ length: n }, (_, i) => ({ at: 100 + i, actor: 'system', action: 'extension.void' as const, requestId: null, details: { why: `batched ${i}` } }));
+    await append(UNKEYED);
+    const batched = await h.store.tx(async (uow) => [...(await appendAudits(uow, events(3), ringA)), ...(await appendAudits(uow, [], ringA)), await appendAudit(uow, events(4)[3]!, ringA)]);
+    const all = await rows();
+    expect(all.map((r) => r.action)).toEqual(['extension.void', 'audit.keyed', 'extension.void', 'extension.void', 'extension.void', 'extension.void']);
+    expect(batched).toEqual(all.slice(2));
+    for (const row of all.slice(1)) expect(row.hash).toBe(signRow(row, keyA));
+    expect(await readAuditHead(h.store)).toEqual({ seq: 6, hash: all[5]!.hash, key: keyA.id });
+    expect(await verifyAuditChain(h.store, { keyring: ringA })).toMatchObject({ ok: true, rows: 6, headSeq: 6 });
+    // The same events appended one by one in a second log give the same rows.
+    const other = createHarness();
+    try {
+      await other.store.tx((uow) => appendAudit(uow, { at: all[0]!.at, actor: 'system', action: 'extension.void', details: JSON.parse(all[0]!.details) as { why: string } }, UNKEYED));
+      await other.store.tx(async (uow) => {
+        for (const event of events(4)) await appendAudit(uow, event, ringA);
+      });
+      const again: typeof all = [];
+      for await (const row of other.store.auditRows()) again.push(row);
+      expect(again).toEqual(all);
+    } finally {
+      await other.close();
+    }
   });
 
   it('uses the process keyring by default (installed, else the environment)', async () => {
