@@ -19,6 +19,9 @@ const available = existsSync(CHROMIUM);
 const required = process.env.CI === 'true';
 if (!available && !required) console.warn(`playground browser test skipped: ${CHROMIUM} is missing (install it with \`apt-get install -y chromium\`)`);
 
+/** The page re-renders from the playground server's events; on a loaded CI machine that takes longer than poll's 1 s default. */
+const poll = <T>(read: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) => expect.poll(read, { timeout: 15_000, ...options });
+
 describe.skipIf(!available && !required)('the playground in a browser', () => {
   let pg: TestPlayground;
   let context: BrowserContext;
@@ -47,7 +50,7 @@ describe.skipIf(!available && !required)('the playground in a browser', () => {
 
   const actAs = async (name: string) => {
     await page.locator('.person', { hasText: name }).click();
-    await expect.poll(() => page.locator('.person.active .person-name').textContent()).toBe(name);
+    await poll(() => page.locator('.person.active .person-name').textContent()).toBe(name);
   };
   const card = () => page.locator('.messages article.message:not(.ephemeral)', { hasText: 'AR-1' }).first();
 
@@ -58,7 +61,7 @@ describe.skipIf(!available && !required)('the playground in a browser', () => {
     await page.locator('#message-box').fill('/request-access demo 12s checking the checkout dashboard');
     await page.locator('#message-box').press('Enter');
     await card().waitFor();
-    await expect.poll(() => card().textContent()).toContain('demo');
+    await poll(() => card().textContent()).toContain('demo');
     await page.locator('.message.ephemeral', { hasText: 'Filed AR-1' }).waitFor();
 
     // The outsider may click Approve; the bot refuses and says why, to them only.
@@ -66,28 +69,28 @@ describe.skipIf(!available && !required)('the playground in a browser', () => {
     await card().locator('button.bk-button', { hasText: 'Approve' }).click();
     const refusal = page.locator('.message.ephemeral').last();
     await refusal.waitFor();
-    await expect.poll(() => refusal.textContent()).toContain('You are not an approver for "demo"');
-    await expect.poll(() => refusal.textContent()).toContain('Only visible to you');
-    await expect.poll(() => page.locator('#system-access').textContent()).toContain('Nobody holds access');
+    await poll(() => refusal.textContent()).toContain('You are not an approver for "demo"');
+    await poll(() => refusal.textContent()).toContain('Only visible to you');
+    await poll(() => page.locator('#system-access').textContent()).toContain('Nobody holds access');
 
     // An approver approves: the card changes for everyone and the demo system holds the access.
     await actAs('bob');
     await card().locator('button.bk-button', { hasText: 'Approve' }).click();
     const confirm = page.locator('#confirm-layer .ok');
     if (await confirm.isVisible()) await confirm.click();
-    await expect.poll(() => card().locator('button', { hasText: 'Approve' }).count(), { timeout: 10_000 }).toBe(0);
-    await expect.poll(() => card().textContent(), { timeout: 10_000 }).toMatch(/approved|active|granted/i);
-    await expect.poll(() => page.locator('#system-access table tr[data-grant]').textContent(), { timeout: 10_000 }).toContain('alice@example.com');
-    await expect.poll(() => page.locator('#system-history').textContent()).toContain('grant');
+    await poll(() => card().locator('button', { hasText: 'Approve' }).count()).toBe(0);
+    await poll(() => card().textContent()).toMatch(/approved|active|granted/i);
+    await poll(() => page.locator('#system-access table tr[data-grant]').textContent()).toContain('alice@example.com');
+    await poll(() => page.locator('#system-history').textContent()).toContain('grant');
 
     const shot = resolve(process.env.PLAYGROUND_SCREENSHOT ?? '.tmp/playground.png');
     mkdirSync(dirname(shot), { recursive: true });
     await page.screenshot({ path: shot });
 
     // At expiry the bot revokes: the demo system lets go and the card says so.
-    await expect.poll(() => page.locator('#system-access').textContent(), { timeout: 30_000, interval: 500 }).toContain('Nobody holds access');
-    await expect.poll(() => page.locator('#system-history').textContent()).toContain('revoke');
-    await expect.poll(() => card().textContent(), { timeout: 10_000 }).toMatch(/expired|revoked|ended/i);
+    await poll(() => page.locator('#system-access').textContent(), { timeout: 30_000, interval: 500 }).toContain('Nobody holds access');
+    await poll(() => page.locator('#system-history').textContent()).toContain('revoke');
+    await poll(() => card().textContent()).toMatch(/expired|revoked|ended/i);
   }, 90_000);
 
   it('the request form: /request-access alone opens it, a bad duration is shown inline, and an approver denies through the deny form', async () => {
@@ -101,11 +104,11 @@ describe.skipIf(!available && !required)('the playground in a browser', () => {
     await modal.getByLabel('Duration').fill('forever');
     await modal.getByLabel('Reason').fill('rotating the demo keys');
     await modal.locator('button[type="submit"]').click();
-    await expect.poll(() => modal.locator('.bk-error').first().textContent()).toBeTruthy();
+    await poll(() => modal.locator('.bk-error').first().textContent()).toBeTruthy();
     await modal.getByLabel('Duration').fill('10m');
-    await expect.poll(() => modal.getByLabel('Reason').inputValue()).toBe('rotating the demo keys'); // what was typed survives the error
+    await poll(() => modal.getByLabel('Reason').inputValue()).toBe('rotating the demo keys'); // what was typed survives the error
     await modal.locator('button[type="submit"]').click();
-    await expect.poll(() => page.locator('#modal-layer').isHidden()).toBe(true);
+    await poll(() => page.locator('#modal-layer').isHidden()).toBe(true);
     const second = page.locator('.messages article.message:not(.ephemeral)', { hasText: 'AR-2' }).first();
     await second.waitFor();
 
@@ -116,8 +119,8 @@ describe.skipIf(!available && !required)('the playground in a browser', () => {
     await modal.waitFor();
     await modal.locator('textarea').fill('not during the freeze');
     await modal.locator('button[type="submit"]').click();
-    await expect.poll(() => second.textContent(), { timeout: 10_000 }).toMatch(/denied/i);
-    await expect.poll(() => second.textContent()).toContain('not during the freeze');
+    await poll(() => second.textContent()).toMatch(/denied/i);
+    await poll(() => second.textContent()).toContain('not during the freeze');
   }, 60_000);
 
   it('confirm dialogs: the requester cancels from the DM, after first keeping it', async () => {
@@ -132,17 +135,17 @@ describe.skipIf(!available && !required)('the playground in a browser', () => {
     page.on('request', (request) => void (request.url().endsWith('/playground/api/click') && clicksSent++));
     await cancel.click();
     const dialog = page.locator('#confirm-layer [role="alertdialog"]');
-    await expect.poll(() => dialog.textContent()).toContain('AR-3 will be withdrawn.');
+    await poll(() => dialog.textContent()).toContain('AR-3 will be withdrawn.');
     await dialog.locator('button.cancel', { hasText: 'Keep it' }).click();
-    await expect.poll(() => page.locator('#confirm-layer').isHidden()).toBe(true);
+    await poll(() => page.locator('#confirm-layer').isHidden()).toBe(true);
     expect(clicksSent).toBe(0); // "Keep it" sends nothing to the bot
     await cancel.click();
     await dialog.locator('button.ok', { hasText: 'Cancel it' }).click();
-    await expect.poll(() => clicksSent).toBe(1);
+    await poll(() => clicksSent).toBe(1);
     await page.locator('.nav[data-place="C0APPROVALS"]').click();
     const card3 = page.locator('.messages article.message:not(.ephemeral)', { hasText: 'AR-3' }).first();
-    await expect.poll(() => card3.textContent(), { timeout: 10_000 }).toMatch(/cancel/i);
-    await expect.poll(() => card3.locator('button', { hasText: 'Approve' }).count()).toBe(0);
+    await poll(() => card3.textContent()).toMatch(/cancel/i);
+    await poll(() => card3.locator('button', { hasText: 'Approve' }).count()).toBe(0);
   }, 60_000);
 
   it('the Block Kit renderer draws every block kind the bot uses and reads inputs as Slack state values', async () => {
