@@ -15,7 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { AckFn, AnyMiddlewareArgs, Context, Middleware } from '@slack/bolt';
-import type { SeenDeliveries } from '../../src/chat/index.ts';
+import type { SeenDeliveries, WorkBudget } from '../../src/chat/index.ts';
 import type { Metrics } from '../../src/http/metrics.ts';
 import type { Logger } from '../../src/logging.ts';
 
@@ -125,6 +125,21 @@ export function timedAck<T>(metrics: Metrics, kind: string, context: Context, ac
     await ack(response);
     await new Promise((resolve) => setImmediate(resolve));
     if (sighting && !(await sighting)) throw new DuplicateDelivery();
+  };
+}
+
+/**
+ * The first middleware: a request starts (and so acks) once the work budget has a slot for it, or after the
+ * budget's longest wait; the slot is held until its listener has finished (Bolt's `next` resolves then).
+ */
+export function withinWorkBudget(budget: WorkBudget): Middleware<AnyMiddlewareArgs> {
+  return async ({ next }) => {
+    const end = await budget.enter();
+    try {
+      await next();
+    } finally {
+      end();
+    }
   };
 }
 

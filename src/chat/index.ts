@@ -29,3 +29,4 @@ export { formatInZone, relativeTo } from './time.ts';
 export { durationField, FORM_WORDS, requestFieldOf, type RequestFormField } from './forms.ts';
 export { ChatAddresses } from './addresses.ts';
 export { fileParsedRequest } from './file-request.ts';
+export { CHAT_WORK_BUDGET, WorkBudget, type WaitOutcome, type WorkBudgetOptions } from './work-budget.ts';

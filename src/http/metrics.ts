@@ -10,6 +10,8 @@ export interface Metrics {
   registry: Registry;
   httpRequests: Counter<'route' | 'status'>;
   ackSeconds: Histogram<'kind'>;
+  /** Chat requests that arrived while the work budget was full (src/chat/work-budget.ts), by how they started. */
+  chatRequestsWaited: Counter<'outcome'>;
 }
 
 function countGauge(registry: Registry, name: string, help: string, count: () => Promise<number>): void {
@@ -55,7 +57,13 @@ export function createMetrics(ctx: AppContext, scheduler?: SchedulerStatusSource
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  return { registry, httpRequests, ackSeconds };
+  const chatRequestsWaited = new Counter({
+    name: 'accessbot_chat_requests_waited_total',
+    help: 'Chat requests that waited to start because the bot was already working on its limit of them: outcome "slot" (one came free) or "overran" (started anyway after the longest wait)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  return { registry, httpRequests, ackSeconds, chatRequestsWaited };
 }
 
 /**
