@@ -3,7 +3,6 @@
  * never longer than the longest wait, after which it starts anyway (the ack must still make Slack's 3 s). The Slack
  * middleware holds a slot until the listener has finished.
  */
-import type { AnyMiddlewareArgs } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { withinWorkBudget } from '../../../adapters/slack/middleware.ts';
 import { WorkBudget, type WaitOutcome } from '../../../src/chat/work-budget.ts';
@@ -62,18 +61,22 @@ describe('WorkBudget', () => {
   });
 });
 
+type MiddlewareArgs = Parameters<ReturnType<typeof withinWorkBudget>>[0];
+/** Only `next` is read by the middleware. */
+const argsWith = (next: () => Promise<void>) => ({ next }) as unknown as MiddlewareArgs;
+
 describe('the Slack work-budget middleware', () => {
   it('holds the slot until the listener chain has finished, so the next request (and its ack) waits for it', async () => {
     const middleware = withinWorkBudget(new WorkBudget({ limit: 1, maxWaitMs: 60_000 }));
     const firstListener = deferred();
     const ran: string[] = [];
     const call = (name: string, listener: Promise<void>) =>
-      middleware({
-        next: async () => {
+      middleware(
+        argsWith(async () => {
           ran.push(name);
           await listener;
-        },
-      } as unknown as AnyMiddlewareArgs & { next: () => Promise<void> });
+        }),
+      );
     const first = call('first', firstListener.promise);
     const second = call('second', Promise.resolve());
     await turns();
@@ -86,7 +89,7 @@ describe('the Slack work-budget middleware', () => {
   it('frees the slot when a listener throws', async () => {
     const budget = new WorkBudget({ limit: 1, maxWaitMs: 60_000 });
     const middleware = withinWorkBudget(budget);
-    const failing = middleware({ next: () => Promise.reject(new Error('listener failed')) } as unknown as AnyMiddlewareArgs & { next: () => Promise<void> });
+    const failing = middleware(argsWith(() => Promise.reject(new Error('listener failed'))));
     await expect(failing).rejects.toThrow('listener failed');
     expect(budget.inFlight).toBe(0);
   });
