@@ -32,14 +32,21 @@ export class WorkBudget {
 
   /** Waits for a slot (see the file's comment); the returned function ends the request's work (call it once). */
   async enter(): Promise<() => void> {
-    if (this.running >= this.options.limit) this.onWaited((await this.slot()) ? 'slot' : 'overran');
-    this.running++;
+    if (this.running < this.options.limit) {
+      this.running++;
+    } else {
+      // A slot that comes free is handed over as it is (the count stays), so no later arrival takes it first.
+      const handedOver = await this.slot();
+      if (!handedOver) this.running++;
+      this.onWaited(handedOver ? 'slot' : 'overran');
+    }
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      this.running--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
     };
   }
 

@@ -36,10 +36,21 @@ describe('WorkBudget', () => {
     await turns();
     expect(started).toEqual(['c', 'd']);
     expect(budget.inFlight).toBe(2);
-    (await c)();
+    // A freed slot goes to the waiter, not to whoever arrives in the same turn.
+    const endC = await c;
+    const e = budget.enter().then((end) => (started.push('e'), end));
+    endC();
+    const late = budget.enter().then((end) => (started.push('late'), end));
+    await turns();
+    expect(started).toEqual(['c', 'd', 'e']);
+    expect(budget.inFlight).toBe(2);
+    (await e)();
+    await turns();
+    expect(started).toEqual(['c', 'd', 'e', 'late']);
+    (await late)();
     (await d)();
     expect(budget.inFlight).toBe(0);
-    expect(outcomes).toEqual(['slot', 'slot']);
+    expect(outcomes).toEqual(['slot', 'slot', 'slot', 'slot']);
   });
 
   it('starts a request anyway when no slot comes free within the longest wait, and says so', async () => {
