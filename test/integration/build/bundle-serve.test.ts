@@ -5,10 +5,10 @@
  * (scripts/build.js, LAZY_REQUIRES), still connects when SLACK_APP_TOKEN is set. Which files a process loaded is
  * recorded by a module-resolution hook (node's `module.register`) that appends every URL to a file.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import express from 'express';
@@ -16,8 +16,8 @@ import { WebSocketServer } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { slackEmulatorRouter, SlackEmulator, startSlackEmulator } from '../../../playground/slack-emulator/index.ts';
 import { onJsonLines } from '../../support/json-lines.ts';
+import { buildPrivateBundle, type PrivateBundle } from '../../support/private-bundle.ts';
 
-const ROOT = join(import.meta.dirname, '../../..');
 
 /** The few lines that decide whether the playground starts (its modules load only when it does). */
 const PLAYGROUND_SWITCH = 'playground/server/start.ts';
@@ -49,15 +49,12 @@ interface BundleServe {
 }
 
 describe('serve from the production bundle loads what the deployment uses', () => {
-  let out: string;
+  let bundle: PrivateBundle;
   let work: string;
   const children = new Set<ChildProcess>();
   beforeAll(() => {
-    mkdirSync(join(ROOT, '.tmp'), { recursive: true });
-    out = mkdtempSync(join(ROOT, '.tmp', 'bundle-serve-'));
-    work = mkdtempSync(join(ROOT, '.tmp', 'bundle-serve-work-'));
-    const built = spawnSync(process.execPath, ['scripts/build.js', '--out', out], { cwd: ROOT, encoding: 'utf8' });
-    expect(built.status, built.stderr).toBe(0);
+    bundle = buildPrivateBundle('bundle-serve');
+    ({ work } = bundle);
     writeFileSync(join(work, 'policy.yaml'), POLICY);
     writeFileSync(join(work, 'hooks.mjs'), HOOKS);
     writeFileSync(join(work, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(work, 'hooks.mjs')).href)});\n`);
@@ -74,16 +71,13 @@ describe('serve from the production bundle loads what the deployment uses', () =
     );
     children.clear();
   });
-  afterAll(() => {
-    rmSync(out, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => bundle?.remove());
 
   /** `accessbot serve` through the bundle's runCli, with only `env` (and a fresh database), once it serves. */
   async function serveBundle(name: string, env: Record<string, string>): Promise<BundleServe> {
     const log = join(work, `${name}.loaded`);
     writeFileSync(log, '');
-    const script = `const { runCli } = await import(${JSON.stringify(pathToFileURL(join(out, 'app', 'cli.js')).href)}); process.exitCode = await runCli(['serve']);`;
+    const script = bundle.runCliScript(['serve']);
     const child = spawn(process.execPath, ['--import', pathToFileURL(join(work, 'register.mjs')).href, '--input-type=module', '-e', script], {
       cwd: work,
       env: { PATH: process.env.PATH ?? '', PORT: '0', ACCESSBOT_POLICY: join(work, 'policy.yaml'), ACCESSBOT_DB: join(work, `${name}.db`), LOADED_LOG: log, ...env },

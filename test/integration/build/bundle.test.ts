@@ -5,32 +5,24 @@
  * (migrations, the example policy) and load each command's chunk, including the native and external packages.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '../../..');
+import { buildPrivateBundle, type PrivateBundle } from '../../support/private-bundle.ts';
 
 describe('the production bundle (scripts/build.js)', () => {
+  let bundle: PrivateBundle;
   let out: string;
   let work: string;
   beforeAll(() => {
-    mkdirSync(join(ROOT, '.tmp'), { recursive: true });
-    out = mkdtempSync(join(ROOT, '.tmp', 'bundle-'));
-    work = mkdtempSync(join(ROOT, '.tmp', 'bundle-work-'));
-    const built = spawnSync(process.execPath, ['scripts/build.js', '--out', out], { cwd: ROOT, encoding: 'utf8' });
-    expect(built.status, built.stderr).toBe(0);
+    bundle = buildPrivateBundle('bundle');
+    ({ out, work } = bundle);
   }, 120_000);
-  afterAll(() => {
-    rmSync(out, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => bundle?.remove());
 
   /** `accessbot ARGS` through the bundle's runCli, in a fresh process with only `env`. */
   const cli = (args: string[], env: Record<string, string> = {}) => {
-    const script = `const { runCli } = await import(${JSON.stringify(pathToFileURL(join(out, 'app', 'cli.js')).href)}); process.exitCode = await runCli(${JSON.stringify(args)});`;
-    return spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: work, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+    return spawnSync(process.execPath, ['--input-type=module', '-e', bundle.runCliScript(args)], { cwd: work, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
   };
 
   it('splits the commands into chunks and leaves the native driver outside', () => {
