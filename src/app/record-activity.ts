@@ -48,7 +48,7 @@ export function activityRecordKey(grantId: string): string {
 }
 
 export async function readActivityRecord(reads: { kvGet(key: string): Promise<string | null> }, grantId: string): Promise<GrantActivityRecord | null> {
-  const value = await reads.kvGet(RECORD_PREFIX + grantId);
+  const value = await reads.kvGet(activityRecordKey(grantId));
   if (value === null) return null;
   try {
     const parsed = JSON.parse(value) as Partial<GrantActivityRecord>;
@@ -101,7 +101,7 @@ export function revokeActivity(grant: GrantRecord, report: ActivityReport | unde
   const record: GrantActivityRecord = { sessions: bounded.report.sessions, summary: recorded.summary };
   return {
     event: { at: now, actor: 'system', action: 'grant.activity', requestId: grant.requestId, grantId: grant.id, details: recorded },
-    key: RECORD_PREFIX + grant.id,
+    key: activityRecordKey(grant.id),
     value: JSON.stringify(record),
   };
 }
@@ -127,7 +127,7 @@ export async function sampleGrant(ctx: AppContext, grant: GrantRecord, everyMs =
     const bounded = boundActivity({ ...report, sessions: fresh, statements: [], events: [] });
     await appendAudit(uow, { at, actor: 'system', action: 'grant.activity', requestId: grant.requestId, grantId: grant.id, details: details(bounded, 'during') });
     const record: GrantActivityRecord = { sessions: [...(earlier?.sessions ?? []), ...bounded.report.sessions].slice(-KEPT_SESSIONS), summary: null };
-    await uow.kvPut(RECORD_PREFIX + grant.id, JSON.stringify(record), at);
+    await uow.kvPut(activityRecordKey(grant.id), JSON.stringify(record), at);
     return true;
   });
 }

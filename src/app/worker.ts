@@ -1,8 +1,8 @@
 /**
  * Runs the after-commit work of one process: applies grants/revokes as soon as a decision commits and
- * delivers queued chat notices (the whole backlog, batch after batch, not one batch per wake-up). Grants are processed by a bounded number of lanes, one grant at a time per lane,
- * and a grant is never processed twice at once by this process. It keeps track of what is in flight so
- * shutdown can wait for it.
+ * delivers queued chat notices (the whole backlog, batch after batch, not one batch per wake-up). Grants are
+ * processed by a bounded number of lanes, one grant at a time per lane, and a grant is never processed twice at
+ * once by this process. It keeps track of what is in flight so shutdown can wait for it.
  */
 import type { AfterCommit, AppContext } from './context.ts';
 import type { GrantRecord } from '../../db/store/port.ts';
