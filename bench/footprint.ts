@@ -21,6 +21,7 @@ import { postToApp, SlackRequestSigner, startSlackEmulator } from '../playground
 import { onInterrupt } from './lib/cleanup.ts';
 import { round, runIfMain, sized, type BenchResult, type Figure, type Mode } from './lib/report.ts';
 import { cliCommand, ROOT, rssOf, startServe, type Runtime } from './lib/serve.ts';
+import { until } from './lib/until.ts';
 import { APPROVER, CHANNELS, HOOK_SECRET, policyYaml, usersFor } from './lib/slack-fixture.ts';
 import { num, percentile } from './lib/stats.ts';
 
@@ -141,8 +142,7 @@ async function underLoad(
     // Where the phase's time goes: the senders' part (every filing acked) and the outbox's (every card posted).
     const ackedS = (performance.now() - started) / 1000;
     const cardsAtAcked = f.emu.messages('C0APPROVALS').length;
-    const deadline = Date.now() + 120_000;
-    while (f.emu.messages('C0APPROVALS').length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => f.emu.messages('C0APPROVALS').length >= count, 120_000);
     const postedS = (performance.now() - started) / 1000;
     const perSecond = f.emu.messages('C0APPROVALS').length / postedS;
     if (failures) throw new Error(`${failures} of ${count} filings were not answered with HTTP 200`);
